@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the real kube-apiserver and etcd that envtest runs, from the Go module proxy, into
+# .cache/kube-assets (git-ignored). Prebuilt envtest archives cannot be downloaded on our machines,
+# so we compile the exact releases instead; the build is skipped when both binaries are there.
+#
+#   hack/kube-assets.sh          # prints the assets folder (for KUBEBUILDER_ASSETS)
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-v1.37.2}
+STAGING_VERSION=${STAGING_VERSION:-v0.37.2}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/.cache/kube-assets"
+stamp="$out/.versions"
+want="kube-apiserver=$K8S_VERSION etcd=$ETCD_VERSION"
+
+if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
+  echo "$out"
+  exit 0
+fi
+mkdir -p "$out"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+log() { echo "kube-assets: $*" >&2; }
+
+# kube-apiserver: k8s.io/kubernetes replaces its staging modules with ./staging/...; a throw-away
+# module replaces each of them with its published release instead.
+log "building kube-apiserver $K8S_VERSION (first time takes several minutes)"
+mkdir -p "$work/apiserver"
+cd "$work/apiserver"
+go mod init kongdb.local/kube-assets >/dev/null 2>&1
+modfile=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+[[ -f "$modfile" ]] || { log "cannot download k8s.io/kubernetes@$K8S_VERSION"; exit 1; }
+go mod edit -require="k8s.io/kubernetes@$K8S_VERSION"
+for m in $(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$modfile"); do
+  go mod edit -replace="$m=$m@$STAGING_VERSION"
+done
+cat > main.go <<'GO'
+package main
+
+import _ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+
+func main() {}
+GO
+GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || GOFLAGS=-mod=mod go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >/dev/null
+rm main.go
+GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+
+log "building etcd $ETCD_VERSION"
+mkdir -p "$work/etcd"
+cd "$work/etcd"
+go mod init kongdb.local/etcd-assets >/dev/null 2>&1
+GOFLAGS=-mod=mod go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
+GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3
+
+echo "$want" > "$stamp"
+log "done"
+echo "$out"

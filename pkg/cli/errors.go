@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, mapped from errors in one place (ExitCode).
+const (
+	ExitOK = 0
+	// ExitError is any failure: bad flags, unreachable Kong or Kubernetes, rejected writes.
+	ExitError = 1
+	// ExitPartial means the command ran but left some objects out (translate --strict,
+	// sync with failed entities, diff with changes).
+	ExitPartial = 2
+)
+
+// ErrPartial marks a run that completed but left some objects out; it maps to ExitPartial.
+// The details were already reported, so it is not printed again.
+var ErrPartial = errors.New("some objects were left out")
+
+// ExitCode maps an error returned by a command to the process exit code.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrPartial):
+		return ExitPartial
+	default:
+		return ExitError
+	}
+}
+
+func isSilentError(err error) bool { return errors.Is(err, ErrPartial) }
+
+// usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.
+func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return fmt.Errorf("%s\nSee '%s -h' for help and examples", msg, cmd.CommandPath())
+}

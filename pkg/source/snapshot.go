@@ -1,0 +1,57 @@
+// Package source reads the Kubernetes objects that kongdb translates, from a live cluster or
+// from manifests, and applies the pre-filtering KIC's controllers apply (ingress class,
+// accepted Gateway API routes), so that pkg/translate sees exactly what KIC's translator sees.
+package source
+
+import (
+	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
+	kongv1alpha1 "github.com/kong/kubernetes-configuration/api/configuration/v1alpha1"
+	kongv1beta1 "github.com/kong/kubernetes-configuration/api/configuration/v1beta1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	netv1 "k8s.io/api/networking/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1alpha2 "sigs.k8s.io/gateway-api/apis/v1alpha2"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
+)
+
+// Snapshot is every object one translation reads. Both the live-cluster reader and the
+// manifest reader produce it, so the same translation runs on either. Slices hold objects
+// after pre-filtering; objects are as the API server stores them (defaults applied).
+type Snapshot struct {
+	// Core and networking.
+	Ingresses      []*netv1.Ingress
+	IngressClasses []*netv1.IngressClass
+	Services       []*corev1.Service
+	EndpointSlices []*discoveryv1.EndpointSlice
+	Secrets        []*corev1.Secret
+
+	// Kong's CRDs (github.com/kong/kubernetes-configuration).
+	IngressClassParameters []*kongv1alpha1.IngressClassParameters
+	KongPlugins            []*kongv1.KongPlugin
+	KongClusterPlugins     []*kongv1.KongClusterPlugin
+	KongConsumers          []*kongv1.KongConsumer
+	KongConsumerGroups     []*kongv1beta1.KongConsumerGroup
+	KongIngresses          []*kongv1.KongIngress
+	KongUpstreamPolicies   []*kongv1beta1.KongUpstreamPolicy
+	TCPIngresses           []*kongv1beta1.TCPIngress
+	UDPIngresses           []*kongv1beta1.UDPIngress
+	KongVaults             []*kongv1alpha1.KongVault
+
+	// Gateway API (sigs.k8s.io/gateway-api).
+	GatewayClasses  []*gatewayv1.GatewayClass
+	Gateways        []*gatewayv1.Gateway
+	HTTPRoutes      []*gatewayv1.HTTPRoute
+	GRPCRoutes      []*gatewayv1.GRPCRoute
+	TCPRoutes       []*gatewayv1alpha2.TCPRoute
+	UDPRoutes       []*gatewayv1alpha2.UDPRoute
+	TLSRoutes       []*gatewayv1alpha2.TLSRoute
+	ReferenceGrants []*gatewayv1beta1.ReferenceGrant
+
+	// Complete is false when some kind could not be read (missing CRD, forbidden, partial
+	// list). Consumers that delete must not act on an incomplete snapshot.
+	Complete bool
+	// Notes are things the reader could not decide and said so (for example a route whose
+	// parent Gateway is not among the manifests); they are shown on stderr.
+	Notes []string
+}
