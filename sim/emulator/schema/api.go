@@ -1,0 +1,72 @@
+package schema
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Error is Kong's schema violation (code 2). Fields is the nested "fields"
+// map of Kong's error body: field → message, records nested, array
+// elements as arrays, entity checks under "@entity".
+type Error struct {
+	Fields map[string]any
+}
+
+// Error reads like Kong's message: "schema violation (host: required field
+// missing)" or "2 schema violations (a: ...; b: ...)".
+func (e *Error) Error() string {
+	var parts []string
+	flattenErrors("", e.Fields, &parts)
+	sort.Strings(parts)
+	if len(parts) == 1 {
+		return "schema violation (" + parts[0] + ")"
+	}
+	return fmt.Sprintf("%d schema violations (%s)", len(parts), strings.Join(parts, "; "))
+}
+
+// Get returns an entity schema by its schema name (core entities and the
+// credential DAOs), because the Admin API and storage are keyed by it.
+func Get(name string) (*Entity, bool) {
+	e, ok := registry.byName[name]
+	return e, ok
+}
+
+// All returns every entity, parents before children, which is the order to
+// create tables and to export configuration in.
+func All() []*Entity {
+	out := make([]*Entity, len(registry.ordered))
+	copy(out, registry.ordered)
+	return out
+}
+
+// PluginNames returns the bundled plugin names this emulator enables, sorted,
+// for GET /plugins/enabled and GET /.
+func PluginNames() []string {
+	names := make([]string, 0, len(plugins))
+	for n := range plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PluginInfo returns a plugin's version and priority as Kong 3.9.3 reports
+// them under "available_on_server" in GET /.
+func PluginInfo(name string) (version string, priority int, ok bool) {
+	p, ok := plugins[name]
+	if !ok {
+		return "", 0, false
+	}
+	return p.Version, p.Priority, true
+}
+
+// Process validates in (decoded JSON; foreign keys already resolved to
+// {"id": "<uuid>"}), applies shorthands, fills defaults (Insert/Upsert) and
+// auto fields, and returns the entity exactly as Kong stores and serves it:
+// every schema field present, null where absent. A violation is an *Error.
+// It never writes anything, so /schemas/{entity}/validate can use it too.
+func (e *Entity) Process(in map[string]any, op Op, now time.Time) (map[string]any, error) {
+	return e.process(in, op, now)
+}
