@@ -21,7 +21,7 @@ func TestLoadLayersDefaultsFileAndEnv(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	checks := []struct {
-		name     string
+		name      string
 		got, want any
 	}{
 		{"file sets pg_host", c.PG.Host, "db.example"},
