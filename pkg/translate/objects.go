@@ -1,0 +1,86 @@
+package translate
+
+import (
+	"github.com/kong/go-kong/kong"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/source"
+)
+
+// KIC's tag prefixes (internal/util: GenerateTagsForObject).
+const (
+	tagName      = "k8s-name:"
+	tagNamespace = "k8s-namespace:"
+	tagKind      = "k8s-kind:"
+	tagUID       = "k8s-uid:"
+	tagGroup     = "k8s-group:"
+	tagVersion   = "k8s-version:"
+)
+
+// gvkOf is the object's group/version/kind: its TypeMeta, or, when a typed object comes without
+// one (as from a client-go lister), what the scheme registers for its Go type. KIC's objects
+// always carry it, and tags need it.
+func gvkOf(obj object) schema.GroupVersionKind {
+	if obj == nil {
+		return schema.GroupVersionKind{}
+	}
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	if gvk.Kind != "" && gvk.Version != "" {
+		return gvk
+	}
+	kinds, _, err := source.Scheme.ObjectKinds(obj)
+	if err != nil || len(kinds) == 0 {
+		return gvk
+	}
+	return preferredGVK(kinds)
+}
+
+// preferredGVK picks, among the versions a Go type is registered under, the one the API server
+// serves (Gateway API types are registered in several versions with the same Go type).
+func preferredGVK(kinds []schema.GroupVersionKind) schema.GroupVersionKind {
+	for _, k := range kinds {
+		if k.Version == "v1" {
+			return k
+		}
+	}
+	return kinds[0]
+}
+
+func kindOf(obj object) string {
+	if obj == nil {
+		return ""
+	}
+	return gvkOf(obj).Kind
+}
+
+// tags are KIC's tags for obj (util.GenerateTagsForObject): name, namespace, kind, uid, group
+// and version when present, extra tags, then the konghq.com/tags values without duplicates.
+func (t *translator) tags(obj object, extra ...string) []*string {
+	if obj == nil {
+		return nil
+	}
+	gvk := gvkOf(obj)
+	tags := make([]*string, 0, 8)
+	add := func(prefix, v string) {
+		if v != "" {
+			tags = append(tags, kong.String(prefix+v))
+		}
+	}
+	add(tagName, obj.GetName())
+	add(tagNamespace, obj.GetNamespace())
+	add(tagKind, gvk.Kind)
+	add(tagUID, string(obj.GetUID()))
+	add(tagGroup, gvk.Group)
+	add(tagVersion, gvk.Version)
+	for _, e := range extra {
+		tags = append(tags, kong.String(e))
+	}
+	seen := map[string]bool{}
+	for _, u := range userTags(obj.GetAnnotations()) {
+		if !seen[u] {
+			seen[u] = true
+			tags = append(tags, kong.String(u))
+		}
+	}
+	return tags
+}

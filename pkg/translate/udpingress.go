@@ -1,0 +1,4 @@
+package translate
+
+// translateUDPIngresses is the UDPIngress translation (placeholder until it lands).
+func (t *translator) translateUDPIngresses() *ruleSet { return newRuleSet() }
