@@ -17,9 +17,7 @@ type Error struct {
 // Error reads like Kong's message: "schema violation (host: required field
 // missing)" or "2 schema violations (a: ...; b: ...)".
 func (e *Error) Error() string {
-	var parts []string
-	flattenErrors("", e.Fields, &parts)
-	sort.Strings(parts)
+	parts := violationParts(e.Fields)
 	if len(parts) == 1 {
 		return "schema violation (" + parts[0] + ")"
 	}

@@ -4,8 +4,6 @@
 // schemas advertise (decK fills defaults from /schemas and must see no diff).
 package schema
 
-import "regexp"
-
 // Type is a Kong schema field type; the names are Kong's so that they can be
 // served unchanged on /schemas.
 type Type string
@@ -49,36 +47,50 @@ type Field struct {
 	Shorthands []*Shorthand
 
 	// Validators, named like Kong's.
-	OneOf         []any
-	NotOneOf      []any
-	Between       *[2]float64
-	Gt            *float64
-	LenEq         *int
-	LenMin        *int
-	LenMax        *int
-	Match         string // Lua pattern, served as-is
-	NotMatch      string
-	MatchAny      *MatchAny
-	MatchNone     []PatternErr
-	StartsWith    string
-	Contains      any
-	UUID          bool
-	Timestamp     bool
-	Eq            any
-	HasEq         bool
-	IsRegex       bool
-	Referenceable bool
-	Encrypted     bool
-	Description   string
+	OneOf    []any
+	NotOneOf []any
+	Between  *[2]float64
+	Gt       *float64
+	LenEq    *int
+	LenMin   *int
+	LenMax   *int
+	Match    string // Lua pattern, served as-is
+	NotMatch string
+	MatchAll []PatternErr
+	// ExclusiveSubsets is Kong's mutually_exclusive_subsets.
+	ExclusiveSubsets [][]string
+	MatchAny         *MatchAny
+	MatchNone        []PatternErr
+	StartsWith       string
+	Contains         any
+	UUID             bool
+	Timestamp        bool
+	Eq               any
+	HasEq            bool
+	Ne               any
+	HasNe            bool
+	IsRegex          bool
+	Referenceable    bool
+	Encrypted        bool
+	Description      string
 	// Custom is a Go port of Kong's custom_validator (not served); it returns
 	// Kong's message, or "" when the value is valid.
 	Custom func(v any) string
 	// Extra holds further JSON-only attributes served verbatim.
 	Extra map[string]any
-
-	// re is the compiled Go translation of Match / NotMatch.
-	re, notRe *regexp.Regexp
+	// Err replaces every validator message, as Kong's err attribute does.
+	Err string
+	// Transient fields are accepted and served but not stored in the row.
+	Transient bool
+	// optional records stay optional inside entities (required = false).
+	optional bool
+	// Checks are a record's entity_checks.
+	Checks []*Check
 }
+
+// Opt sets one attribute of a Field; schemas are declared with F(name,
+// type, opts...) so that they read like Kong's Lua definitions.
+type Opt func(*Field)
 
 // MatchAny is Kong's match_any validator: at least one pattern must match.
 type MatchAny struct {
@@ -120,13 +132,18 @@ type Entity struct {
 	// Shorthands are the entity's shorthand_fields (not served at top level,
 	// as Kong strips them).
 	Shorthands []*Shorthand
-	// Transient fields are accepted and returned but not stored in the row
-	// (certificates.snis); their names are listed here.
-	Transient []string
-	// hooks run after defaults, before validation (normalisation such as
-	// targets' host:port) and after validation (derived fields).
-	normalize func(rec map[string]any, op Op) map[string]any
-	finalize  func(rec map[string]any, op Op) map[string]any
+	// SubschemaKey names the field whose value selects a subschema
+	// ("name" for plugins and vaults, "protocols" for routes).
+	SubschemaKey string
+	// subschema returns the field overrides and checks for a subschema key
+	// value; ok is false when the value names no subschema.
+	subschema func(key any) (fields []*Field, checks []*Check, ok bool)
+	// SubschemaError formats the unknown-subschema message (%s = key).
+	SubschemaError string
+	// transform derives fields after validation (Kong's transformations:
+	// ca_certificates.cert_digest, basic-auth password hashing, target
+	// normalisation); input holds the fields the caller supplied.
+	transform func(rec, input map[string]any, op Op) map[string]any
 }
 
 // Op tells Process which Admin API write it serves, because defaults and
