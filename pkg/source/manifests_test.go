@@ -1,0 +1,188 @@
+package source
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// readYAML reads manifests given as one YAML stream through the stdin path.
+func readYAML(t *testing.T, manifests string, opts Options) *Snapshot {
+	t.Helper()
+	snap, err := ReadManifests(t.Context(), ManifestInput{Filenames: []string{"-"}, Stdin: strings.NewReader(manifests)}, opts)
+	if err != nil {
+		t.Fatalf("ReadManifests: %v", err)
+	}
+	return snap
+}
+
+func names[P object](objs []P) []string {
+	out := make([]string, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, objectKey(o))
+	}
+	return out
+}
+
+func TestReadManifestsFromPaths(t *testing.T) {
+	tests := []struct {
+		name         string
+		in           ManifestInput
+		wantServices []string
+		wantIngress  []string
+	}{
+		{
+			name:         "a directory without -R reads only its own files",
+			in:           ManifestInput{Filenames: []string{"testdata/tree"}},
+			wantServices: []string{"default/echo"},
+		},
+		{
+			name:         "-R descends and flattens Lists; the ingress class filter drops other classes",
+			in:           ManifestInput{Filenames: []string{"testdata/tree"}, Recursive: true, Namespace: "team-a"},
+			wantServices: []string{"team-a/echo"},
+			wantIngress:  []string{"team-a/one"},
+		},
+		{
+			name:         "-k renders a kustomization",
+			in:           ManifestInput{Kustomize: "testdata/kustomize"},
+			wantServices: []string{"kustomized/from-kustomize"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap, err := ReadManifests(t.Context(), tt.in, Options{})
+			if err != nil {
+				t.Fatalf("ReadManifests: %v", err)
+			}
+			if got := names(snap.Services); !slices.Equal(got, tt.wantServices) {
+				t.Errorf("services = %v, want %v", got, tt.wantServices)
+			}
+			if got := names(snap.Ingresses); !slices.Equal(got, tt.wantIngress) {
+				t.Errorf("ingresses = %v, want %v", got, tt.wantIngress)
+			}
+			if !snap.Complete {
+				t.Error("a snapshot read from manifests must be complete")
+			}
+		})
+	}
+}
+
+func TestReadManifestsAppliesServerDefaults(t *testing.T) {
+	snap, err := ReadManifests(t.Context(), ManifestInput{Filenames: []string{"testdata/tree/app.yaml"}}, Options{})
+	if err != nil {
+		t.Fatalf("ReadManifests: %v", err)
+	}
+	if len(snap.Secrets) != 1 {
+		t.Fatalf("secrets = %v, want one", names(snap.Secrets))
+	}
+	sec := snap.Secrets[0]
+	if got := string(sec.Data["key"]); got != "new" {
+		t.Errorf("data[key] = %q, want stringData's %q to win", got, "new")
+	}
+	if got := string(sec.Data["kept"]); got != "kept" {
+		t.Errorf("data[kept] = %q, want %q", got, "kept")
+	}
+	if sec.StringData != nil || sec.Type != corev1.SecretTypeOpaque {
+		t.Errorf("stringData = %v, type = %q; want nil and Opaque", sec.StringData, sec.Type)
+	}
+	svc := snap.Services[0]
+	port := svc.Spec.Ports[0]
+	if port.Protocol != corev1.ProtocolTCP || port.TargetPort != intstr.FromInt32(80) || svc.Spec.Type != corev1.ServiceTypeClusterIP {
+		t.Errorf("service port = %+v, type %q; want protocol TCP, targetPort 80, ClusterIP", port, svc.Spec.Type)
+	}
+	if svc.APIVersion != "v1" || svc.Kind != "Service" {
+		t.Errorf("type meta = %v, want v1 Service", svc.TypeMeta)
+	}
+	if len(snap.IngressClasses) != 1 || snap.IngressClasses[0].Namespace != "" {
+		t.Errorf("ingress classes = %v, want the cluster-scoped class without a namespace", names(snap.IngressClasses))
+	}
+	if !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, "Deployment (1)") }) {
+		t.Errorf("notes = %q, want one naming the ignored Deployment", snap.Notes)
+	}
+}
+
+func TestReadManifestsDefaultsHTTPRoute(t *testing.T) {
+	snap := readYAML(t, `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: echo, port: 80}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https}
+  - matches: [{headers: [{name: x, value: "yes"}]}]
+`, Options{})
+	if len(snap.HTTPRoutes) != 1 {
+		t.Fatalf("routes = %v, want the route kept (its Gateway is unknown)", names(snap.HTTPRoutes))
+	}
+	r := snap.HTTPRoutes[0]
+	ref := r.Spec.ParentRefs[0]
+	if *ref.Group != gatewayv1.GroupName || *ref.Kind != "Gateway" {
+		t.Errorf("parentRef = %+v, want group and kind defaulted", ref)
+	}
+	m := r.Spec.Rules[0].Matches
+	if len(m) != 1 || *m[0].Path.Type != gatewayv1.PathMatchPathPrefix || *m[0].Path.Value != "/" {
+		t.Errorf("rule 0 matches = %+v, want one PathPrefix / match", m)
+	}
+	b := r.Spec.Rules[0].BackendRefs[0]
+	if *b.Weight != 1 || *b.Kind != "Service" || *b.Group != "" {
+		t.Errorf("backendRef = %+v, want weight 1, kind Service, group \"\"", b)
+	}
+	if code := *r.Spec.Rules[0].Filters[0].RequestRedirect.StatusCode; code != 302 {
+		t.Errorf("redirect status = %d, want 302", code)
+	}
+	h := r.Spec.Rules[1].Matches[0]
+	if *h.Headers[0].Type != gatewayv1.HeaderMatchExact || *h.Path.Value != "/" {
+		t.Errorf("rule 1 match = %+v, want Exact header and default path", h)
+	}
+	if !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, "ns/gw is not among") }) {
+		t.Errorf("notes = %q, want one saying the parent Gateway is unknown", snap.Notes)
+	}
+}
+
+func TestReadManifestsDuplicateKeepsLast(t *testing.T) {
+	snap := readYAML(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: ns, labels: {v: "1"}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: ns, labels: {v: "2"}}
+`, Options{})
+	if len(snap.Services) != 1 || snap.Services[0].Labels["v"] != "2" {
+		t.Fatalf("services = %+v, want only the second one", snap.Services)
+	}
+	if len(snap.Notes) != 1 || !strings.Contains(snap.Notes[0], "more than once") {
+		t.Errorf("notes = %q, want one about the duplicate", snap.Notes)
+	}
+}
+
+func TestReadManifestsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   ManifestInput
+		want string
+	}{
+		{"missing file", ManifestInput{Filenames: []string{"testdata/nope.yaml"}}, "nope.yaml"},
+		{"stdin without a reader", ManifestInput{Filenames: []string{"-"}}, "no standard input"},
+		{"broken YAML", ManifestInput{Filenames: []string{"-"}, Stdin: strings.NewReader("kind: [")}, "read manifests"},
+		{"wrong field type", ManifestInput{Filenames: []string{"-"}, Stdin: strings.NewReader(
+			"apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: 3}\n")}, "decode Service default/a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadManifests(t.Context(), tt.in, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
