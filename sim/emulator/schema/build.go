@@ -168,7 +168,7 @@ func compileField(f *Field, entity bool) {
 			luaRegexp(p)
 		}
 	}
-	if f.Type == Record && entity && !f.optional {
+	if f.Type == Record && entity && !f.optional && f.Extra["abstract"] == nil {
 		f.Required = true
 	}
 	compileField(f.Elements, false)

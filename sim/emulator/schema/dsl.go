@@ -112,6 +112,9 @@ type Shorthand struct {
 	// being processed and writes the real fields; a non-empty return is a
 	// violation message for the shorthand field.
 	Translate func(v any, rec map[string]any) string
+	// replacedWith is the path of the real field a deprecated shorthand
+	// stands for; Kong echoes the shorthand with that value on reads.
+	replacedWith []string
 }
 
 // Entity is one DAO schema: its storage, its Admin API paths and its fields.

@@ -224,7 +224,7 @@ var pluginsEntity = &Entity{
 		F("route", Foreign, Ref("routes"), Def(nil), OnDelete("cascade")),
 		F("service", Foreign, Ref("services"), Def(nil), OnDelete("cascade")),
 		F("consumer", Foreign, Ref("consumers"), Def(nil), OnDelete("cascade")),
-		F("config", Record, Optional, func(f *Field) { f.Extra = map[string]any{"abstract": true} }),
+		F("config", Record, func(f *Field) { f.Extra = map[string]any{"abstract": true} }),
 		tProtocols.Named("protocols"),
 		F("enabled", Boolean, Required, Def(true)),
 		tagsField(),
@@ -332,7 +332,7 @@ var vaults = &Entity{
 		F("prefix", String, Required, Unique, Match("^[a-z][a-z%d-]-[a-z%d]+$"), NotOneOf("env")),
 		F("name", String, Required),
 		F("description", String),
-		F("config", Record, Optional, func(f *Field) { f.Extra = map[string]any{"abstract": true} }),
+		F("config", Record, func(f *Field) { f.Extra = map[string]any{"abstract": true} }),
 		createdAt(), updatedAt(), tagsField(),
 	},
 }
