@@ -315,8 +315,8 @@ var caCertificates = &Entity{
 		}
 		return nil
 	}}},
-	transform: func(rec, input map[string]any, _ Op) map[string]any {
-		if c, ok := rec["cert"].(string); ok && isNonEmpty(input["cert"]) {
+	transform: func(rec, _ map[string]any, _ Op) map[string]any {
+		if c, ok := rec["cert"].(string); ok && c != "" {
 			rec["cert_digest"] = certDigest(c)
 		}
 		return rec

@@ -21,8 +21,8 @@ func (e *Entity) process(in map[string]any, op Op, now time.Time) (map[string]an
 		in = map[string]any{}
 	}
 	data, _ := normalizeJSON(in).(map[string]any)
-	input := data
-	fields, checks, serr := e.resolveSubschema(data)
+	input, _ := normalizeJSON(in).(map[string]any)
+	fields, _, serr := e.resolveSubschema(data)
 	if serr != nil {
 		return nil, serr
 	}
@@ -36,14 +36,27 @@ func (e *Entity) process(in map[string]any, op Op, now time.Time) (map[string]an
 			data["ttl"] = nil
 		}
 	}
-	if e.subschema != nil {
-		// the subschema (plugin) is chosen again after defaults: routes'
-		// protocols may only now be known.
-		if fields2, checks2, err := e.resolveSubschema(data); err == nil {
-			fields, checks = fields2, checks2
+	if op == Update {
+		// a merged row: fields the caller did not change look supplied, so
+		// transformations must not re-apply to stored values.
+		marked := make(map[string]any, len(input)+1)
+		for k, v := range input {
+			marked[k] = v
 		}
+		marked["@merged"] = true
+		input = marked
 	}
-	errs = validateRecord(fields, append(append([]*Check{}, e.Checks...), checks...), data, true, e.extraKeys())
+	return e.finish(data, input, op)
+}
+
+// finish validates a processed entity against its (sub)schema and runs
+// the transformations; input is what the caller supplied.
+func (e *Entity) finish(data, input map[string]any, op Op) (map[string]any, error) {
+	fields, checks, serr := e.resolveSubschema(data)
+	if serr != nil {
+		return nil, serr
+	}
+	errs := validateRecord(fields, append(append([]*Check{}, e.Checks...), checks...), data, true, e.extraKeys())
 	if len(errs) > 0 {
 		return nil, &Error{Fields: errs}
 	}
