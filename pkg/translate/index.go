@@ -2,7 +2,6 @@ package translate
 
 import (
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
-	kongv1alpha1 "github.com/kong/kubernetes-configuration/api/configuration/v1alpha1"
 	kongv1beta1 "github.com/kong/kubernetes-configuration/api/configuration/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -17,17 +16,15 @@ const labelServiceName = "kubernetes.io/service-name"
 // index makes every lookup translation does a map access, so translation time grows linearly
 // with the snapshot (KIC's store is indexed the same way).
 type index struct {
-	services             map[string]*corev1.Service
-	secrets              map[string]*corev1.Secret
-	endpointSlices       map[string][]*discoveryv1.EndpointSlice // by namespace/service
-	kongPlugins          map[string]*kongv1.KongPlugin
-	kongClusterPlugins   map[string]*kongv1.KongClusterPlugin // by name
-	kongIngresses        map[string]*kongv1.KongIngress
-	upstreamPolicies     map[string]*kongv1beta1.KongUpstreamPolicy
-	consumerGroups       map[string]*kongv1beta1.KongConsumerGroup
-	referenceGrants      map[string][]*gatewayv1beta1.ReferenceGrant // by namespace
-	ingressClassParams   *kongv1alpha1.IngressClassParametersSpec
-	ingressClassParamsOf string
+	services           map[string]*corev1.Service
+	secrets            map[string]*corev1.Secret
+	endpointSlices     map[string][]*discoveryv1.EndpointSlice // by namespace/service
+	kongPlugins        map[string]*kongv1.KongPlugin
+	kongClusterPlugins map[string]*kongv1.KongClusterPlugin // by name
+	kongIngresses      map[string]*kongv1.KongIngress
+	upstreamPolicies   map[string]*kongv1beta1.KongUpstreamPolicy
+	consumerGroups     map[string]*kongv1beta1.KongConsumerGroup
+	referenceGrants    map[string][]*gatewayv1beta1.ReferenceGrant // by namespace
 }
 
 func newIndex(s *source.Snapshot) *index {

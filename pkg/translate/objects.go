@@ -1,7 +1,12 @@
 package translate
 
 import (
+	"reflect"
+	"slices"
+	"strings"
+
 	"github.com/kong/go-kong/kong"
+	kongv1alpha1 "github.com/kong/kubernetes-configuration/api/configuration/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
@@ -83,4 +88,55 @@ func (t *translator) tags(obj object, extra ...string) []*string {
 		}
 	}
 	return tags
+}
+
+// sortedByCreation returns objs without nils, oldest first, ties by namespace/name (KIC sorts
+// stably by creation time over the store's order, which is by namespace/name).
+func sortedByCreation[T object](objs []T) []T {
+	out := make([]T, 0, len(objs))
+	for _, o := range objs {
+		if any(o) != nil && !isNilObject(o) {
+			out = append(out, o)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b T) int {
+		ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+		if ta.Before(&tb) {
+			return -1
+		}
+		if tb.Before(&ta) {
+			return 1
+		}
+		return strings.Compare(nsName(a.GetNamespace(), a.GetName()), nsName(b.GetNamespace(), b.GetName()))
+	})
+	return out
+}
+
+func isNilObject(o object) bool {
+	v := reflect.ValueOf(o)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// ingressClassParams returns the IngressClassParameters of the served IngressClass, or the
+// zero value (KIC's getIngressClassParametersOrDefault).
+func (t *translator) ingressClassParams() kongv1alpha1.IngressClassParametersSpec {
+	for _, ic := range t.snap.IngressClasses {
+		if ic == nil || ic.Name != t.opts.IngressClass || ic.Spec.Parameters == nil {
+			continue
+		}
+		p := ic.Spec.Parameters
+		if p.Kind != "IngressClassParameters" || p.APIGroup == nil || *p.APIGroup != kongv1alpha1.GroupVersion.Group {
+			continue
+		}
+		ns := ""
+		if p.Namespace != nil {
+			ns = *p.Namespace
+		}
+		for _, icp := range t.snap.IngressClassParameters {
+			if icp != nil && icp.Namespace == ns && icp.Name == p.Name {
+				return icp.Spec
+			}
+		}
+	}
+	return kongv1alpha1.IngressClassParametersSpec{}
 }

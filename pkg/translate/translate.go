@@ -64,6 +64,8 @@ type translator struct {
 
 	diags Diagnostics
 	state kongstate.State
+	// upstreamServices pairs each upstream with the service it was built for.
+	upstreamServices []upstreamOf
 }
 
 // Translate computes the Kong state KIC 3.5 would compute from snap, and a diagnostic for every
