@@ -1,0 +1,322 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
+)
+
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}
+
+// find looks an entity up by id or by its endpoint key (Kong's
+// query_entity), within parent when given.
+func (s *Server) find(r *http.Request, e *schema.Entity, key string, parent *parentRef) (map[string]any, error) {
+	ctx := r.Context()
+	var row map[string]any
+	var err error
+	switch {
+	case isUUID(key):
+		row, err = s.store.Get(ctx, e, key)
+	case e.Name == "certificates":
+		var sni map[string]any
+		snis, _ := schema.Get("snis")
+		sni, err = s.store.GetBy(ctx, snis, "name", key)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &httpError{http.StatusNotFound, msg("SNI not found")}
+		}
+		if err != nil {
+			return nil, err
+		}
+		id, _ := sni["certificate"].(map[string]any)["id"].(string)
+		row, err = s.store.Get(ctx, e, id)
+	case e.Name == "acls" && parent != nil:
+		var rows []map[string]any
+		rows, err = s.store.All(ctx, e, map[string]any{"group": key, parent.field: parent.id})
+		if err == nil && len(rows) == 0 {
+			err = store.ErrNotFound
+		} else if err == nil {
+			row = rows[0]
+		}
+	case e.Name == "targets" && parent != nil:
+		var rows []map[string]any
+		rows, err = s.store.All(ctx, e, map[string]any{"target": normalizeTarget(key), parent.field: parent.id})
+		if err == nil && len(rows) == 0 {
+			err = store.ErrNotFound
+		} else if err == nil {
+			row = rows[0]
+		}
+	case e.EndpointKey != "":
+		row, err = s.store.GetBy(ctx, e, e.EndpointKey, key)
+	default:
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if parent != nil {
+		if id, _ := row[parent.field].(map[string]any)["id"].(string); id != parent.id {
+			return nil, store.ErrNotFound
+		}
+	}
+	return row, nil
+}
+
+func normalizeTarget(t string) string {
+	if strings.HasPrefix(t, "[") {
+		if strings.Contains(t, "]:") {
+			return t
+		}
+		return t + ":8000"
+	}
+	if strings.Count(t, ":") == 1 {
+		return t
+	}
+	if strings.Count(t, ":") > 1 {
+		return "[" + t + "]:8000"
+	}
+	return t + ":8000"
+}
+
+func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.Entity, parent *parentRef) {
+	if r.Method == http.MethodPost {
+		body, err := readBody(r, e.Fields)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		row, err := s.write(r.Context(), e, body, schema.Insert, parent, nil)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.writeEntity(w, r, e, http.StatusCreated, row)
+		return
+	}
+	q := r.URL.Query()
+	size := 100
+	if v := q.Get("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be a number"})
+			return
+		}
+		if n < 1 || n > 1000 {
+			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be an integer between 1 and 1000"})
+			return
+		}
+		size = n
+	}
+	opts := store.PageOptions{Size: size, Offset: q.Get("offset"), Equal: map[string]any{}}
+	if parent != nil {
+		opts.Equal[parent.field] = parent.id
+	} else if q.Has("tags") {
+		tags, anyOf, err := parseTags(q.Get("tags"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		opts.Tags, opts.TagsAny = tags, anyOf
+	}
+	if e.Name == "consumers" && parent == nil && q.Has("custom_id") {
+		opts.Equal["custom_id"] = q.Get("custom_id")
+	}
+	rows, next, err := s.store.Page(r.Context(), e, opts)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, row := range rows {
+		if err := s.decorate(r.Context(), e, row); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	body := map[string]any{"data": rows, "next": nil}
+	if next != "" {
+		base := "/" + e.AdminPath
+		if parent != nil {
+			base = parent.path + "/" + e.NestedPath
+		}
+		v := url.Values{}
+		v.Set("offset", next)
+		if opts.Tags != nil {
+			v.Set("tags", q.Get("tags"))
+		}
+		v.Set("size", strconv.Itoa(size))
+		body["next"] = base + "?" + v.Encode()
+		body["offset"] = next
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func parseTags(s string) ([]string, bool, error) {
+	opt := func(m string) error {
+		return &store.Error{Code: store.CodeInvalidOptions, Message: "invalid option (tags: " + m + ")",
+			Options: map[string]any{"tags": m}}
+	}
+	if s == "" {
+		return nil, false, opt("cannot be null")
+	}
+	hasAnd, hasOr := strings.Contains(s, ","), strings.Contains(s, "/")
+	if hasAnd && hasOr {
+		return nil, false, opt("invalid filter syntax")
+	}
+	sep := ","
+	if hasOr {
+		sep = "/"
+	}
+	tags := strings.Split(s, sep)
+	if len(tags) > 5 {
+		return nil, false, opt("cannot query more than 5 tags")
+	}
+	return tags, hasOr, nil
+}
+
+func (s *Server) entity(w http.ResponseWriter, r *http.Request, e *schema.Entity, key string, parent *parentRef) {
+	ctx := r.Context()
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		row, err := s.find(r, e, key, parent)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.writeEntity(w, r, e, http.StatusOK, row)
+	case http.MethodDelete:
+		row, err := s.find(r, e, key, parent)
+		if errors.Is(err, store.ErrNotFound) && parent == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if _, err := s.store.Delete(ctx, e, row["id"].(string)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPatch:
+		s.patch(w, r, e, key, parent)
+	case http.MethodPut:
+		if e.Name == "targets" {
+			s.patch(w, r, e, key, parent) // Kong: PUT on a target updates an existing one only
+			return
+		}
+		body, err := readBody(r, e.Fields)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var by string
+		if isUUID(key) {
+			body["id"] = key
+		} else if e.EndpointKey != "" && e.Name != "certificates" {
+			by = e.EndpointKey
+			body[by] = key
+		} else if e.Name == "certificates" {
+			snis, _ := body["snis"].([]any)
+			body["snis"] = appendUnique(snis, key)
+		} else {
+			writeJSON(w, http.StatusNotFound, msg("Not found"))
+			return
+		}
+		row, err := s.writeUpsert(ctx, e, body, parent, by)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.writeEntity(w, r, e, http.StatusOK, row)
+	}
+}
+
+func appendUnique(list []any, v string) []any {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+func (s *Server) patch(w http.ResponseWriter, r *http.Request, e *schema.Entity, key string, parent *parentRef) {
+	body, err := readBody(r, e.Fields)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur, err := s.find(r, e, key, parent)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			k := "id"
+			if !isUUID(key) && e.EndpointKey != "" {
+				k = e.EndpointKey
+			}
+			err = &store.Error{Code: store.CodeNotFound,
+				Message: fmt.Sprintf("could not find the entity with primary key '%s'", store.LuaString(map[string]any{k: key}))}
+			if k != "id" {
+				err.(*store.Error).Message = fmt.Sprintf("could not find the entity with '%s'", store.LuaString(map[string]any{k: key}))
+			}
+		}
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.decorate(r.Context(), e, cur); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	row, err := s.write(r.Context(), e, body, schema.Update, parent, cur)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeEntity(w, r, e, http.StatusOK, row)
+}
+
+// writeEntity decorates (certificate SNIs) and sends an entity.
+func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, e *schema.Entity, status int, row map[string]any) {
+	if err := s.decorate(r.Context(), e, row); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, row)
+}
+
+// decorate adds transient fields Kong serves with an entity.
+func (s *Server) decorate(ctx context.Context, e *schema.Entity, row map[string]any) error {
+	if e.Name != "certificates" {
+		return nil
+	}
+	snis, _ := schema.Get("snis")
+	rows, err := s.store.All(ctx, snis, map[string]any{"certificate": row["id"]})
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(rows))
+	for _, x := range rows {
+		if n, ok := x["name"].(string); ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	list := make([]any, len(names))
+	for i, n := range names {
+		list[i] = n
+	}
+	row["snis"] = list
+	return nil
+}

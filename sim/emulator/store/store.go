@@ -1,0 +1,158 @@
+// Package store keeps the emulator's entities in PostgreSQL in Kong 3.9.3's
+// own tables. CRUD is generic: each schema.Entity is mapped onto its table
+// by reading the table's columns from the catalog, so one code path serves
+// every entity. Uniqueness and foreign keys are PostgreSQL constraints, and
+// every write commits together with the cluster_events rows Kong would
+// insert, so other nodes (emulated or real) can follow.
+package store
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
+)
+
+// Options are the connection settings (Kong's pg_* settings) and the
+// node's identity for cluster events.
+type Options struct {
+	Host      string
+	Port      int
+	User      string
+	Password  string
+	Database  string
+	SSL       bool
+	SSLVerify bool
+	// Timeout bounds connecting and each statement.
+	Timeout time.Duration
+	// PoolSize is the pool's maximum connections (0 = 4 × CPUs, min 16).
+	PoolSize int
+	// NodeID is written as cluster_events.node_id.
+	NodeID string
+	// DBUpdatePropagation is Kong's db_update_propagation, in seconds.
+	DBUpdatePropagation float64
+}
+
+// ConnString builds a pgx connection string; the password travels in it and
+// must never be logged.
+func (o Options) ConnString() string {
+	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), Path: "/" + o.Database}
+	if o.Password != "" {
+		u.User = url.UserPassword(o.User, o.Password)
+	} else {
+		u.User = url.User(o.User)
+	}
+	q := url.Values{}
+	switch {
+	case o.SSL && o.SSLVerify:
+		q.Set("sslmode", "verify-full")
+	case o.SSL:
+		q.Set("sslmode", "require")
+	default:
+		q.Set("sslmode", "disable")
+	}
+	if o.Timeout > 0 {
+		q.Set("connect_timeout", strconv.Itoa(max(1, int(o.Timeout.Seconds()))))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Pool opens a connection pool without touching the schema (for the
+// migrations commands).
+func Pool(ctx context.Context, o Options) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(o.ConnString())
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres settings: %w", err)
+	}
+	if o.PoolSize > 0 {
+		cfg.MaxConns = int32(o.PoolSize)
+	} else {
+		cfg.MaxConns = 32
+	}
+	cfg.HealthCheckPeriod = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres at %s:%d: %w", o.Host, o.Port, err)
+	}
+	return pool, nil
+}
+
+// Store is the emulator's data access layer.
+type Store struct {
+	pool   *pgxpool.Pool
+	opts   Options
+	wsID   string
+	tables map[string]*table // by schema name
+	byTbl  map[string]*table // by table name
+	cons   map[string]constraint
+}
+
+// Open connects, checks that migrations are up to date and loads the table
+// layouts. It fails like Kong when the database needs bootstrapping.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	pool, err := Pool(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(ctx, pool, o)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// New builds a Store on an existing pool.
+func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
+	st, err := SchemaState(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	if st.NeedsBootstrap {
+		return nil, fmt.Errorf("database needs bootstrapping; run 'kong migrations bootstrap'")
+	}
+	if !st.UpToDate() {
+		return nil, fmt.Errorf("new migrations available; run 'kong migrations up'")
+	}
+	s := &Store{pool: pool, opts: o, tables: map[string]*table{}, byTbl: map[string]*table{}}
+	if err := pool.QueryRow(ctx, `SELECT id::text FROM workspaces WHERE name = 'default'`).Scan(&s.wsID); err != nil {
+		return nil, fmt.Errorf("read default workspace: %w", err)
+	}
+	if err := s.loadLayout(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// PoolHandle exposes the pool to the node's other parts (cluster events
+// polling in part 2) so they share connections.
+func (s *Store) PoolHandle() *pgxpool.Pool { return s.pool }
+
+// WorkspaceID is the id of the default workspace.
+func (s *Store) WorkspaceID() string { return s.wsID }
+
+// Ping reports whether the database answers, for GET /status.
+func (s *Store) Ping(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.pool.Ping(ctx) == nil
+}
+
+// Entity returns the schema of a stored entity by schema name.
+func (s *Store) Entity(name string) (*schema.Entity, bool) {
+	t, ok := s.tables[name]
+	if !ok {
+		return nil, false
+	}
+	return t.entity, true
+}
