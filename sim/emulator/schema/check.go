@@ -129,6 +129,24 @@ func withMatch(base, m *Field) *Field {
 	if m.Elements != nil {
 		out.Elements = m.Elements
 	}
+	if m.MatchAny != nil {
+		out.MatchAny = m.MatchAny
+	}
+	if m.MatchAll != nil {
+		out.MatchAll = m.MatchAll
+	}
+	if m.MatchNone != nil {
+		out.MatchNone = m.MatchNone
+	}
+	if m.NotMatch != "" {
+		out.NotMatch = m.NotMatch
+	}
+	if m.StartsWith != "" {
+		out.StartsWith = m.StartsWith
+	}
+	if m.HasNe {
+		out.HasNe, out.Ne = true, m.Ne
+	}
 	if m.Contains != nil {
 		out.Contains = m.Contains
 	}

@@ -341,6 +341,16 @@ var envVaultFields = []*Field{
 	F("config", Record, Required, Fields(F("prefix", String, Match("^[%a_-][%a%d_-]*$")))),
 }
 
+// tags is Kong's tags view (one row per entity tag), served on /tags.
+var tagsEntity = &Entity{
+	Name: "tags", Table: "tags", AdminPath: "tags", EndpointKey: "tag",
+	Fields: []*Field{
+		tTag.Named("tag"),
+		F("entity_name", String, Required),
+		tUUID.Named("entity_id", Required),
+	},
+}
+
 var workspaces = &Entity{
 	Name: "workspaces", Table: "workspaces", EndpointKey: "name", Internal: true,
 	CacheKey: []string{"name"},
@@ -374,6 +384,7 @@ func init() {
 	register(workspaces, certificates, snis, caCertificates, services, routes,
 		upstreams, targets, consumers, pluginsEntity, vaults)
 	register(credentials()...)
+	register(tagsEntity)
 }
 
 func validateRedirectURI(s string) string {

@@ -199,6 +199,14 @@ func validateField(f *Field, v any) (bool, any) {
 	return true, nil
 }
 
+// orInvalid is Kong's fallback message for pattern validators without err.
+func orInvalid(msg, value string) string {
+	if msg == "" {
+		return "invalid value: " + value
+	}
+	return msg
+}
+
 func orErr(f *Field, msg string) string {
 	if f.Err != "" {
 		return f.Err
@@ -286,7 +294,7 @@ func runValidators(f *Field, v any) string {
 		}
 		for _, p := range f.MatchNone {
 			if luaMatch(s, p.Pattern) {
-				return p.Err
+				return orInvalid(p.Err, s)
 			}
 		}
 		if f.Match != "" && !luaMatch(s, f.Match) {
@@ -294,7 +302,7 @@ func runValidators(f *Field, v any) string {
 		}
 		for _, p := range f.MatchAll {
 			if !luaMatch(s, p.Pattern) {
-				return p.Err
+				return orInvalid(p.Err, s)
 			}
 		}
 		if f.MatchAny != nil {
@@ -306,7 +314,7 @@ func runValidators(f *Field, v any) string {
 				}
 			}
 			if !ok {
-				return f.MatchAny.Err
+				return orInvalid(f.MatchAny.Err, s)
 			}
 		}
 	}
