@@ -55,34 +55,26 @@ func prettyLua(v any, indent string) string {
 	case string:
 		return t
 	case map[string]any:
-		var b strings.Builder
-		b.WriteString("{\n")
+		var items []string
 		for _, k := range sortedKeys(t) {
-			val := t[k]
-			if s, ok := val.(string); ok {
-				val = strconv.Quote(s)
-			} else {
-				val = prettyLua(val, indent+"  ")
-			}
-			fmt.Fprintf(&b, "%s  %s = %v,\n", indent, k, val)
+			items = append(items, fmt.Sprintf("%s  %s = %s", indent, k, prettyValue(t[k], indent)))
 		}
-		b.WriteString(indent + "}")
-		return b.String()
+		return "{\n" + strings.Join(items, ",\n") + "\n" + indent + "}"
 	case []any:
-		var b strings.Builder
-		b.WriteString("{\n")
+		var items []string
 		for i, x := range t {
-			if x == nil {
-				continue
+			if x != nil {
+				items = append(items, fmt.Sprintf("%s  [%d] = %s", indent, i+1, prettyValue(x, indent)))
 			}
-			val := prettyLua(x, indent+"  ")
-			if s, ok := x.(string); ok {
-				val = strconv.Quote(s)
-			}
-			fmt.Fprintf(&b, "%s  [%d] = %s,\n", indent, i+1, val)
 		}
-		b.WriteString(indent + "}")
-		return b.String()
+		return "{\n" + strings.Join(items, ",\n") + "\n" + indent + "}"
 	}
 	return fmt.Sprint(v)
+}
+
+func prettyValue(v any, indent string) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return prettyLua(v, indent+"  ")
 }
