@@ -140,3 +140,18 @@ func (t *translator) ingressClassParams() kongv1alpha1.IngressClassParametersSpe
 	}
 	return kongv1alpha1.IngressClassParametersSpec{}
 }
+
+// sortedByName returns objs without nils ordered by namespace/name, the order KIC's store
+// lists them in.
+func sortedByName[T object](objs []T) []T {
+	out := make([]T, 0, len(objs))
+	for _, o := range objs {
+		if !isNilObject(o) {
+			out = append(out, o)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b T) int {
+		return strings.Compare(nsName(a.GetNamespace(), a.GetName()), nsName(b.GetNamespace(), b.GetName()))
+	})
+	return out
+}

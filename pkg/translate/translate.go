@@ -2,6 +2,7 @@ package translate
 
 import (
 	"slices"
+	"time"
 
 	"github.com/kong/go-kong/kong"
 	corev1 "k8s.io/api/core/v1"
@@ -37,6 +38,9 @@ type Options struct {
 	// KongVersion is the Kong Gateway version KIC would see ("3.9.1"); some translations
 	// depend on it (the redirect plugin from 3.9, sticky sessions from 3.11).
 	KongVersion string
+	// Now is the time CA certificates are checked for expiry against (KIC drops expired ones).
+	// The zero time skips the check, which keeps translation free of clocks; the command sets it.
+	Now time.Time
 }
 
 // DefaultOptions are KIC 3.5's defaults with kongdb's own ownership tag.
@@ -66,6 +70,9 @@ type translator struct {
 	state kongstate.State
 	// upstreamServices pairs each upstream with the service it was built for.
 	upstreamServices []upstreamOf
+	// consumers and consumerGroups keep each entity's Kubernetes object for plugin attachment.
+	consumers      []*consumerEntry
+	consumerGroups []*consumerGroupEntry
 }
 
 // Translate computes the Kong state KIC 3.5 would compute from snap, and a diagnostic for every
