@@ -1,0 +1,119 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// emulatorBinary builds cmd/kong-emulator once per test binary, so the
+// suites drive the real program as the image will.
+func emulatorBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kong-emulator-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "kong")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kongdb/kubectl-kongdb/cmd/kong-emulator").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// Emulator is a running kong-emulator process on its own database.
+type Emulator struct {
+	AdminURL string
+	DB       pgtest.Database
+	Env      []string
+	Log      *bytes.Buffer
+}
+
+// startEmulator bootstraps a fresh database with `kong migrations
+// bootstrap` and runs `kong start` on a free port until the test ends.
+func startEmulator(t testing.TB, db pgtest.Database) *Emulator {
+	t.Helper()
+	bin := emulatorBinary(t)
+	port := freePort(t)
+	env := append(os.Environ(), db.Env()...)
+	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn")
+	boot := exec.Command(bin, "migrations", "bootstrap")
+	boot.Env = env
+	if out, err := boot.CombinedOutput(); err != nil {
+		t.Fatalf("kong migrations bootstrap: %v: %s", err, out)
+	}
+	var logBuf bytes.Buffer
+	cmd := exec.Command(bin, "start")
+	cmd.Env = env
+	cmd.Stdout = &logBuf
+	cmd.Stderr = &logBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("kong start: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	e := &Emulator{AdminURL: fmt.Sprintf("http://127.0.0.1:%d", port), DB: db, Env: env, Log: &logBuf}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(e.AdminURL + "/status")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return e
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("emulator did not answer on %s; log:\n%s", e.AdminURL, logBuf.String())
+	return nil
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

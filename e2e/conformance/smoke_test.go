@@ -1,0 +1,57 @@
+package conformance
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
+)
+
+func TestSmokeServiceCRUD(t *testing.T) {
+	e := startEmulator(t, pgtest.NewDatabase(t))
+	do := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, e.AdminURL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatalf("%s %s: bad JSON %q", method, path, raw)
+			}
+		}
+		t.Logf("%s %s -> %d %s", method, path, resp.StatusCode, raw)
+		return resp.StatusCode, m
+	}
+	if code, _ := do("POST", "/services", `{"name":"s1","host":"example.com"}`); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	if code, _ := do("POST", "/services", `{"name":"s1","host":"example.com"}`); code != 409 {
+		t.Fatalf("duplicate: %d", code)
+	}
+	if code, _ := do("POST", "/services/s1/routes", `{"paths":["/x"]}`); code != 201 {
+		t.Fatalf("route: %d", code)
+	}
+	if code, _ := do("DELETE", "/services/s1", ``); code != 400 {
+		t.Fatalf("delete referenced: %d", code)
+	}
+	if code, body := do("GET", "/services", ``); code != 200 || len(body["data"].([]any)) != 1 {
+		t.Fatalf("list: %d %v", code, body)
+	}
+}

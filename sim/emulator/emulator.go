@@ -1,0 +1,174 @@
+// Package emulator is a Kong 3.9.3-compatible node on PostgreSQL: it wires
+// configuration, storage and the Admin API, and runs Kong's commands
+// (start, health, version, migrations). Part 2 adds cluster (cluster_events
+// polling, hybrid) and proxy to Node.Run next to the Admin API.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/admin"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
+)
+
+// Version is the Kong version the emulator reports.
+const Version = admin.Version
+
+// StoreOptions derives the store's settings from Kong's configuration.
+func StoreOptions(c *config.Config, nodeID string) store.Options {
+	return store.Options{
+		Host: c.PG.Host, Port: c.PG.Port, User: c.PG.User, Password: c.PG.Password, Database: c.PG.Database,
+		SSL: c.PG.SSL, SSLVerify: c.PG.SSLVerify, Timeout: time.Duration(c.PG.TimeoutMS) * time.Millisecond,
+		PoolSize: c.PG.PoolSize, NodeID: nodeID, DBUpdatePropagation: c.DBUpdatePropagation,
+	}
+}
+
+// Logger builds the slog logger for KONG_LOG_LEVEL.
+func Logger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	switch level {
+	case "debug":
+		l = slog.LevelDebug
+	case "info", "notice":
+		l = slog.LevelInfo
+	case "warn":
+		l = slog.LevelWarn
+	default:
+		l = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// Node is one running emulator node.
+type Node struct {
+	Config *config.Config
+	Store  *store.Store
+	Admin  *admin.Server
+	NodeID string
+	log    *slog.Logger
+
+	listeners []net.Listener
+}
+
+// NewNode connects to PostgreSQL and builds the node's parts; Run serves.
+func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, error) {
+	nodeID := c.NodeID
+	if nodeID == "" {
+		nodeID = uuid.NewString()
+	}
+	if c.Role == config.RoleDataPlane {
+		return nil, errors.New("role data_plane is not implemented by this emulator yet")
+	}
+	st, err := store.Open(ctx, StoreOptions(c, nodeID))
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return &Node{Config: c, Store: st, NodeID: nodeID, log: log,
+		Admin: admin.New(st, c, nodeID, host, log)}, nil
+}
+
+// Listen opens the Admin API's plain-HTTP listeners (TLS listeners are
+// part 2); it returns their addresses.
+func (n *Node) Listen() ([]string, error) {
+	var addrs []string
+	for _, l := range n.Config.AdminListen {
+		if l.SSL {
+			n.log.Warn("TLS admin listener not supported yet; skipped", "listen", l.Listener)
+			continue
+		}
+		ln, err := net.Listen("tcp", l.Addr())
+		if err != nil {
+			n.Close()
+			return nil, fmt.Errorf("admin_listen %s: %w", l.Listener, err)
+		}
+		n.listeners = append(n.listeners, ln)
+		addrs = append(addrs, ln.Addr().String())
+	}
+	if len(n.listeners) == 0 {
+		return nil, errors.New("admin_listen has no plain HTTP listener")
+	}
+	return addrs, nil
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (n *Node) Run(ctx context.Context) error {
+	srv := &http.Server{Handler: n.Admin, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, len(n.listeners))
+	for _, ln := range n.listeners {
+		go func(ln net.Listener) { errc <- srv.Serve(ln) }(ln)
+	}
+	n.log.Info("kong-emulator started", "node_id", n.NodeID, "version", Version)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			n.Close()
+			return err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	n.Store.Close()
+	return err
+}
+
+// Close releases listeners and the pool without serving.
+func (n *Node) Close() {
+	for _, ln := range n.listeners {
+		_ = ln.Close()
+	}
+	n.Store.Close()
+}
+
+// PIDFile is where `kong start` records the process, so `kong health`
+// can find it, as Kong's prefix does.
+func PIDFile(c *config.Config) string {
+	return filepath.Join(c.Prefix, "pids", "nginx.pid")
+}
+
+// Health checks the node the way `kong health` does: it reads the prefix's
+// pid file and probes the Admin API.
+func Health(ctx context.Context, c *config.Config) error {
+	raw, err := os.ReadFile(PIDFile(c))
+	if err != nil {
+		return fmt.Errorf("Kong is not running at %s", c.Prefix)
+	}
+	_ = strings.TrimSpace(string(raw))
+	for _, l := range c.AdminListen {
+		if l.SSL {
+			continue
+		}
+		host := strings.Trim(l.IP, "[]")
+		if host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, fmt.Sprint(l.Port))+"/status", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return nil
+		}
+	}
+	return fmt.Errorf("Kong is not running at %s", c.Prefix)
+}
