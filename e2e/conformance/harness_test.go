@@ -58,8 +58,13 @@ type Emulator struct {
 // bootstrap` and runs `kong start` on a free port until the test ends.
 func startEmulator(t testing.TB, db pgtest.Database) *Emulator {
 	t.Helper()
+	return startEmulatorOn(t, db, freePort(t))
+}
+
+// startEmulatorOn is startEmulator on a given admin port.
+func startEmulatorOn(t testing.TB, db pgtest.Database, port int) *Emulator {
+	t.Helper()
 	bin := emulatorBinary(t)
-	port := freePort(t)
 	env := append(os.Environ(), db.Env()...)
 	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn")
 	boot := exec.Command(bin, "migrations", "bootstrap")
@@ -100,6 +105,16 @@ func startEmulator(t testing.TB, db pgtest.Database) *Emulator {
 	}
 	t.Fatalf("emulator did not answer on %s; log:\n%s", e.AdminURL, logBuf.String())
 	return nil
+}
+
+// portFree reports whether 127.0.0.1:port can be listened on.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
 }
 
 func freePort(t testing.TB) int {

@@ -138,11 +138,12 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.En
 		s.fail(w, r, err)
 		return
 	}
-	for _, row := range rows {
+	for i, row := range rows {
 		if err := s.decorate(r.Context(), e, row); err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		rows[i] = e.Present(row)
 	}
 	body := map[string]any{"data": rows, "next": nil}
 	if next != "" {
@@ -293,7 +294,7 @@ func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, e *schema.E
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, status, row)
+	writeJSON(w, status, e.Present(row))
 }
 
 // decorate adds transient fields Kong serves with an entity.

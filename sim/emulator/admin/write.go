@@ -69,13 +69,13 @@ func (s *Server) write(ctx context.Context, e *schema.Entity, body map[string]an
 	if err != nil {
 		return nil, err
 	}
-	in := body
+	snis, hasSNIs := body["snis"]
+	var ent map[string]any
 	if op == schema.Update {
-		in = merge(cur, body)
-		in["id"] = cur["id"]
+		ent, err = e.ProcessUpdate(cur, body, s.now())
+	} else {
+		ent, err = e.Process(body, op, s.now())
 	}
-	snis, hasSNIs := in["snis"]
-	ent, err := e.Process(in, op, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -122,30 +122,6 @@ func (s *Server) writeUpsert(ctx context.Context, e *schema.Entity, body map[str
 		}
 	}
 	return row, nil
-}
-
-// merge is Kong's merge_values for PATCH: top-level fields replaced,
-// records merged recursively, arrays replaced.
-func merge(cur, patch map[string]any) map[string]any {
-	out := make(map[string]any, len(cur)+len(patch))
-	for k, v := range cur {
-		out[k] = v
-	}
-	for k, v := range patch {
-		pm, pok := v.(map[string]any)
-		cm, cok := out[k].(map[string]any)
-		if pok && cok && !isForeignRef(pm) {
-			out[k] = merge(cm, pm)
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
-func isForeignRef(m map[string]any) bool {
-	_, ok := m["id"]
-	return ok && len(m) == 1
 }
 
 // setSNIs makes the certificate's SNI rows match names, as Kong's
