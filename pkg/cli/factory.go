@@ -23,3 +23,9 @@ type factory struct {
 func (f *factory) RESTClientGetter() genericclioptions.RESTClientGetter { return f.configFlags }
 func (f *factory) ConfigFlags() *genericclioptions.ConfigFlags          { return f.configFlags }
 func (f *factory) CommandName() string                                  { return f.name }
+
+// NewFactory returns the Factory commands use, over the given kubeconfig flags. Tests build one
+// with a --kubeconfig of their own to take exactly the path users take.
+func NewFactory(configFlags *genericclioptions.ConfigFlags, name string) Factory {
+	return &factory{configFlags: configFlags, name: name}
+}

@@ -49,7 +49,7 @@ func CommandName(argv0 string) string {
 // kubeconfig flags are registered once here and shared by every command through f.
 func NewRootCmd(name string, streams genericiooptions.IOStreams) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
-	f := &factory{configFlags: configFlags, name: name}
+	f := NewFactory(configFlags, name)
 
 	root := &cobra.Command{
 		Use:   "kongdb",
