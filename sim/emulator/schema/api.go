@@ -68,3 +68,20 @@ func PluginInfo(name string) (version string, priority int, ok bool) {
 func (e *Entity) Process(in map[string]any, op Op, now time.Time) (map[string]any, error) {
 	return e.process(in, op, now)
 }
+
+// TTLOptionError checks the ttl a POST/PUT may carry for TTL entities
+// (keyauth_credentials) as Kong's DAO does; it returns the message Kong puts
+// under "options" (code 11, invalid options), or "" when ttl is valid.
+func TTLOptionError(e *Entity, ttl any) string {
+	if ttl == nil {
+		return ""
+	}
+	if !e.TTL {
+		return fmt.Sprintf("cannot be used with '%s'", e.Name)
+	}
+	n, ok := normalizeJSON(ttl).(float64)
+	if !ok || n != float64(int64(n)) || n < 0 || n > 1e8 {
+		return "must be an integer between 0 and 1e+08"
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -57,9 +58,9 @@ func validateKey(s string) string {
 	return ""
 }
 
-type publicKeyer interface{ Public() any }
+type publicKeyer interface{ Public() crypto.PublicKey }
 
-type equaler interface{ Equal(any) bool }
+type equaler interface{ Equal(crypto.PublicKey) bool }
 
 // certMatchesKey reports whether the private key belongs to the
 // certificate's public key.
