@@ -72,7 +72,7 @@ func (f *Field) JSON() map[string]any {
 	if f.Values != nil {
 		set("values", f.Values.JSON())
 	}
-	if f.Type == Record {
+	if f.Type == Record && (f.Extra["abstract"] == nil || f.Fields != nil) {
 		set("fields", fieldsJSON(f.Fields))
 		if len(f.Shorthands) > 0 {
 			var sh []any
