@@ -1,0 +1,169 @@
+package source
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
+)
+
+// DefaultPageSize is how many objects one list request asks for; large clusters are read in
+// pages so that neither the API server nor kongdb holds one giant response.
+const DefaultPageSize = 500
+
+// ClusterInput says what to read from a live cluster: kubectl's -n, -A and -l.
+type ClusterInput struct {
+	// Namespace limits namespaced kinds to one namespace; "" reads all namespaces (-A).
+	Namespace string
+	// Selector is a label selector (-l) applied to the kinds that yield routes or consumers
+	// (Ingress, Gateway API routes, TCP/UDPIngress, KongConsumer, KongConsumerGroup); the
+	// objects they refer to are read whole.
+	Selector string
+	// PageSize is the Limit of each list request; 0 means DefaultPageSize.
+	PageSize int64
+}
+
+// ReadCluster reads every kind kongdb translates from the cluster getter points at (the
+// kubeconfig flags) and pre-filters as KIC's controllers do. CRDs missing from the cluster
+// are skipped with a note; a kind that could not be read in full leaves the Snapshot
+// incomplete (Complete=false) rather than failing the whole read.
+func ReadCluster(ctx context.Context, getter genericclioptions.RESTClientGetter, in ClusterInput, opts Options) (*Snapshot, error) {
+	cfg, err := getter.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("read cluster: kubeconfig: %w", err)
+	}
+	client, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster: client: %w", err)
+	}
+	mapper, err := getter.ToRESTMapper()
+	if err != nil {
+		return nil, fmt.Errorf("read cluster: discovery: %w", err)
+	}
+	return readCluster(ctx, client, mapper, in, opts)
+}
+
+// readCluster is ReadCluster on given clients, so tests can use fakes.
+func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, in ClusterInput, opts Options) (*Snapshot, error) {
+	if in.PageSize <= 0 {
+		in.PageSize = DefaultPageSize
+	}
+	r := &clusterReader{client: client, mapper: mapper, in: in}
+	raw := input{
+		snap:            &Snapshot{Complete: true},
+		namespaceLabels: map[string]map[string]string{},
+		origin:          fromCluster,
+		readNamespace:   in.Namespace,
+	}
+	for _, k := range kinds {
+		mapping, err := r.mapping(k.gvk)
+		switch {
+		case meta.IsNoMatchError(err) && k.optional:
+			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("%s (%s) is not installed in the cluster: skipped",
+				k.gvk.Kind, k.gvk.Group))
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("read cluster: find %s: %w", k.gvk.Kind, err)
+		}
+		selector := ""
+		if k.selectable {
+			selector = in.Selector
+		}
+		ns := ""
+		if k.namespaced {
+			ns = in.Namespace
+		}
+		err = r.list(ctx, mapping.Resource, ns, selector, func(u *unstructured.Unstructured) error {
+			obj, err := toTyped(u, k)
+			if err != nil {
+				return err
+			}
+			k.add(raw.snap, obj)
+			return nil
+		})
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			raw.snap.Complete = false
+			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read all %s: %v", mapping.Resource.Resource, err))
+		}
+	}
+	// Namespaces only serve Gateway listeners' namespace selectors: without them those
+	// selectors are assumed to match, with a note, and the Snapshot stays complete.
+	if mapping, err := r.mapping(namespaceGVK); err == nil {
+		err := r.list(ctx, mapping.Resource, "", "", func(u *unstructured.Unstructured) error {
+			raw.namespaceLabels[u.GetName()] = u.GetLabels()
+			return nil
+		})
+		if err != nil {
+			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read namespaces: %v", err))
+		}
+	}
+	sortSnapshot(raw.snap)
+	return prefilter(raw, opts), nil
+}
+
+type clusterReader struct {
+	client dynamic.Interface
+	mapper meta.RESTMapper
+	in     ClusterInput
+}
+
+// mapping finds the resource for gvk, preferring the version kongdb reads; a cluster that
+// serves the kind only in another version is read in that one (the fields kongdb reads are
+// the same across the served versions of these kinds).
+func (r *clusterReader) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
+	m, err := r.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		return r.mapper.RESTMapping(gvk.GroupKind())
+	}
+	return m, err
+}
+
+// list reads every object of resource in ns (all when ""), page by page. An expired
+// continue token restarts the listing, as kubectl's pager does on a 410.
+func (r *clusterReader) list(ctx context.Context, resource schema.GroupVersionResource, ns, selector string,
+	each func(*unstructured.Unstructured) error,
+) error {
+	const restarts = 3
+	for attempt := 0; ; attempt++ {
+		var items []*unstructured.Unstructured
+		opts := metav1.ListOptions{Limit: r.in.PageSize, LabelSelector: selector}
+		var err error
+		for {
+			var page *unstructured.UnstructuredList
+			page, err = r.client.Resource(resource).Namespace(ns).List(ctx, opts)
+			if err != nil {
+				break
+			}
+			for i := range page.Items {
+				u := &page.Items[i]
+				u.SetManagedFields(nil)
+				items = append(items, u)
+			}
+			opts.Continue = page.GetContinue()
+			if opts.Continue == "" {
+				break
+			}
+		}
+		if apierrors.IsResourceExpired(err) && attempt < restarts {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, u := range items {
+			if err := each(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
