@@ -325,7 +325,8 @@ func (t *translator) kongPluginFromSpec(obj object, pluginName string, config ap
 	}
 	p := &kong.Plugin{Name: kong.String(pluginName), Config: cfg.DeepCopy(), Tags: t.tags(obj)}
 	if runOn != "" {
-		p.RunOn = kong.String(runOn)
+		// KIC's deckgen clears run_on before pushing (Kong 3 has no such field).
+		t.warn(obj, "run_on", "ignored: Kong 3 has no run_on; KIC drops it too")
 	}
 	if disabled {
 		p.Enabled = kong.Bool(false)

@@ -52,7 +52,7 @@ func decodeSnapshot(data []byte) (*source.Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", i, err)
 		}
-		if len(bytes.TrimSpace(doc)) == 0 || bytes.Equal(bytes.TrimSpace(doc), []byte("---")) {
+		if isEmptyDocument(doc) {
 			continue
 		}
 		obj, _, err := decoder.Decode(doc, nil, nil)
@@ -117,4 +117,15 @@ func addToSnapshot(s *source.Snapshot, obj runtime.Object) error {
 		return fmt.Errorf("kind %T is not part of a snapshot", obj)
 	}
 	return nil
+}
+
+// isEmptyDocument reports whether a YAML document holds only separators and comments.
+func isEmptyDocument(doc []byte) bool {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		l := bytes.TrimSpace(line)
+		if len(l) > 0 && l[0] != '#' && !bytes.Equal(l, []byte("---")) {
+			return false
+		}
+	}
+	return true
 }
