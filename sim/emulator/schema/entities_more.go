@@ -382,7 +382,7 @@ func init() {
 	compileFields(envVaultFields)
 	// creation order: parents before children
 	register(workspaces, certificates, snis, caCertificates, services, routes,
-		upstreams, targets, consumers, pluginsEntity, vaults)
+		upstreams, targets, consumers, pluginsEntity, vaults, keySets, keysEntity)
 	register(credentials()...)
 	register(tagsEntity)
 }
