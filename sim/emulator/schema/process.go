@@ -60,6 +60,9 @@ func (e *Entity) finish(data, input map[string]any, op Op) (map[string]any, erro
 	if len(errs) > 0 {
 		return nil, &Error{Fields: errs}
 	}
+	if schemaField(fields, "updated_at") == nil {
+		delete(data, "updated_at") // accepted unvalidated, never stored
+	}
 	if e.transform != nil {
 		data = e.transform(data, input, op)
 		if v, ok := data["@error"]; ok {

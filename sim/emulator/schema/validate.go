@@ -45,6 +45,9 @@ func validateRecord(fields []*Field, checks []*Check, data map[string]any, full 
 		byName[f.Name] = f
 	}
 	for k, v := range data {
+		if k == "updated_at" {
+			continue // Kong's unvalidated_fields: the auto value replaces it
+		}
 		f, ok := byName[k]
 		if !ok {
 			if !extra[k] {
