@@ -90,6 +90,11 @@ var pluginMinimalConfig = map[string]string{
 	"proxy-cache":           `{"strategy":"memory"}`,
 	"redirect":              `{"location":"https://example.com/"}`,
 	"oauth2":                `{"enable_client_credentials":true}`,
+	"tcp-log":               `{"host":"log.local","port":514}`,
+	"udp-log":               `{"host":"log.local","port":514}`,
+	"ldap-auth":             `{"ldap_host":"ldap.local","base_dn":"dc=x","attribute":"cn"}`,
+	"pre-function":          `{"access":["kong.log.err('x')"]}`,
+	"post-function":         `{"log":["kong.log.err('x')"]}`,
 }
 
 func TestPluginProcessStoresTheDefaultsItsSchemaAdvertises(t *testing.T) {
