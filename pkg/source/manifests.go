@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/resource"
 )
 
@@ -25,6 +26,9 @@ type ManifestInput struct {
 	Namespace string
 	// Stdin is read for "-"; injected so tests need not touch the process's stdin.
 	Stdin io.Reader
+	// Selector (-l) keeps only the matching objects of the kinds that yield routes or
+	// consumers, as ClusterInput.Selector does on a live cluster.
+	Selector string
 }
 
 // ReadManifests reads objects from manifests without any cluster, as the API server would
@@ -36,6 +40,12 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	selector := labels.Everything()
+	if in.Selector != "" {
+		if selector, err = labels.Parse(in.Selector); err != nil {
+			return nil, fmt.Errorf("read manifests: selector %q: %w", in.Selector, err)
+		}
 	}
 	raw := input{snap: &Snapshot{Complete: true}, namespaceLabels: map[string]map[string]string{}, origin: fromManifests}
 	ns := in.Namespace
@@ -56,6 +66,9 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 		k, ok := kindByGroupKind(gvk.GroupKind())
 		if !ok {
 			ignored[gvk.Kind]++
+			continue
+		}
+		if k.selectable && !selector.Matches(labels.Set(u.GetLabels())) {
 			continue
 		}
 		if k.namespaced && u.GetNamespace() == "" {

@@ -47,6 +47,11 @@ func TestReadManifestsFromPaths(t *testing.T) {
 			wantIngress:  []string{"team-a/one"},
 		},
 		{
+			name:         "-l narrows route kinds only; Services are read whole",
+			in:           ManifestInput{Filenames: []string{"testdata/tree"}, Recursive: true, Namespace: "team-a", Selector: "app=none"},
+			wantServices: []string{"team-a/echo"},
+		},
+		{
 			name:         "-k renders a kustomization",
 			in:           ManifestInput{Kustomize: "testdata/kustomize"},
 			wantServices: []string{"kustomized/from-kustomize"},
