@@ -85,3 +85,15 @@ func TTLOptionError(e *Entity, ttl any) string {
 	}
 	return ""
 }
+
+// FieldsFor returns the fields that apply to data: the entity's fields with
+// its subschema's overrides (a plugin's own config record, a route's
+// protocol family, the env vault's config), for walks such as form-value
+// type inference that must see the plugin's config fields.
+func (e *Entity) FieldsFor(data map[string]any) []*Field {
+	fields, _, err := e.resolveSubschema(data)
+	if err != nil {
+		return e.Fields
+	}
+	return fields
+}

@@ -112,3 +112,14 @@ func TestAllListsParentsBeforeChildren(t *testing.T) {
 		t.Errorf("vaults table = %q, want sm_vaults", v.Table)
 	}
 }
+
+func TestFieldsForSeesThePluginConfig(t *testing.T) {
+	plugins := mustGet(t, "plugins")
+	cfg := schemaField(plugins.FieldsFor(map[string]any{"name": "rate-limiting"}), "config")
+	if cfg == nil || schemaField(cfg.Fields, "minute") == nil {
+		t.Fatalf("config of rate-limiting not resolved: %+v", cfg)
+	}
+	if got := plugins.FieldsFor(map[string]any{"name": "nope"}); len(got) != len(plugins.Fields) {
+		t.Errorf("unknown plugin: got %d fields, want the entity's %d", len(got), len(plugins.Fields))
+	}
+}
