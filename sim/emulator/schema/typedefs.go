@@ -22,18 +22,20 @@ func hostnameType(name string) string {
 	if strings.Count(name, ":") > 1 {
 		return "ipv6"
 	}
-	if regexp.MustCompile(`^[0-9.]+$`).MatchString(strings.ReplaceAll(name, ":", "")) {
+	if ipv4CharsRE.MatchString(strings.ReplaceAll(name, ":", "")) {
 		return "ipv4"
 	}
 	return "name"
 }
 
 var (
-	ipv4PortRE = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d+)$`)
-	ipv4RE     = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$`)
-	hexGroupRE = regexp.MustCompile(`^[0-9A-Fa-f]{1,4}$`)
-	hostChars  = regexp.MustCompile(`^[0-9A-Za-z\-._]+$`)
-	portSuffix = regexp.MustCompile(`:(\d+)$`)
+	ipv4PortRE  = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d+)$`)
+	ipv4RE      = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$`)
+	hexGroupRE  = regexp.MustCompile(`^[0-9A-Fa-f]{1,4}$`)
+	hostChars   = regexp.MustCompile(`^[0-9A-Za-z\-._]+$`)
+	portSuffix  = regexp.MustCompile(`:(\d+)$`)
+	ipv4CharsRE = regexp.MustCompile(`^[0-9.]+$`)
+	digitsRE    = regexp.MustCompile(`^\d*$`)
 )
 
 func parsePort(s string) (int, string) {
@@ -81,7 +83,7 @@ func normalizeIP(addr string) (ipParts, string) {
 			check = addr[1:end]
 			rest := addr[end+1:]
 			if rest != "" {
-				if !strings.HasPrefix(rest, ":") || !regexp.MustCompile(`^\d*$`).MatchString(rest[1:]) || rest == ":" {
+				if !strings.HasPrefix(rest, ":") || !digitsRE.MatchString(rest[1:]) || rest == ":" {
 					return ipParts{}, "invalid ipv6 address"
 				}
 				p, err := parsePort(rest[1:])
