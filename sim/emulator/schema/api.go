@@ -97,3 +97,18 @@ func (e *Entity) FieldsFor(data map[string]any) []*Field {
 	}
 	return fields
 }
+
+// FormatTarget normalises a target address as Kong's targets DAO does
+// (host:port, default port 8000, IPv6 expanded in brackets), so lookups by
+// target string match what Process stored; ok is false for an address that
+// is neither a hostname nor an IP.
+func FormatTarget(target string) (string, bool) { return formatTarget(target) }
+
+// VaultJSON returns the body of GET /schemas/vaults/{name}; only the env
+// vault is installed in OSS.
+func VaultJSON(name string) (map[string]any, bool) {
+	if name != "env" {
+		return nil, false
+	}
+	return map[string]any{"fields": fieldsJSON(envVaultFields), "entity_checks": []any{}}, true
+}

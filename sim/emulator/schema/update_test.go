@@ -156,3 +156,23 @@ func TestTTLOptionError(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatTargetAndVaultJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		"10.0.0.1": "10.0.0.1:8000", "api.local:9000": "api.local:9000", "[::1]:80": "[0000:0000:0000:0000:0000:0000:0000:0001]:80",
+	} {
+		if got, ok := FormatTarget(in); !ok || got != want {
+			t.Errorf("FormatTarget(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := FormatTarget("a b"); ok {
+		t.Error("FormatTarget accepted an invalid address")
+	}
+	doc, ok := VaultJSON("env")
+	if !ok || canon(t, doc["fields"]) != `[{"config":{"fields":[{"prefix":{"match":"^[%a_-][%a%d_-]*$","type":"string"}}],"required":true,"type":"record"}}]` {
+		t.Errorf("VaultJSON(env) = %s, %v", canon(t, doc), ok)
+	}
+	if _, ok := VaultJSON("aws"); ok {
+		t.Error("VaultJSON(aws) reported an installed vault")
+	}
+}
