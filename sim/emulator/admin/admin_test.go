@@ -21,6 +21,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // in-process.
 func newTestServer(tb testing.TB) *httptest.Server {
 	tb.Helper()
+	srv, _ := newTestServerDB(tb)
+	return srv
+}
+
+// newTestServerDB is newTestServer that also returns the database.
+func newTestServerDB(tb testing.TB) (*httptest.Server, pgtest.Database) {
+	tb.Helper()
 	db := pgtest.NewDatabase(tb)
 	opts := store.Options{Host: db.Host, Port: db.Port, User: db.User, Database: db.Name}
 	ctx := context.Background()
@@ -38,7 +45,7 @@ func newTestServer(tb testing.TB) *httptest.Server {
 	tb.Cleanup(st.Close)
 	srv := httptest.NewServer(New(st, nil, "node", "host", slog.New(slog.NewTextHandler(io.Discard, nil))))
 	tb.Cleanup(srv.Close)
-	return srv
+	return srv, db
 }
 
 func do(tb testing.TB, srv *httptest.Server, method, path, body string) (int, map[string]any) {

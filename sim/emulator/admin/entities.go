@@ -105,6 +105,10 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.En
 		s.writeEntity(w, r, e, http.StatusCreated, row)
 		return
 	}
+	if e.Name == "targets" && parent != nil {
+		s.listTargets(w, r, e, parent)
+		return
+	}
 	q := r.URL.Query()
 	size := 100
 	if v := q.Get("size"); v != "" {
@@ -320,4 +324,53 @@ func (s *Server) decorate(ctx context.Context, e *schema.Entity, row map[string]
 	}
 	row["snis"] = list
 	return nil
+}
+
+// listTargets pages an upstream's targets the way Kong's
+// page_for_upstream does: all of them sorted by (created_at, id), newest
+// first, with a plain integer offset.
+func (s *Server) listTargets(w http.ResponseWriter, r *http.Request, e *schema.Entity, parent *parentRef) {
+	q := r.URL.Query()
+	size := 100
+	if v := q.Get("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be an integer between 1 and 1000"})
+			return
+		}
+		size = n
+	}
+	offset := 0
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.fail(w, r, &store.Error{Code: store.CodeInvalidOffset, Message: fmt.Sprintf("'%s' is not a valid offset", v)})
+			return
+		}
+		offset = n
+	}
+	rows, err := s.store.All(r.Context(), e, map[string]any{parent.field: parent.id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		ci, _ := rows[i]["created_at"].(float64)
+		cj, _ := rows[j]["created_at"].(float64)
+		if ci != cj {
+			return ci > cj
+		}
+		return fmt.Sprint(rows[i]["id"]) > fmt.Sprint(rows[j]["id"])
+	})
+	page := []any{}
+	for i := offset; i < len(rows) && i < offset+size; i++ {
+		page = append(page, e.Present(rows[i]))
+	}
+	body := map[string]any{"data": page, "next": nil}
+	if offset+size < len(rows) {
+		next := strconv.Itoa(offset + size)
+		body["next"] = parent.path + "/targets?offset=" + next
+		body["offset"] = next
+	}
+	writeJSON(w, http.StatusOK, body)
 }
