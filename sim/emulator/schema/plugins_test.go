@@ -95,6 +95,7 @@ var pluginMinimalConfig = map[string]string{
 	"ldap-auth":             `{"ldap_host":"ldap.local","base_dn":"dc=x","attribute":"cn"}`,
 	"pre-function":          `{"access":["kong.log.err('x')"]}`,
 	"post-function":         `{"log":["kong.log.err('x')"]}`,
+	"opentelemetry":         `{"traces_endpoint":"http://otel:4318/v1/traces"}`,
 }
 
 func TestPluginProcessStoresTheDefaultsItsSchemaAdvertises(t *testing.T) {

@@ -176,3 +176,29 @@ func TestFormatTargetAndVaultJSON(t *testing.T) {
 		t.Error("VaultJSON(aws) reported an installed vault")
 	}
 }
+
+func TestTracingPlugins(t *testing.T) {
+	plugins := mustGet(t, "plugins")
+	out, err := plugins.Process(decode(t, `{"name":"opentelemetry","config":{"endpoint":"http://otel:4318/v1/traces"}}`), Insert, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := out["config"].(map[string]any)
+	if cfg["traces_endpoint"] != "http://otel:4318/v1/traces" {
+		t.Errorf("traces_endpoint = %v, want the deprecated endpoint's value", cfg["traces_endpoint"])
+	}
+	if got := canon(t, cfg["propagation"]); got != `{"clear":null,"default_format":"w3c","extract":null,"inject":null}` {
+		t.Errorf("propagation = %s", got)
+	}
+	if q := cfg["queue"].(map[string]any); q["max_batch_size"] != 200.0 || q["max_entries"] != 10000.0 {
+		t.Errorf("queue = %v, want the record default over the queue defaults", q)
+	}
+	_, err = plugins.Process(decode(t, `{"name":"zipkin","config":{"static_tags":[{"name":"a","value":"1"},{"name":"a","value":"2"}]}}`), Insert, testNow)
+	if got := canon(t, schemaErr(t, err).Fields); got != `{"config":{"static_tags":"repeated tags are not allowed: a"}}` {
+		t.Errorf("zipkin duplicate tags: %s", got)
+	}
+	_, err = plugins.Process(decode(t, `{"name":"opentelemetry","config":{}}`), Insert, testNow)
+	if got := canon(t, schemaErr(t, err).Fields); got != `{"config":{"@entity":["at least one of these fields must be non-empty: 'traces_endpoint', 'logs_endpoint'"]}}` {
+		t.Errorf("opentelemetry without endpoints: %s", got)
+	}
+}
