@@ -204,6 +204,11 @@ func adjustField(f *Field, v any, present bool, c pctx) (any, bool, map[string]a
 			}
 		}
 	case Array, Set, Map:
+		if !present && c.op != Update && f.HasDefault {
+			// Kong stores the default as is, but serves it through a select
+			// that fills each element record; fill now so both agree.
+			v, present = handleMissing(f)
+		}
 		sub := f.Elements
 		if f.Type == Map {
 			sub = f.Values
