@@ -150,18 +150,19 @@ func (s *Store) Insert(ctx context.Context, e *schema.Entity, ent map[string]any
 	}
 	sql := "INSERT INTO " + t.quoted + " (" + t.colList + ") SELECT " + t.colList +
 		" FROM jsonb_populate_record(NULL::" + t.quoted + ", $1::jsonb) RETURNING " + t.selectJSON
-	var out map[string]any
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		var text string
-		if err := tx.QueryRow(ctx, sql, doc).Scan(&text); err != nil {
-			return s.mapErr(t, ent, err)
-		}
-		if out, err = decodeRow(text); err != nil {
-			return err
-		}
-		return s.crudEvents(ctx, tx, t, "create", out, nil)
-	})
-	return out, err
+	// One round trip: the row and its cluster events are sent as one batch,
+	// which PostgreSQL runs as one implicit transaction. The events are
+	// computed from the processed entity, which carries the id.
+	batch := &pgx.Batch{}
+	var text string
+	batch.Queue(sql, doc).QueryRow(func(row pgx.Row) error { return row.Scan(&text) })
+	if evs := s.eventsFor(t, "create", ent, nil); len(evs) > 0 {
+		batch.Queue(eventsSQL, s.eventArgs(evs)...)
+	}
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, s.mapErr(t, ent, err)
+	}
+	return decodeRow(text)
 }
 
 // Upsert creates or fully replaces the entity with ent's id (PUT). created

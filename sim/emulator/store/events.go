@@ -34,6 +34,11 @@ type event struct{ channel, data string }
 // keys: router:version, plugins_iterator:version, snis:<name>, consumer
 // username keys, and the balancer channels.
 func (s *Store) crudEvents(ctx context.Context, tx pgx.Tx, t *table, op string, ent, old map[string]any) error {
+	return s.insertEvents(ctx, tx, s.eventsFor(t, op, ent, old))
+}
+
+// eventsFor computes the cluster events of one CRUD operation.
+func (s *Store) eventsFor(t *table, op string, ent, old map[string]any) []event {
 	e := t.entity
 	channel := ChannelInvalidations
 	if coreCached[e.Name] {
@@ -81,30 +86,34 @@ func (s *Store) crudEvents(ctx context.Context, tx pgx.Tx, t *table, op string, 
 	case "upstreams":
 		evs = append(evs, event{ChannelBalancerUpstreams, fmt.Sprintf("%s:%s:%v:%v", op, s.wsID, ent["id"], ent["name"])})
 	}
-	return s.insertEvents(ctx, tx, evs)
+	return evs
 }
 
-func (s *Store) insertEvents(ctx context.Context, tx pgx.Tx, evs []event) error {
-	if len(evs) == 0 {
-		return nil
-	}
+// eventsSQL inserts (Kong: nbf = now + db_update_propagation, NULL when
+// 0; expire_at = now + max(propagation × 10, 3600) s) cluster events given as three parallel arrays ($1 ids,
+// $2 channels, $3 data), $4 the node id and $5 db_update_propagation.
+const eventsSQL = `INSERT INTO cluster_events (id, node_id, at, nbf, expire_at, channel, data)
+		SELECT u.id, $4::uuid, CURRENT_TIMESTAMP(3),
+		  CASE WHEN $5::float8 > 0 THEN CURRENT_TIMESTAMP(3) + make_interval(secs => $5::float8) ELSE NULL END,
+		  CURRENT_TIMESTAMP(3) + make_interval(secs => GREATEST($5::float8 * 10, 3600)),
+		  u.channel, u.data
+		FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, channel, data)`
+
+func (s *Store) eventArgs(evs []event) []any {
 	ids := make([]string, len(evs))
 	channels := make([]string, len(evs))
 	data := make([]string, len(evs))
 	for i, ev := range evs {
 		ids[i], channels[i], data[i] = uuid.NewString(), ev.channel, ev.data
 	}
-	prop := s.opts.DBUpdatePropagation
-	// Kong: nbf = now + db_update_propagation (NULL when 0); expire_at =
-	// now + max(propagation * 10, 3600) s.
-	_, err := tx.Exec(ctx, `INSERT INTO cluster_events (id, node_id, at, nbf, expire_at, channel, data)
-		SELECT u.id, $4::uuid, CURRENT_TIMESTAMP(3),
-		  CASE WHEN $5::float8 > 0 THEN CURRENT_TIMESTAMP(3) + make_interval(secs => $5::float8) ELSE NULL END,
-		  CURRENT_TIMESTAMP(3) + make_interval(secs => GREATEST($5::float8 * 10, 3600)),
-		  u.channel, u.data
-		FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, channel, data)`,
-		ids, channels, data, s.nodeID(), prop)
-	if err != nil {
+	return []any{ids, channels, data, s.nodeID(), s.opts.DBUpdatePropagation}
+}
+
+func (s *Store) insertEvents(ctx context.Context, tx pgx.Tx, evs []event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, eventsSQL, s.eventArgs(evs)...); err != nil {
 		return dbError(err)
 	}
 	return nil
