@@ -68,14 +68,21 @@ func luaToRE2(pat string) string {
 	var b strings.Builder
 	b.WriteString("(?s)")
 	i := 0
-	// lastStart remembers where the last single item began so that a Lua
-	// lazy "-" quantifier can be rewritten as "*?".
+	// item tells whether the previous token was a single-character item, the
+	// only thing a Lua quantifier can follow; elsewhere "*+-?" are literals.
+	item := false
 	for i < len(pat) {
 		c := pat[i]
+		wasItem := item
+		item = true
 		switch {
+		case (c == '*' || c == '+' || c == '-' || c == '?') && !wasItem:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+			i++
 		case c == '^' && i == 0:
 			b.WriteByte('^')
 			i++
+			item = false
 		case c == '$' && i == len(pat)-1:
 			b.WriteByte('$')
 			i++
@@ -128,7 +135,16 @@ func luaToRE2(pat string) string {
 		case c == '-':
 			b.WriteString("*?")
 			i++
-		case c == '*' || c == '+' || c == '?' || c == '.' || c == '(' || c == ')':
+			item = false
+		case c == '*' || c == '+' || c == '?':
+			b.WriteByte(c)
+			i++
+			item = false
+		case c == '(' || c == ')':
+			b.WriteByte(c)
+			i++
+			item = false
+		case c == '.':
 			b.WriteByte(c)
 			i++
 		default:

@@ -75,6 +75,6 @@ func morePlugins() []*Plugin {
 		plugin("ldap-auth", 1200, nil, noConsumer(), protocolsHTTP(), ldap),
 		functionPlugin("pre-function", 1000000),
 		functionPlugin("post-function", -1000),
-		openTelemetry(), zipkin(), session(), datadog(),
+		openTelemetry(), zipkin(), session(), datadog(), statsd(), loggly(),
 	}
 }

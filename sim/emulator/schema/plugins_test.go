@@ -96,6 +96,7 @@ var pluginMinimalConfig = map[string]string{
 	"pre-function":          `{"access":["kong.log.err('x')"]}`,
 	"post-function":         `{"log":["kong.log.err('x')"]}`,
 	"opentelemetry":         `{"traces_endpoint":"http://otel:4318/v1/traces"}`,
+	"loggly":                `{"key":"token"}`,
 }
 
 func TestPluginProcessStoresTheDefaultsItsSchemaAdvertises(t *testing.T) {
