@@ -15,7 +15,11 @@ out="$root/.cache/kube-assets"
 stamp="$out/.versions"
 want="kube-apiserver=$K8S_VERSION etcd=$ETCD_VERSION"
 
-if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
+# kubectl is built too when the machine has none, so the plugin tests always run the real one.
+need_kubectl=
+command -v kubectl >/dev/null || [[ -x "$out/kubectl" ]] || need_kubectl=1
+
+if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" && -z $need_kubectl ]]; then
   echo "$out"
   exit 0
 fi
@@ -27,7 +31,7 @@ log() { echo "kube-assets: $*" >&2; }
 
 # kube-apiserver: k8s.io/kubernetes replaces its staging modules with ./staging/...; a throw-away
 # module replaces each of them with its published release instead.
-log "building kube-apiserver $K8S_VERSION (first time takes several minutes)"
+log "building kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION (first time takes several minutes)"
 mkdir -p "$work/apiserver"
 cd "$work/apiserver"
 go mod init kongdb.local/kube-assets >/dev/null 2>&1
@@ -40,20 +44,31 @@ done
 cat > main.go <<'GO'
 package main
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	_ "k8s.io/kubectl/pkg/cmd"
+)
 
 func main() {}
 GO
 GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || GOFLAGS=-mod=mod go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >/dev/null
 rm main.go
-GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+if [[ ! -x "$out/kube-apiserver" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+fi
+if [[ -n $need_kubectl ]]; then
+  log "no kubectl on PATH: building kubectl $K8S_VERSION"
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/kubectl" k8s.io/kubernetes/cmd/kubectl
+fi
 
-log "building etcd $ETCD_VERSION"
-mkdir -p "$work/etcd"
-cd "$work/etcd"
-go mod init kongdb.local/etcd-assets >/dev/null 2>&1
-GOFLAGS=-mod=mod go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
-GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3
+if [[ ! -x "$out/etcd" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  log "building etcd $ETCD_VERSION"
+  mkdir -p "$work/etcd"
+  cd "$work/etcd"
+  go mod init kongdb.local/etcd-assets >/dev/null 2>&1
+  GOFLAGS=-mod=mod go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3
+fi
 
 echo "$want" > "$stamp"
 log "done"

@@ -1,0 +1,60 @@
+# One entry point for people and CI. The two commands the README starts with:
+#   make demo   sets up everything on a fresh machine, then runs the main job
+#   make test   runs every test (CI runs exactly this, through .ci/run)
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+ASSETS    := $(CURDIR)/.cache/kube-assets
+PG_BIN    := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
+
+# Our binaries first; PostgreSQL's server binaries and the locally built kube tools as fallbacks.
+export PATH := $(BIN):$(PATH):$(PG_BIN):$(ASSETS)
+export KUBEBUILDER_ASSETS := $(ASSETS)
+# Ryuk's image cannot be pulled here; our tests clean up after themselves.
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+# Unit tests of pure logic and the emulator run with the race detector; end-to-end packages
+# (real kube-apiserver, real kubectl, subprocesses) run without it, for time.
+UNIT_PKGS := ./pkg/... ./sim/... ./cmd/... ./hack/...
+E2E_PKGS  := ./e2e/... ./internal/...
+
+.PHONY: demo test deps build install lint unit e2e bench dist clean
+
+demo: deps build ## the main job: see hack/demo.sh
+	@hack/demo.sh
+
+test: deps lint unit e2e ## every test
+
+deps: ## install or build what this machine lacks (PostgreSQL, kube-apiserver, etcd, kubectl)
+	@hack/deps.sh
+
+build: ## the plugin (also as kongdb), its completion shim, and the Kong emulator into bin/
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/kubectl-kongdb ./cmd/kubectl-kongdb
+	$(GO) build -o $(BIN)/kong-emulator ./cmd/kong-emulator
+	@ln -sf kubectl-kongdb $(BIN)/kongdb
+	@cp hack/completion/kubectl_complete-kongdb $(BIN)/
+
+install: build ## copy the plugin and its completion shim to $(PREFIX)/bin (default /usr/local)
+	install -m 0755 $(BIN)/kubectl-kongdb $(BIN)/kubectl_complete-kongdb $(or $(PREFIX),/usr/local)/bin/
+
+lint: ## gofmt and go vet must be clean
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 -timeout 30m $(UNIT_PKGS)
+
+e2e:
+	$(GO) test -count=1 -timeout 45m $(E2E_PKGS)
+
+bench: deps ## benchmarks (not part of test)
+	$(GO) test -run '^$$' -bench . -benchmem ./sim/emulator/... ./pkg/translate/...
+
+dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
+	$(GO) run ./hack/dist -out dist -manifest krew.yaml
+	$(GO) run ./hack/dist -verify -out dist -manifest krew.yaml
+
+clean:
+	rm -rf $(BIN) dist

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes sure this machine has what the tests and the demo run: Go (it must already be there),
+# PostgreSQL's server binaries, kubectl, and the locally built kube-apiserver and etcd.
+# Everything comes from Debian's packages or the Go module proxy; nothing is downloaded
+# from elsewhere. Safe to run again: each step is skipped when already done.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+log() { echo "deps: $*" >&2; }
+
+command -v go >/dev/null || { log "Go is required (https://go.dev/dl/)"; exit 1; }
+
+apt_install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    log "please install the Debian packages: $* (needs root)"; exit 1
+  fi
+  if [[ -z ${KONGDB_APT_UPDATED:-} ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    export KONGDB_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+# PostgreSQL server binaries (initdb, pg_ctl, postgres) for the tests' throw-away databases.
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  log "installing PostgreSQL from Debian's packages"
+  apt_install postgresql
+fi
+# The tests run PostgreSQL as this user when they run as root (it refuses to run as root).
+if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
+fi
+
+# kube-apiserver and etcd (and kubectl, if the machine has none) built from the module proxy.
+"$root/hack/kube-assets.sh" >/dev/null
