@@ -85,7 +85,7 @@ func logPlugins() []*Plugin {
 }
 
 func init() {
-	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins()} {
+	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins(), serverlessPlugins()} {
 		for _, p := range list {
 			registerPlugin(p)
 		}

@@ -97,6 +97,8 @@ var pluginMinimalConfig = map[string]string{
 	"post-function":         `{"log":["kong.log.err('x')"]}`,
 	"opentelemetry":         `{"traces_endpoint":"http://otel:4318/v1/traces"}`,
 	"loggly":                `{"key":"token"}`,
+	"azure-functions":       `{"appname":"app","functionname":"fn"}`,
+	"standard-webhooks":     `{"secret_v1":"c2VjcmV0"}`,
 }
 
 func TestPluginProcessStoresTheDefaultsItsSchemaAdvertises(t *testing.T) {
