@@ -53,7 +53,7 @@ func awsLambda() *Plugin {
 
 func serverlessPlugins() []*Plugin {
 	return []*Plugin{
-		awsLambda(),
+		awsLambda(), acme(),
 		plugin("azure-functions", 749, nil, protocolsAll(), config(
 			F("timeout", Number, Def(600000)),
 			F("keepalive", Number, Def(60000)),

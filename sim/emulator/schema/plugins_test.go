@@ -98,6 +98,7 @@ var pluginMinimalConfig = map[string]string{
 	"opentelemetry":         `{"traces_endpoint":"http://otel:4318/v1/traces"}`,
 	"loggly":                `{"key":"token"}`,
 	"azure-functions":       `{"appname":"app","functionname":"fn"}`,
+	"acme":                  `{"account_email":"ops@example.com","tos_accepted":true}`,
 	"standard-webhooks":     `{"secret_v1":"c2VjcmV0"}`,
 }
 
