@@ -48,10 +48,11 @@ func emulatorBinary(t testing.TB) string {
 
 // Emulator is a running kong-emulator process on its own database.
 type Emulator struct {
-	AdminURL string
-	DB       pgtest.Database
-	Env      []string
-	Log      *bytes.Buffer
+	AdminURL  string
+	StatusURL string
+	DB        pgtest.Database
+	Env       []string
+	Log       *bytes.Buffer
 }
 
 // startEmulator bootstraps a fresh database with `kong migrations
@@ -66,7 +67,9 @@ func startEmulatorOn(t testing.TB, db pgtest.Database, port int) *Emulator {
 	t.Helper()
 	bin := emulatorBinary(t)
 	env := append(os.Environ(), db.Env()...)
-	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn")
+	statusPort := freePort(t)
+	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn",
+		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort))
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env
 	if out, err := boot.CombinedOutput(); err != nil {
@@ -91,7 +94,8 @@ func startEmulatorOn(t testing.TB, db pgtest.Database, port int) *Emulator {
 			<-done
 		}
 	})
-	e := &Emulator{AdminURL: fmt.Sprintf("http://127.0.0.1:%d", port), DB: db, Env: env, Log: &logBuf}
+	e := &Emulator{AdminURL: fmt.Sprintf("http://127.0.0.1:%d", port), StatusURL: fmt.Sprintf("http://127.0.0.1:%d", statusPort),
+		DB: db, Env: env, Log: &logBuf}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(e.AdminURL + "/status")

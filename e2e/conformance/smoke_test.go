@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -53,5 +54,18 @@ func TestSmokeServiceCRUD(t *testing.T) {
 	}
 	if code, body := do("GET", "/services", ``); code != 200 || len(body["data"].([]any)) != 1 {
 		t.Fatalf("list: %d %v", code, body)
+	}
+	resp, err := http.Get(e.StatusURL + "/status/ready")
+	if err != nil {
+		t.Fatalf("status listener: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /status/ready on the status listener: %d", resp.StatusCode)
+	}
+	health := exec.Command(emulatorBinary(t), "health")
+	health.Env = e.Env
+	if out, err := health.CombinedOutput(); err != nil || !strings.Contains(string(out), "Kong is healthy") {
+		t.Fatalf("kong health: %v: %s", err, out)
 	}
 }

@@ -61,6 +61,7 @@ type Node struct {
 	log    *slog.Logger
 
 	listeners []net.Listener
+	status    []net.Listener
 }
 
 // NewNode connects to PostgreSQL and builds the node's parts; Run serves.
@@ -101,15 +102,30 @@ func (n *Node) Listen() ([]string, error) {
 	if len(n.listeners) == 0 {
 		return nil, errors.New("admin_listen has no plain HTTP listener")
 	}
+	for _, l := range n.Config.StatusListen {
+		if l.SSL {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.Addr())
+		if err != nil {
+			n.Close()
+			return nil, fmt.Errorf("status_listen %s: %w", l.Listener, err)
+		}
+		n.status = append(n.status, ln)
+	}
 	return addrs, nil
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
 func (n *Node) Run(ctx context.Context) error {
 	srv := &http.Server{Handler: n.Admin, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, len(n.listeners))
+	statusSrv := &http.Server{Handler: n.Admin.StatusHandler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, len(n.listeners)+len(n.status))
 	for _, ln := range n.listeners {
 		go func(ln net.Listener) { errc <- srv.Serve(ln) }(ln)
+	}
+	for _, ln := range n.status {
+		go func(ln net.Listener) { errc <- statusSrv.Serve(ln) }(ln)
 	}
 	n.log.Info("kong-emulator started", "node_id", n.NodeID, "version", Version)
 	select {
@@ -123,13 +139,16 @@ func (n *Node) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	if serr := statusSrv.Shutdown(shutdownCtx); err == nil {
+		err = serr
+	}
 	n.Store.Close()
 	return err
 }
 
 // Close releases listeners and the pool without serving.
 func (n *Node) Close() {
-	for _, ln := range n.listeners {
+	for _, ln := range append(n.listeners, n.status...) {
 		_ = ln.Close()
 	}
 	n.Store.Close()

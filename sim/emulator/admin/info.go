@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
@@ -219,4 +220,29 @@ func (s *Server) upstreamHealth(w http.ResponseWriter, r *http.Request, up map[s
 		data = append(data, t)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next": nil, "node_id": s.nodeID})
+}
+
+// StatusHandler serves Kong's Status API (status_listen): GET /status and
+// GET /status/ready, which answers 503 while the database is unreachable.
+func (s *Server) StatusHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server", ServerHeader)
+		switch strings.TrimSuffix(r.URL.Path, "/") {
+		case "/status":
+			if allow(w, r, http.MethodGet) {
+				s.status(w, r)
+			}
+		case "/status/ready":
+			if !allow(w, r, http.MethodGet) {
+				return
+			}
+			if !s.store.Ping(r.Context()) {
+				writeJSON(w, http.StatusServiceUnavailable, msg("failed to connect to database"))
+				return
+			}
+			writeJSON(w, http.StatusOK, msg("ready"))
+		default:
+			writeJSON(w, http.StatusNotFound, msg("Not found"))
+		}
+	})
 }
