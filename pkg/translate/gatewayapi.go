@@ -159,6 +159,113 @@ func (t *translator) listenerProtocols(routes []*gatewayv1.HTTPRoute) []*string 
 	return kong.StringSlice(out...)
 }
 
-// gatewayCertificates returns the certificates of Gateway listeners; KIC merges them after the
-// Ingress certificates, an SNI belonging to the first. Not yet translated by kongdb.
-func (t *translator) gatewayCertificates() []*certificateDraft { return nil }
+// gatewayCertificates is KIC's getGatewayCerts: the certificate of every TLS listener of the
+// served Gateways, with the listener's hostname (or "*") as SNI; KIC merges them after the
+// Ingress certificates, an SNI belonging to the first. pkg/source keeps only Gateways of served
+// classes, so a Gateway whose class is absent from the snapshot is taken as served.
+func (t *translator) gatewayCertificates() []*certificateDraft {
+	classes := map[string]*gatewayv1.GatewayClass{}
+	for _, gc := range t.snap.GatewayClasses {
+		if gc != nil {
+			classes[gc.Name] = gc
+		}
+	}
+	var out []*certificateDraft
+	for _, gw := range sortedByName(t.snap.Gateways) {
+		gc, known := classes[string(gw.Spec.GatewayClassName)]
+		if known && string(gc.Spec.ControllerName) != t.opts.ControllerName {
+			continue
+		}
+		unmanaged := known && gc.Annotations[annGatewayClassUnmanaged] != ""
+		for i, l := range gw.Spec.Listeners {
+			if !t.listenerReadyForCerts(gw, l.Name, unmanaged) || l.TLS == nil || len(l.TLS.CertificateRefs) == 0 {
+				continue
+			}
+			field := fmt.Sprintf("spec.listeners[%d].tls.certificateRefs", i)
+			if len(l.TLS.CertificateRefs) > 1 {
+				t.fail(gw, field, "listener %q has more than one certificateRef, it's not supported", l.Name)
+				continue
+			}
+			if d := t.listenerCertificate(gw, field, l); d != nil {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+const annGatewayClassUnmanaged = "konghq.com/gatewayclass-unmanaged"
+
+// listenerReadyForCerts: KIC takes certificates only from listeners its controller has written
+// a status for, and for unmanaged classes only from Programmed ones. A Gateway without any
+// listener status has had no controller yet (kongdb is its controller), so all its listeners
+// count.
+func (t *translator) listenerReadyForCerts(gw *gatewayv1.Gateway, name gatewayv1.SectionName, unmanaged bool) bool {
+	if len(gw.Status.Listeners) == 0 {
+		return true
+	}
+	for _, st := range gw.Status.Listeners {
+		if st.Name != name {
+			continue
+		}
+		if !unmanaged {
+			return true
+		}
+		for _, c := range st.Conditions {
+			if c.Type == string(gatewayv1.ListenerConditionProgrammed) && c.Status == "True" &&
+				c.Reason == string(gatewayv1.ListenerReasonProgrammed) && c.ObservedGeneration == gw.Generation {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+func (t *translator) listenerCertificate(gw *gatewayv1.Gateway, field string, l gatewayv1.Listener) *certificateDraft {
+	ref := l.TLS.CertificateRefs[0]
+	ns := gw.Namespace
+	if ref.Namespace != nil && string(*ref.Namespace) != gw.Namespace {
+		ns = string(*ref.Namespace)
+		group, kind := "", "Secret"
+		if ref.Group != nil {
+			group = string(*ref.Group)
+		}
+		if ref.Kind != nil {
+			kind = string(*ref.Kind)
+		}
+		if !t.referenceAllowed(grantRef{
+			FromGroup: gatewayv1.GroupName, FromKind: "Gateway", FromNamespace: gw.Namespace,
+			ToGroup: group, ToKind: kind, ToNamespace: ns, ToName: string(ref.Name),
+		}) {
+			t.fail(gw, field, "certificateRef %s/%s is not permitted by any ReferenceGrant", ns, ref.Name)
+			return nil
+		}
+	}
+	secret := t.idx.secrets[nsName(ns, string(ref.Name))]
+	if secret == nil {
+		t.fail(gw, field, "failed to fetch the TLS secret %s/%s: not found", ns, ref.Name)
+		return nil
+	}
+	cert, key, err := certFromSecret(secret)
+	if err != nil {
+		t.fail(secret, "data", "failed to construct certificate from secret: %v", err)
+		t.fail(gw, field, "failed to construct certificate from secret %s/%s: %v", ns, ref.Name, err)
+		return nil
+	}
+	sni := "*"
+	if l.Hostname != nil {
+		sni = string(*l.Hostname)
+	}
+	return &certificateDraft{
+		identifier: cert + key,
+		cert: kong.Certificate{
+			ID:   kong.String(string(secret.UID)),
+			Cert: kong.String(cert),
+			Key:  kong.String(key),
+			Tags: t.tags(secret),
+		},
+		snis:    []string{sni},
+		created: secret.CreationTimestamp,
+	}
+}
