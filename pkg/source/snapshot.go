@@ -48,8 +48,9 @@ type Snapshot struct {
 	TLSRoutes       []*gatewayv1alpha2.TLSRoute
 	ReferenceGrants []*gatewayv1beta1.ReferenceGrant
 
-	// Complete is false when some kind could not be read (missing CRD, forbidden, partial
-	// list). Consumers that delete must not act on an incomplete snapshot.
+	// Complete is false when some kind could not be read in full (forbidden, failed or
+	// partial list). Consumers that delete must not act on an incomplete snapshot. A CRD that
+	// is not installed leaves it complete: no object of that kind can exist; a note says so.
 	Complete bool
 	// Notes are things the reader could not decide and said so (for example a route whose
 	// parent Gateway is not among the manifests); they are shown on stderr.
