@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -93,7 +94,14 @@ func newVersion(stdout io.Writer) *cobra.Command {
 		Use:   "version",
 		Short: "Print Kong's version",
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(stdout, "Kong %s\n", emulator.Version)
+			// Kong prints the bare version (kong/cmd/version.lua); -a adds
+			// the dependencies, which for the emulator are the Go runtime.
+			if all {
+				fmt.Fprintf(stdout, "Kong: %s\nngx_lua: none (kong-emulator)\nnginx: none (kong-emulator)\nLua: %s\n",
+					emulator.Version, runtime.Version())
+				return nil
+			}
+			fmt.Fprintln(stdout, emulator.Version)
 			return nil
 		},
 	}

@@ -49,5 +49,8 @@ func defaults() map[string]string {
 		"worker_state_update_frequency":    "5",
 		"headers":                          "server_tokens, latency_tokens, x-kong-request-id",
 		"anonymous_reports":                "on",
+		"wasm":                             "off",
+		"stream_listen_ssl":                "NONE",
+		"portal":                           "off",
 	}
 }
