@@ -189,7 +189,7 @@ var typed = map[string]kind{
 	"cluster_dp_labels": kArray, "cluster_rpc": kBool, "cluster_incremental_sync": kBool,
 	"anonymous_reports": kBool, "allow_debug_header": kBool, "ssl_cert": kArray, "ssl_cert_key": kArray,
 	"admin_ssl_cert": kArray, "admin_ssl_cert_key": kArray, "status_ssl_cert": kArray, "status_ssl_cert_key": kArray,
-	"cluster_ocsp": kString, "wasm": kBool, "portal": kBool, "dns_resolver": kArray, "dns_order": kArray, "ssl_protocols": kString,
+	"cluster_ocsp": kString, "wasm": kBool, "dns_resolver": kArray, "dns_order": kArray, "ssl_protocols": kString,
 }
 
 // enums lists the settings Kong restricts to a set of values, in Kong's order

@@ -50,7 +50,5 @@ func defaults() map[string]string {
 		"headers":                          "server_tokens, latency_tokens, x-kong-request-id",
 		"anonymous_reports":                "on",
 		"wasm":                             "off",
-		"stream_listen_ssl":                "NONE",
-		"portal":                           "off",
 	}
 }
