@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
@@ -79,21 +78,15 @@ func (s *Server) write(ctx context.Context, e *schema.Entity, body map[string]an
 	if err != nil {
 		return nil, err
 	}
-	var row map[string]any
-	if op == schema.Update {
-		row, err = s.store.Update(ctx, e, cur["id"].(string), ent, opts)
-	} else {
-		row, err = s.store.Insert(ctx, e, ent, opts)
-	}
-	if err != nil {
-		return nil, err
-	}
 	if e.Name == "certificates" && hasSNIs {
-		if err := s.setSNIs(ctx, row["id"].(string), snis); err != nil {
+		if opts.Children, err = s.sniSet(ent, snis); err != nil {
 			return nil, err
 		}
 	}
-	return row, nil
+	if op == schema.Update {
+		return s.store.Update(ctx, e, cur["id"].(string), ent, opts)
+	}
+	return s.store.Insert(ctx, e, ent, opts)
 }
 
 // writeUpsert runs PUT: a full replacement keyed by id or by endpoint key.
@@ -107,61 +100,32 @@ func (s *Server) writeUpsert(ctx context.Context, e *schema.Entity, body map[str
 	if err != nil {
 		return nil, err
 	}
+	if e.Name == "certificates" && hasSNIs {
+		if opts.Children, err = s.sniSet(ent, snis); err != nil {
+			return nil, err
+		}
+	}
 	var row map[string]any
 	if by == "" {
 		row, _, err = s.store.Upsert(ctx, e, ent, opts)
 	} else {
 		row, _, err = s.store.UpsertBy(ctx, e, by, ent, opts)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if e.Name == "certificates" && hasSNIs {
-		if err := s.setSNIs(ctx, row["id"].(string), snis); err != nil {
-			return nil, err
-		}
-	}
-	return row, nil
+	return row, err
 }
 
-// setSNIs makes the certificate's SNI rows match names, as Kong's
-// certificates DAO does for the transient snis field.
-func (s *Server) setSNIs(ctx context.Context, certID string, names any) error {
+// sniSet validates the transient snis of a certificate as SNI entities,
+// for the store to write in the certificate's transaction.
+func (s *Server) sniSet(cert map[string]any, names any) (*store.ChildSet, error) {
 	snis, _ := schema.Get("snis")
 	list, _ := names.([]any)
-	want := map[string]bool{}
+	set := &store.ChildSet{Entity: snis, Field: "certificate", Key: "name"}
 	for _, n := range list {
-		if str, ok := n.(string); ok {
-			want[str] = true
-		}
-	}
-	rows, err := s.store.All(ctx, snis, map[string]any{"certificate": certID})
-	if err != nil {
-		return err
-	}
-	for _, row := range rows {
-		name, _ := row["name"].(string)
-		if want[name] {
-			delete(want, name)
-			continue
-		}
-		if _, err := s.store.Delete(ctx, snis, row["id"].(string)); err != nil {
-			return err
-		}
-	}
-	sorted := make([]string, 0, len(want))
-	for n := range want {
-		sorted = append(sorted, n)
-	}
-	sort.Strings(sorted)
-	for _, n := range sorted {
-		ent, err := snis.Process(map[string]any{"name": n, "certificate": map[string]any{"id": certID}}, schema.Insert, s.now())
+		ent, err := snis.Process(map[string]any{"name": n, "certificate": map[string]any{"id": cert["id"]}}, schema.Insert, s.now())
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := s.store.Insert(ctx, snis, ent, store.WriteOptions{}); err != nil {
-			return err
-		}
+		set.Rows = append(set.Rows, ent)
 	}
-	return nil
+	return set, nil
 }

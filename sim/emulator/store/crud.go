@@ -19,6 +19,21 @@ import (
 type WriteOptions struct {
 	// TTL in seconds; nil keeps no expiry.
 	TTL *float64
+	// Children, when set, replaces the parent's set of child rows in the
+	// same transaction (a certificate's SNIs).
+	Children *ChildSet
+}
+
+// ChildSet is the complete set of an entity's children of one kind, as
+// Kong's certificates DAO maintains SNIs from the transient snis field.
+type ChildSet struct {
+	Entity *schema.Entity
+	// Field is the child's foreign field pointing at the parent.
+	Field string
+	// Key identifies a child within the set ("name").
+	Key string
+	// Rows are the processed children; their Field is set by the store.
+	Rows []map[string]any
 }
 
 func (s *Store) table(e *schema.Entity) (*table, error) {
@@ -150,6 +165,24 @@ func (s *Store) Insert(ctx context.Context, e *schema.Entity, ent map[string]any
 	}
 	sql := "INSERT INTO " + t.quoted + " (" + t.colList + ") SELECT " + t.colList +
 		" FROM jsonb_populate_record(NULL::" + t.quoted + ", $1::jsonb) RETURNING " + t.selectJSON
+	if opts.Children != nil {
+		var out map[string]any
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			var text string
+			if err := tx.QueryRow(ctx, sql, doc).Scan(&text); err != nil {
+				return s.mapErr(t, ent, err)
+			}
+			var err error
+			if out, err = decodeRow(text); err != nil {
+				return err
+			}
+			if err := s.crudEvents(ctx, tx, t, "create", out, nil); err != nil {
+				return err
+			}
+			return s.replaceChildren(ctx, tx, out["id"], opts.Children)
+		})
+		return out, err
+	}
 	// One round trip: the row and its cluster events are sent as one batch,
 	// which PostgreSQL runs as one implicit transaction. The events are
 	// computed from the processed entity, which carries the id.
@@ -229,7 +262,10 @@ func (s *Store) upsertOn(ctx context.Context, e *schema.Entity, field string, en
 		if created {
 			op = "create"
 		}
-		return s.crudEvents(ctx, tx, t, op, out, old)
+		if err := s.crudEvents(ctx, tx, t, op, out, old); err != nil {
+			return err
+		}
+		return s.replaceChildren(ctx, tx, out["id"], opts.Children)
 	})
 	return out, created, err
 }
@@ -274,7 +310,10 @@ func (s *Store) Update(ctx context.Context, e *schema.Entity, id string, ent map
 		if out, err = decodeRow(text); err != nil {
 			return err
 		}
-		return s.crudEvents(ctx, tx, t, "update", out, old)
+		if err := s.crudEvents(ctx, tx, t, "update", out, old); err != nil {
+			return err
+		}
+		return s.replaceChildren(ctx, tx, out["id"], opts.Children)
 	})
 	return out, err
 }
@@ -368,4 +407,84 @@ func (s *Store) cascades(e *schema.Entity) []cascade {
 		}
 	}
 	return out
+}
+
+// replaceChildren makes the parent's children of set's kind exactly
+// set.Rows (matched by set.Key): others are deleted, missing ones inserted,
+// each with its cluster events, inside the caller's transaction.
+func (s *Store) replaceChildren(ctx context.Context, tx pgx.Tx, parentID any, set *ChildSet) error {
+	if set == nil {
+		return nil
+	}
+	ct, err := s.table(set.Entity)
+	if err != nil {
+		return err
+	}
+	fk, ok := ct.column(set.Field)
+	if !ok {
+		return fmt.Errorf("entity %q has no column for %q", set.Entity.Name, set.Field)
+	}
+	key, ok := ct.column(set.Key)
+	if !ok {
+		return fmt.Errorf("entity %q has no column for %q", set.Entity.Name, set.Key)
+	}
+	keep := make([]string, 0, len(set.Rows))
+	for _, r := range set.Rows {
+		keep = append(keep, fmt.Sprint(r[set.Key]))
+	}
+	qfk, qkey := pgx.Identifier{fk.name}.Sanitize(), pgx.Identifier{key.name}.Sanitize()
+	rows, err := tx.Query(ctx, "DELETE FROM "+ct.quoted+" WHERE "+qfk+" = $1 AND NOT ("+qkey+
+		" = ANY($2::text[])) RETURNING "+ct.selectJSON, parentID, keep)
+	if err != nil {
+		return s.mapErr(ct, nil, err)
+	}
+	texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return s.mapErr(ct, nil, err)
+	}
+	for _, text := range texts {
+		row, err := decodeRow(text)
+		if err != nil {
+			return err
+		}
+		if err := s.crudEvents(ctx, tx, ct, "delete", row, nil); err != nil {
+			return err
+		}
+	}
+	rows, err = tx.Query(ctx, "SELECT "+qkey+"::text FROM "+ct.quoted+" WHERE "+qfk+" = $1", parentID)
+	if err != nil {
+		return s.mapErr(ct, nil, err)
+	}
+	existing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return s.mapErr(ct, nil, err)
+	}
+	have := map[string]bool{}
+	for _, k := range existing {
+		have[k] = true
+	}
+	insert := "INSERT INTO " + ct.quoted + " (" + ct.colList + ") SELECT " + ct.colList +
+		" FROM jsonb_populate_record(NULL::" + ct.quoted + ", $1::jsonb) RETURNING " + ct.selectJSON
+	for _, r := range set.Rows {
+		if have[fmt.Sprint(r[set.Key])] {
+			continue
+		}
+		r[set.Field] = map[string]any{"id": parentID}
+		doc, err := s.rowDoc(ct, r, WriteOptions{})
+		if err != nil {
+			return err
+		}
+		var text string
+		if err := tx.QueryRow(ctx, insert, doc).Scan(&text); err != nil {
+			return s.mapErr(ct, r, err)
+		}
+		row, err := decodeRow(text)
+		if err != nil {
+			return err
+		}
+		if err := s.crudEvents(ctx, tx, ct, "create", row, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
