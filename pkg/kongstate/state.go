@@ -9,25 +9,25 @@ import "github.com/kong/go-kong/kong"
 // kongstate.KongState so that both tools produce the same entities: plugins that KongPlugin
 // references attach are top-level with foreign keys by name, as KIC emits them.
 type State struct {
-	Services       []*Service
-	Upstreams      []*Upstream
-	Certificates   []*Certificate
-	CACertificates []*kong.CACertificate
+	Services       []*Service            `json:"services,omitempty"`
+	Upstreams      []*Upstream           `json:"upstreams,omitempty"`
+	Certificates   []*Certificate        `json:"certificates,omitempty"`
+	CACertificates []*kong.CACertificate `json:"ca_certificates,omitempty"`
 	// Plugins holds every KongPlugin/KongClusterPlugin instance, global or attached; an
 	// attached plugin names its service/route/consumer/consumer group in the ID field of the
 	// foreign key (KIC's convention, which decK resolves by name or ID).
-	Plugins        []*kong.Plugin
-	Consumers      []*Consumer
-	ConsumerGroups []*ConsumerGroup
-	Vaults         []*kong.Vault
+	Plugins        []*kong.Plugin   `json:"plugins,omitempty"`
+	Consumers      []*Consumer      `json:"consumers,omitempty"`
+	ConsumerGroups []*ConsumerGroup `json:"consumer_groups,omitempty"`
+	Vaults         []*kong.Vault    `json:"vaults,omitempty"`
 }
 
 // Service is a Kong service with the routes and plugins nested under it in decK's format.
 type Service struct {
 	kong.Service
-	Routes []*Route
+	Routes []*Route `json:"routes,omitempty"`
 	// Plugins are plugins generated for the service itself (not KongPlugin references).
-	Plugins []*kong.Plugin
+	Plugins []*kong.Plugin `json:"plugins,omitempty"`
 }
 
 // Route is a Kong route; its service is the Service it is nested in.
@@ -35,13 +35,13 @@ type Route struct {
 	kong.Route
 	// Plugins are plugins generated for the route itself (for example from Gateway API
 	// filters), nested under the route in decK's format.
-	Plugins []*kong.Plugin
+	Plugins []*kong.Plugin `json:"plugins,omitempty"`
 }
 
 // Upstream is a Kong upstream with its targets, which Kong stores as children of the upstream.
 type Upstream struct {
 	kong.Upstream
-	Targets []*kong.Target
+	Targets []*kong.Target `json:"targets,omitempty"`
 }
 
 // Certificate is a Kong certificate; its SNIs are kong.Certificate.SNIs (names), which the decK
@@ -54,15 +54,15 @@ type Certificate struct {
 // memberships and plugins nested as decK nests them.
 type Consumer struct {
 	kong.Consumer
-	Plugins     []*kong.Plugin
-	Groups      []*kong.ConsumerGroup
-	KeyAuths    []*kong.KeyAuth
-	HMACAuths   []*kong.HMACAuth
-	JWTAuths    []*kong.JWTAuth
-	BasicAuths  []*kong.BasicAuth
-	ACLGroups   []*kong.ACLGroup
-	Oauth2Creds []*kong.Oauth2Credential
-	MTLSAuths   []*kong.MTLSAuth
+	Plugins     []*kong.Plugin           `json:"plugins,omitempty"`
+	Groups      []*kong.ConsumerGroup    `json:"groups,omitempty"`
+	KeyAuths    []*kong.KeyAuth          `json:"keyauth_credentials,omitempty"`
+	HMACAuths   []*kong.HMACAuth         `json:"hmacauth_credentials,omitempty"`
+	JWTAuths    []*kong.JWTAuth          `json:"jwt_secrets,omitempty"`
+	BasicAuths  []*kong.BasicAuth        `json:"basicauth_credentials,omitempty"`
+	ACLGroups   []*kong.ACLGroup         `json:"acls,omitempty"`
+	Oauth2Creds []*kong.Oauth2Credential `json:"oauth2_credentials,omitempty"`
+	MTLSAuths   []*kong.MTLSAuth         `json:"mtls_auth_credentials,omitempty"`
 }
 
 // ConsumerGroup is a Kong consumer group (Enterprise); members are listed on the consumers.

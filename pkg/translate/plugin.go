@@ -25,6 +25,21 @@ type pluginRef struct {
 // pluginRels are the entities one KongPlugin/KongClusterPlugin attaches to, by kind.
 type pluginRels struct {
 	consumers, groups, routes, services []pluginRef
+	// seen holds "kind/id" of every attachment, so a second reference to the same entity (several
+	// backing Services of one Kong service each naming the plugin) adds no second plugin and
+	// the check stays constant-time however many objects share one plugin.
+	seen map[string]bool
+}
+
+func (r *pluginRels) attach(kind string, list *[]pluginRef, p pluginRef) {
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	if r.seen[kind+"/"+p.id] {
+		return
+	}
+	r.seen[kind+"/"+p.id] = true
+	*list = append(*list, p)
 }
 
 // pluginCombo is one Kong plugin instance: at most one of each kind of entity.
@@ -117,11 +132,11 @@ func (t *translator) fillPlugins(services []*kongService) {
 	}
 	for _, svc := range services {
 		for _, k := range svc.k8sServiceKeys {
-			add(svc.k8sServices[k], deref(svc.Name), func(r *pluginRels, p pluginRef) { r.services = appendUniqueRef(r.services, p) })
+			add(svc.k8sServices[k], deref(svc.Name), func(r *pluginRels, p pluginRef) { r.attach("service", &r.services, p) })
 		}
 		for _, route := range svc.Routes {
 			if route.Parent != nil {
-				add(route.Parent, deref(route.Name), func(r *pluginRels, p pluginRef) { r.routes = appendUniqueRef(r.routes, p) })
+				add(route.Parent, deref(route.Name), func(r *pluginRels, p pluginRef) { r.attach("route", &r.routes, p) })
 			}
 		}
 	}
@@ -130,10 +145,10 @@ func (t *translator) fillPlugins(services []*kongService) {
 		if id == "" {
 			id = deref(c.entity.CustomID)
 		}
-		add(c.obj, id, func(r *pluginRels, p pluginRef) { r.consumers = appendUniqueRef(r.consumers, p) })
+		add(c.obj, id, func(r *pluginRels, p pluginRef) { r.attach("consumer", &r.consumers, p) })
 	}
 	for _, g := range t.consumerGroups {
-		add(g.obj, deref(g.entity.Name), func(r *pluginRels, p pluginRef) { r.groups = appendUniqueRef(r.groups, p) })
+		add(g.obj, deref(g.entity.Name), func(r *pluginRels, p pluginRef) { r.attach("group", &r.groups, p) })
 	}
 
 	slices.Sort(keys)
@@ -142,17 +157,6 @@ func (t *translator) fillPlugins(services []*kongService) {
 		t.instantiatePlugin(ns, name, rels[key])
 	}
 	t.globalPlugins()
-}
-
-// appendUniqueRef drops a second attachment to the same entity (several backing Services of one
-// Kong service each naming the plugin), which would otherwise yield two identical plugins.
-func appendUniqueRef(refs []pluginRef, p pluginRef) []pluginRef {
-	for _, r := range refs {
-		if r.id == p.id {
-			return refs
-		}
-	}
-	return append(refs, p)
 }
 
 type pluginName struct{ namespace, name string }
@@ -192,10 +196,10 @@ func (t *translator) instantiatePlugin(ns, name string, rels *pluginRels) {
 	)
 	if kp := t.idx.kongPlugins[nsName(ns, name)]; kp != nil {
 		src = kp
-		base, err = t.kongPluginFromSpec(kp, kp.PluginName, kp.Config, kp.ConfigFrom, kp.ConfigPatches, nil, nil, kp.RunOn, kp.Ordering, kp.InstanceName, kp.Disabled, kp.Protocols)
+		base, err = t.kongPlugin(kongPluginSource(kp))
 	} else if kcp := t.idx.kongClusterPlugins[name]; kcp != nil {
 		src = kcp
-		base, err = t.kongPluginFromSpec(kcp, kcp.PluginName, kcp.Config, nil, nil, kcp.ConfigFrom, kcp.ConfigPatches, kcp.RunOn, kcp.Ordering, kcp.InstanceName, kcp.Disabled, kcp.Protocols)
+		base, err = t.kongPlugin(clusterPluginSource(kcp))
 	} else {
 		for _, c := range combos {
 			for _, r := range c.refs() {
@@ -270,7 +274,7 @@ func (t *translator) globalPlugins() {
 			continue
 		}
 		kcp := kcps[0]
-		p, err := t.kongPluginFromSpec(kcp, kcp.PluginName, kcp.Config, nil, nil, kcp.ConfigFrom, kcp.ConfigPatches, kcp.RunOn, kcp.Ordering, kcp.InstanceName, kcp.Disabled, kcp.Protocols)
+		p, err := t.kongPlugin(clusterPluginSource(kcp))
 		if err != nil {
 			t.fail(kcp, "config", "failed to generate configuration from KongClusterPlugin: %v", err)
 			continue
@@ -279,15 +283,40 @@ func (t *translator) globalPlugins() {
 	}
 }
 
-// kongPluginFromSpec is KIC's kongPluginFromK8SPlugin / kongPluginFromK8SClusterPlugin: config
-// with configPatches applied, or configFrom (never both), and the plugin's own fields.
-// A KongPlugin passes configFrom/patches (namespaced to itself); a KongClusterPlugin passes the
-// namespaced variants.
-func (t *translator) kongPluginFromSpec(obj object, pluginName string, config apiextensionsv1.JSON,
-	configFrom *kongv1.ConfigSource, patches []kongv1.ConfigPatch,
-	nsConfigFrom *kongv1.NamespacedConfigSource, nsPatches []kongv1.NamespacedConfigPatch,
-	runOn string, ordering *kong.PluginOrdering, instanceName string, disabled bool, protocols []kongv1.KongProtocol,
-) (*kong.Plugin, error) {
+// pluginSource is what KongPlugin and KongClusterPlugin have in common; they differ only in
+// where configFrom and configPatches Secrets live (the plugin's namespace, or a named one).
+type pluginSource struct {
+	obj          object
+	pluginName   string
+	config       apiextensionsv1.JSON
+	configFrom   *kongv1.ConfigSource
+	patches      []kongv1.ConfigPatch
+	nsConfigFrom *kongv1.NamespacedConfigSource
+	nsPatches    []kongv1.NamespacedConfigPatch
+	runOn        string
+	ordering     *kong.PluginOrdering
+	instanceName string
+	disabled     bool
+	protocols    []kongv1.KongProtocol
+}
+
+func kongPluginSource(p *kongv1.KongPlugin) pluginSource {
+	return pluginSource{obj: p, pluginName: p.PluginName, config: p.Config, configFrom: p.ConfigFrom,
+		patches: p.ConfigPatches, runOn: p.RunOn, ordering: p.Ordering, instanceName: p.InstanceName,
+		disabled: p.Disabled, protocols: p.Protocols}
+}
+
+func clusterPluginSource(p *kongv1.KongClusterPlugin) pluginSource {
+	return pluginSource{obj: p, pluginName: p.PluginName, config: p.Config, nsConfigFrom: p.ConfigFrom,
+		nsPatches: p.ConfigPatches, runOn: p.RunOn, ordering: p.Ordering, instanceName: p.InstanceName,
+		disabled: p.Disabled, protocols: p.Protocols}
+}
+
+// kongPlugin is KIC's kongPluginFromK8SPlugin / kongPluginFromK8SClusterPlugin: config with
+// configPatches applied, or configFrom (never both), and the plugin's own fields.
+func (t *translator) kongPlugin(src pluginSource) (*kong.Plugin, error) {
+	obj, configFrom, patches, nsConfigFrom, nsPatches := src.obj, src.configFrom, src.patches, src.nsConfigFrom, src.nsPatches
+	pluginName, config, runOn, ordering, instanceName, disabled, protocols := src.pluginName, src.config, src.runOn, src.ordering, src.instanceName, src.disabled, src.protocols
 	ns := obj.GetNamespace()
 	raw := config.Raw
 	if raw == nil {

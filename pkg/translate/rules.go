@@ -157,6 +157,9 @@ type secretSNIs struct {
 type sniEntry struct {
 	hosts   []string
 	parents []object
+	// parentKeys makes adding a parent constant-time even when thousands of objects share one
+	// wildcard certificate.
+	parentKeys map[string]bool
 }
 
 func newSecretSNIs() *secretSNIs {
@@ -186,11 +189,13 @@ func (m *secretSNIs) addHosts(key string, hosts ...string) {
 
 func (m *secretSNIs) addParent(key string, parent object) {
 	e := m.entry(key)
-	for _, p := range e.parents {
-		if p.GetUID() == parent.GetUID() && kindOf(p) == kindOf(parent) &&
-			p.GetNamespace() == parent.GetNamespace() && p.GetName() == parent.GetName() {
-			return
-		}
+	pk := kindOf(parent) + "/" + parent.GetNamespace() + "/" + parent.GetName() + "/" + string(parent.GetUID())
+	if e.parentKeys == nil {
+		e.parentKeys = map[string]bool{}
 	}
+	if e.parentKeys[pk] {
+		return
+	}
+	e.parentKeys[pk] = true
 	e.parents = append(e.parents, parent)
 }
