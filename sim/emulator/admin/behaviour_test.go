@@ -260,3 +260,36 @@ func TestProtocolDetailsMatchKong(t *testing.T) {
 		t.Fatalf("custom_id filter: %v", body)
 	}
 }
+
+func TestSchemaEndpoints(t *testing.T) {
+	srv := newTestServer(t)
+	tests := []struct {
+		method, path, body string
+		status             int
+		message            string
+	}{
+		{"GET", "/schemas/services", "", 200, ""},
+		{"GET", "/schemas/plugins/key-auth", "", 200, ""},
+		{"GET", "/schemas/vaults/env", "", 200, ""},
+		{"GET", "/schemas/nothing", "", 404, "No entity named 'nothing'"},
+		{"GET", "/schemas/plugins/nothing", "", 404, "No plugin named 'nothing'"},
+		{"POST", "/schemas/services/validate", `{"host":"a.com"}`, 200, "schema validation successful"},
+		{"POST", "/schemas/services/validate", `{"port":1}`, 400, ""},
+		{"POST", "/schemas/plugins/validate", `{"name":"key-auth"}`, 200, "schema validation successful"},
+		{"GET", "/plugins/enabled", "", 200, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			code, body := do(t, srv, tc.method, tc.path, tc.body)
+			mustStatus(t, tc.status, code, body)
+			if tc.message != "" && body["message"] != tc.message {
+				t.Fatalf("message %v, want %q", body["message"], tc.message)
+			}
+		})
+	}
+	code, body := do(t, srv, "GET", "/services", "")
+	mustStatus(t, 200, code, body)
+	if n := len(body["data"].([]any)); n != 0 {
+		t.Fatalf("validate stored %d services", n)
+	}
+}

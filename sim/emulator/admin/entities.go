@@ -52,7 +52,11 @@ func (s *Server) find(r *http.Request, e *schema.Entity, key string, parent *par
 		}
 	case e.Name == "targets" && parent != nil:
 		var rows []map[string]any
-		rows, err = s.store.All(ctx, e, map[string]any{"target": normalizeTarget(key), parent.field: parent.id})
+		target, ok := schema.FormatTarget(key)
+		if !ok {
+			return nil, store.ErrNotFound
+		}
+		rows, err = s.store.All(ctx, e, map[string]any{"target": target, parent.field: parent.id})
 		if err == nil && len(rows) == 0 {
 			err = store.ErrNotFound
 		} else if err == nil {
@@ -72,22 +76,6 @@ func (s *Server) find(r *http.Request, e *schema.Entity, key string, parent *par
 		}
 	}
 	return row, nil
-}
-
-func normalizeTarget(t string) string {
-	if strings.HasPrefix(t, "[") {
-		if strings.Contains(t, "]:") {
-			return t
-		}
-		return t + ":8000"
-	}
-	if strings.Count(t, ":") == 1 {
-		return t
-	}
-	if strings.Count(t, ":") > 1 {
-		return "[" + t + "]:8000"
-	}
-	return t + ":8000"
 }
 
 func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.Entity, parent *parentRef) {

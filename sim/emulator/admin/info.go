@@ -154,6 +154,15 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 			}
 			s.validate(w, r, e)
 		}
+	case len(segs) == 2 && segs[0] == "vaults":
+		if allow(w, r, http.MethodGet) {
+			body, ok := schema.VaultJSON(segs[1])
+			if !ok {
+				writeJSON(w, http.StatusNotFound, msg("No vault named '"+segs[1]+"'"))
+				return true
+			}
+			writeJSON(w, http.StatusOK, body)
+		}
 	case len(segs) == 1:
 		if allow(w, r, http.MethodGet) {
 			e, ok := schema.Get(segs[0])
