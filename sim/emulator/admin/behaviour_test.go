@@ -293,3 +293,38 @@ func TestSchemaEndpoints(t *testing.T) {
 		t.Fatalf("validate stored %d services", n)
 	}
 }
+
+func TestEveryColumnKindRoundTrips(t *testing.T) {
+	srv := newTestServer(t)
+	tests := []struct {
+		name, path, body string
+		check            map[string]any
+	}{
+		{"jsonb[] sources and destinations", "/routes",
+			`{"protocols":["tcp"],"sources":[{"ip":"10.0.0.0/8"}],"destinations":[{"port":80}]}`,
+			map[string]any{"sources": []any{map[string]any{"ip": "10.0.0.0/8", "port": nil}},
+				"destinations": []any{map[string]any{"ip": nil, "port": 80.0}}}},
+		{"jsonb map headers", "/routes", `{"headers":{"x-a":["1","2"]}}`,
+			map[string]any{"headers": map[string]any{"x-a": []any{"1", "2"}}}},
+		{"vault config record", "/vaults", `{"name":"env","prefix":"my-env","config":{"prefix":"SECRET_"}}`,
+			map[string]any{"config": map[string]any{"prefix": "SECRET_"}}},
+		{"plugin config", "/plugins", `{"name":"rate-limiting","config":{"minute":5}}`,
+			map[string]any{"enabled": true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := do(t, srv, "POST", tc.path, tc.body)
+			mustStatus(t, 201, code, body)
+			code, got := do(t, srv, "GET", tc.path+"/"+body["id"].(string), "")
+			mustStatus(t, 200, code, got)
+			if !reflect.DeepEqual(got, body) {
+				t.Fatalf("read back differs:\n got %v\nwant %v", got, body)
+			}
+			for k, v := range tc.check {
+				if !reflect.DeepEqual(got[k], v) {
+					t.Errorf("%s = %#v, want %#v", k, got[k], v)
+				}
+			}
+		})
+	}
+}
