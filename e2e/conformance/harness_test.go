@@ -63,13 +63,14 @@ func startEmulator(t testing.TB, db pgtest.Database) *Emulator {
 }
 
 // startEmulatorOn is startEmulator on a given admin port.
-func startEmulatorOn(t testing.TB, db pgtest.Database, port int) *Emulator {
+func startEmulatorOn(t testing.TB, db pgtest.Database, port int, extraEnv ...string) *Emulator {
 	t.Helper()
 	bin := emulatorBinary(t)
 	env := append(os.Environ(), db.Env()...)
 	statusPort := freePort(t)
 	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn",
 		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort))
+	env = append(env, extraEnv...)
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env
 	if out, err := boot.CombinedOutput(); err != nil {

@@ -1,7 +1,9 @@
 package conformance
 
 import (
+	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -12,7 +14,9 @@ import (
 )
 
 func TestSmokeServiceCRUD(t *testing.T) {
-	e := startEmulator(t, pgtest.NewDatabase(t))
+	adminPort, tlsPort := freePort(t), freePort(t)
+	e := startEmulatorOn(t, pgtest.NewDatabase(t), adminPort,
+		fmt.Sprintf("KONG_ADMIN_LISTEN=127.0.0.1:%d, 127.0.0.1:%d http2 ssl", adminPort, tlsPort))
 	do := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
 		req, err := http.NewRequestWithContext(t.Context(), method, e.AdminURL+path, strings.NewReader(body))
@@ -62,6 +66,15 @@ func TestSmokeServiceCRUD(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /status/ready on the status listener: %d", resp.StatusCode)
+	}
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err = insecure.Get(fmt.Sprintf("https://127.0.0.1:%d/services", tlsPort))
+	if err != nil {
+		t.Fatalf("TLS admin listener: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Server") != "kong/3.9.3" {
+		t.Fatalf("GET /services over TLS: %d %q", resp.StatusCode, resp.Header.Get("Server"))
 	}
 	health := exec.Command(emulatorBinary(t), "health")
 	health.Env = e.Env

@@ -6,6 +6,7 @@ package emulator
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -82,25 +83,37 @@ func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, er
 		Admin: admin.New(st, c, nodeID, host, log)}, nil
 }
 
-// Listen opens the Admin API's plain-HTTP listeners (TLS listeners are
-// part 2); it returns their addresses.
+// Listen opens the Admin API's listeners (plain and TLS, Kong's 8001 and
+// 8444 by default) and the Status API's; it returns the admin addresses.
 func (n *Node) Listen() ([]string, error) {
 	var addrs []string
 	for _, l := range n.Config.AdminListen {
-		if l.SSL {
-			n.log.Warn("TLS admin listener not supported yet; skipped", "listen", l.Listener)
-			continue
-		}
 		ln, err := net.Listen("tcp", l.Addr())
 		if err != nil {
 			n.Close()
 			return nil, fmt.Errorf("admin_listen %s: %w", l.Listener, err)
 		}
+		if l.SSL {
+			certs, _ := n.Config.Values["admin_ssl_cert"].([]string)
+			keys, _ := n.Config.Values["admin_ssl_cert_key"].([]string)
+			cert, err := listenerCert(certs, keys)
+			if err != nil {
+				_ = ln.Close()
+				n.Close()
+				return nil, fmt.Errorf("admin_listen %s: %w", l.Listener, err)
+			}
+			protos := []string{"http/1.1"}
+			if l.HTTP2 {
+				protos = []string{"h2", "http/1.1"}
+			}
+			ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos,
+				MinVersion: tls.VersionTLS12})
+		}
 		n.listeners = append(n.listeners, ln)
 		addrs = append(addrs, ln.Addr().String())
 	}
 	if len(n.listeners) == 0 {
-		return nil, errors.New("admin_listen has no plain HTTP listener")
+		return nil, errors.New("admin_listen is off: nothing to serve")
 	}
 	for _, l := range n.Config.StatusListen {
 		if l.SSL {
