@@ -85,6 +85,12 @@ func TestPrefilterGatewayRoutes(t *testing.T) {
 			wantHostnames: map[string][]string{"app/r": {"*.example.com", "api.example.com"}},
 		},
 		{
+			name:          "without sectionName a listener without hostname (here TCP) keeps every hostname, as KIC's getMinimumHostnameIntersection",
+			routes:        httpRoute("r", "app", "{name: gw, namespace: infra}", `["a.example.com", "b.example.org"]`),
+			wantRoutes:    []string{"app/r"},
+			wantHostnames: map[string][]string{"app/r": {"a.example.com", "b.example.org"}},
+		},
+		{
 			name:       "no hostname intersects: left out",
 			routes:     httpRoute("r", "app", "{name: gw, namespace: infra, sectionName: http}", `["example.org"]`),
 			wantRoutes: nil,
