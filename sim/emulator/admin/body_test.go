@@ -86,12 +86,18 @@ func TestFormAndMultipartBodiesCreateTypedEntities(t *testing.T) {
 
 func selfSigned(t *testing.T, cn string) (string, string) {
 	t.Helper()
+	return makeCert(t, cn, false)
+}
+
+func makeCert(t *testing.T, cn string, isCA bool) (string, string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		BasicConstraintsValid: isCA, IsCA: isCA, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -150,4 +156,30 @@ func TestCertificateSNIsAreManagedWithTheCertificate(t *testing.T) {
 	if n := len(body["data"].([]any)); n != 0 {
 		t.Fatalf("%d SNIs left after deleting their certificate", n)
 	}
+}
+
+func TestReferencedCACertificateCannotBeDeleted(t *testing.T) {
+	srv := newTestServer(t)
+	ca, _ := makeCert(t, "Test CA", true)
+	b, err := json.Marshal(map[string]any{"cert": ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := do(t, srv, "POST", "/ca_certificates", string(b))
+	mustStatus(t, 201, code, body)
+	caID := body["id"].(string)
+	code, body = do(t, srv, "POST", "/ca_certificates", string(b))
+	mustStatus(t, 409, code, body)
+	code, svc := do(t, srv, "POST", "/services", `{"name":"s","url":"https://example.com","ca_certificates":["`+caID+`"]}`)
+	mustStatus(t, 201, code, svc)
+	code, body = do(t, srv, "DELETE", "/ca_certificates/"+caID, "")
+	mustStatus(t, 400, code, body)
+	want := "ca certificate " + caID + " is still referenced by services (id = " + svc["id"].(string) + ")"
+	if body["code"] != 19.0 || body["message"] != want {
+		t.Fatalf("body %v; want code 19 %q", body, want)
+	}
+	code, body = do(t, srv, "DELETE", "/services/s", "")
+	mustStatus(t, 204, code, body)
+	code, body = do(t, srv, "DELETE", "/ca_certificates/"+caID, "")
+	mustStatus(t, 204, code, body)
 }
