@@ -328,3 +328,33 @@ func TestEveryColumnKindRoundTrips(t *testing.T) {
 		})
 	}
 }
+
+func TestTagsEndpointPagesOverEntityTagPairs(t *testing.T) {
+	srv := newTestServer(t)
+	code, body := do(t, srv, "POST", "/services", `{"name":"a","host":"a.com","tags":["t1","t2","t3"]}`)
+	mustStatus(t, 201, code, body)
+	code, body = do(t, srv, "POST", "/consumers", `{"username":"b","tags":["t1"]}`)
+	mustStatus(t, 201, code, body)
+	var pairs []string
+	path := "/tags?size=2"
+	for path != "" {
+		code, body = do(t, srv, "GET", path, "")
+		mustStatus(t, 200, code, body)
+		if n := len(body["data"].([]any)); n > 2 {
+			t.Fatalf("page of %d rows with size=2", n)
+		}
+		for _, d := range body["data"].([]any) {
+			m := d.(map[string]any)
+			pairs = append(pairs, m["entity_name"].(string)+":"+m["tag"].(string))
+		}
+		path, _ = body["next"].(string)
+	}
+	if len(pairs) != 4 {
+		t.Fatalf("pairs %v; want 4 (entity, tag) rows", pairs)
+	}
+	code, body = do(t, srv, "GET", "/tags/t1", "")
+	mustStatus(t, 200, code, body)
+	if n := len(body["data"].([]any)); n != 2 {
+		t.Fatalf("/tags/t1 returned %d entities, want 2", n)
+	}
+}

@@ -199,50 +199,74 @@ func decodeOffset(tok string) (string, error) {
 	return pk[0], nil
 }
 
-// Tags pages the tags table (GET /tags and /tags/{tag}), ordered by
-// entity id.
+// Tags pages the tags table like Kong (strategies/postgres/tags.lua): GET
+// /tags pages over (entity, tag) pairs ordered by entity id then tag
+// position; GET /tags/{tag} over the entities carrying tag.
 func (s *Store) Tags(ctx context.Context, tag string, size int, offset string) (rows []map[string]any, next string, err error) {
 	var args []any
-	sql := `SELECT entity_id::text, entity_name, tags FROM tags WHERE TRUE`
+	var sql string
+	var afterID string
+	afterOrd := 0
 	if offset != "" {
-		id, err := decodeOffset(offset)
-		if err != nil {
-			return nil, "", err
+		raw, derr := base64.RawStdEncoding.DecodeString(strings.TrimRight(offset, "="))
+		var tok []any
+		if derr != nil {
+			return nil, "", &Error{Code: CodeInvalidOffset, Message: fmt.Sprintf("'%s' is not a valid offset: bad base64 encoding", offset)}
 		}
-		args = append(args, id)
-		sql += ` AND entity_id > $1::uuid`
+		if json.Unmarshal(raw, &tok) != nil || len(tok) == 0 {
+			return nil, "", &Error{Code: CodeInvalidOffset, Message: fmt.Sprintf("'%s' is not a valid offset: bad json encoding", offset)}
+		}
+		afterID, _ = tok[0].(string)
+		if _, perr := uuid.Parse(afterID); perr != nil {
+			return nil, "", &Error{Code: CodeInvalidOffset, Message: fmt.Sprintf("'%s' is not a valid offset: bad json encoding", offset)}
+		}
+		if len(tok) > 1 {
+			f, _ := tok[1].(float64)
+			afterOrd = int(f)
+		}
 	}
-	if tag != "" {
-		args = append(args, tag)
-		sql += fmt.Sprintf(` AND tags @> ARRAY[$%d::text]`, len(args))
+	switch {
+	case tag != "" && offset != "":
+		sql, args = `SELECT entity_id::text, entity_name, $2::text, 0 FROM tags WHERE entity_id > $1::uuid AND $2 = ANY(tags)
+			ORDER BY entity_id LIMIT $3`, []any{afterID, tag, size + 1}
+	case tag != "":
+		sql, args = `SELECT entity_id::text, entity_name, $1::text, 0 FROM tags WHERE $1 = ANY(tags)
+			ORDER BY entity_id LIMIT $2`, []any{tag, size + 1}
+	case offset != "":
+		sql, args = `SELECT entity_id::text, entity_name, tag, ordinality FROM tags,
+			UNNEST(tags) WITH ORDINALITY AS t_tag (tag, ordinality)
+			WHERE entity_id > $1::uuid OR (entity_id = $1::uuid AND ordinality > $2)
+			ORDER BY entity_id, ordinality LIMIT $3`, []any{afterID, afterOrd, size + 1}
+	default:
+		sql, args = `SELECT entity_id::text, entity_name, tag, ordinality FROM tags,
+			UNNEST(tags) WITH ORDINALITY AS t_tag (tag, ordinality)
+			ORDER BY entity_id, ordinality LIMIT $1`, []any{size + 1}
 	}
-	sql += ` ORDER BY entity_id LIMIT ` + strconv.Itoa(size+1)
 	r, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, "", dbError(err)
 	}
 	defer r.Close()
 	rows = []map[string]any{}
-	count, lastID := 0, ""
+	var lastID string
+	var lastOrd int64
 	for r.Next() {
-		var id, name string
-		var tags []string
-		if err := r.Scan(&id, &name, &tags); err != nil {
+		var id, name, t string
+		var ord int64
+		if err := r.Scan(&id, &name, &t, &ord); err != nil {
 			return nil, "", dbError(err)
 		}
-		if count == size {
-			next = encodeOffset(lastID)
+		if len(rows) == size {
+			tok := []any{lastID}
+			if tag == "" {
+				tok = append(tok, lastOrd)
+			}
+			b, _ := json.Marshal(tok)
+			next = base64.RawStdEncoding.EncodeToString(b)
 			break
 		}
-		count++
-		lastID = id
-		if tag != "" {
-			rows = append(rows, map[string]any{"entity_id": id, "entity_name": name, "tag": tag})
-			continue
-		}
-		for _, t := range tags {
-			rows = append(rows, map[string]any{"entity_id": id, "entity_name": name, "tag": t})
-		}
+		rows = append(rows, map[string]any{"entity_id": id, "entity_name": name, "tag": t})
+		lastID, lastOrd = id, ord
 	}
 	if err := r.Err(); err != nil {
 		return nil, "", dbError(err)
