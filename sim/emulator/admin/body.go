@@ -88,7 +88,10 @@ func nestForm(vals url.Values) map[string]any {
 		}
 		setPath(out, path, v)
 	}
-	return indexedToArrays(out).(map[string]any)
+	for k, v := range out {
+		out[k] = indexedToArrays(v) // the top level stays an object
+	}
+	return out
 }
 
 func splitFormKey(k string) ([]string, bool) {
