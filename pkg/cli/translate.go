@@ -52,6 +52,8 @@ type TranslateOptions struct {
 	OwnershipTag           string
 	Output                 string
 	Strict                 bool
+	// CombinedServices is KIC's --combined-services-from-different-httproutes (default false).
+	CombinedServices bool
 
 	// namespace and explicitNamespace come from the root's -n (Complete).
 	namespace         string
@@ -103,6 +105,7 @@ func NewCmdTranslate(f Factory, streams genericiooptions.IOStreams, runF func(*T
 	fl.StringVar(&o.GatewayClassController, "gateway-class-controller", o.GatewayClassController, "GatewayClass controllerName served; routes of Gateways of other classes are left out.")
 	fl.StringVar(&o.OwnershipTag, "ownership-tag", o.OwnershipTag, "Tag added to every entity and to _info.select_tags (KIC's is managed-by-ingress-controller).")
 	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: (deck, yaml, json).")
+	fl.BoolVar(&o.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
 	fl.BoolVar(&o.Strict, "strict", false, "If true, exit with code 2 when some objects were left out or the cluster could not be read in full.")
 	return cmd
 }
@@ -199,6 +202,7 @@ func (o *TranslateOptions) Run(ctx context.Context) error {
 	topts.IngressClass = o.IngressClass
 	topts.ControllerName = o.GatewayClassController
 	topts.OwnershipTag = o.OwnershipTag
+	topts.CombinedServicesFromDifferentHTTPRoutes = o.CombinedServices
 	topts.Now = time.Now()
 	state, diags := translate.Translate(snap, topts)
 	for _, d := range diags {
