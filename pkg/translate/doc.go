@@ -34,6 +34,10 @@
 //	t.fail(obj, "spec.rules[0].backendRefs", "no such Service %q", n) // diagnostic; skip the part
 //	return rs
 //
+// Cross-namespace references check t.referenceAllowed(grantRef{...}) (KIC's ReferenceGrant
+// rule); Gateway listener certificates are returned by gatewayCertificates as certificateDrafts
+// and merged after the Ingress ones by fillCertificates.
+//
 // Route fields from konghq.com/* annotations on the route's Parent, konghq.com/plugins on the
 // Parent, Service-level annotations, upstreams and targets are handled centrally once the kind
 // has registered its services, routes and backends; t.tags(obj) gives KIC's k8s-* tags for an
