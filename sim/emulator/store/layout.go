@@ -120,6 +120,10 @@ func buildTable(e *schema.Entity, cols map[string]string) *table {
 // jsonObject builds the row's JSON, splitting jsonb_build_object calls to
 // stay under PostgreSQL's 100-argument limit.
 func jsonObject(pairs []string) string {
+	if len(pairs) > 0 && len(pairs) <= 50 {
+		// json (not jsonb) builds the text without a binary round trip.
+		return "json_build_object(" + strings.Join(pairs, ", ") + ")::text"
+	}
 	var parts []string
 	for i := 0; i < len(pairs); i += 40 {
 		end := min(i+40, len(pairs))

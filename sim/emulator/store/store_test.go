@@ -162,3 +162,19 @@ func BenchmarkInsertService(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkUpsertService(b *testing.B) {
+	s := newStore(b)
+	e := entity(b, "services")
+	i := 0
+	for b.Loop() {
+		i++
+		ent, err := e.Process(map[string]any{"id": uuid.NewString(), "name": fmt.Sprintf("s%d", i), "host": "example.com"}, schema.Upsert, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.Upsert(context.Background(), e, ent, WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
