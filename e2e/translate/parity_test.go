@@ -6,33 +6,53 @@ package translate_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kongdb/kubectl-kongdb/internal/testenv"
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
+	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
+	"github.com/kongdb/kubectl-kongdb/pkg/source"
+	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// loadManifests reads the YAML documents of path with the test's namespace and class filled in.
+// loadManifests reads the YAML documents of path with the test's namespace, class and a fresh
+// self-signed certificate filled in.
 func loadManifests(t *testing.T, path, ns, class string) []*unstructured.Unstructured {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}
-	data = bytes.ReplaceAll(data, []byte("__NS__"), []byte(ns))
-	data = bytes.ReplaceAll(data, []byte("__CLASS__"), []byte(class))
+	crt, key := selfSigned(t)
+	for placeholder, value := range map[string]string{
+		"__NS__": ns, "__CLASS__": class,
+		"__TLS_CRT__": base64.StdEncoding.EncodeToString(crt), "__TLS_KEY__": base64.StdEncoding.EncodeToString(key),
+	} {
+		data = bytes.ReplaceAll(data, []byte(placeholder), []byte(value))
+	}
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	var objs []*unstructured.Unstructured
 	for {
@@ -50,8 +70,34 @@ func loadManifests(t *testing.T, path, ns, class string) []*unstructured.Unstruc
 	}
 }
 
-// translate runs the real command line and returns stdout, failing on a non-zero exit.
-func translate(t *testing.T, args ...string) string {
+// selfSigned returns a PEM certificate and key made for this test run only.
+func selfSigned(t *testing.T) (crt, key []byte) {
+	t.Helper()
+	pk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "secure.example.com"},
+		DNSNames:     []string{"secure.example.com", "tcp.example.com"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &pk.PublicKey, pk)
+	if err != nil {
+		t.Fatalf("create certificate: %v", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(pk)
+	if err != nil {
+		t.Fatalf("marshal key: %v", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+}
+
+// runTranslate runs the real command line and returns stdout, failing on a non-zero exit.
+func runTranslate(t *testing.T, args ...string) string {
 	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	code := cli.Main(append([]string{"kongdb", "translate"}, args...), streams)
@@ -98,13 +144,48 @@ func TestTranslateFilesEqualsLiveCluster(t *testing.T) {
 		t.Fatalf("write %s: %v", path, err)
 	}
 
+	t.Run("pages of one object", func(t *testing.T) {
+		// The command reads 500 objects a page; one per page makes every list use continue
+		// tokens against the real API server, and must still see the same objects.
+		flags := genericclioptions.NewConfigFlags(true)
+		flags.KubeConfig = &env.Kubeconfig
+		opts := source.Options{IngressClass: class, GatewayClassController: "kongdb.test/" + class}
+		paged, err := source.ReadCluster(t.Context(), flags, source.ClusterInput{Namespace: ns, PageSize: 1}, opts)
+		if err != nil {
+			t.Fatalf("ReadCluster: %v", err)
+		}
+		files, err := source.ReadManifests(t.Context(), source.ManifestInput{Filenames: []string{path}, Namespace: ns}, opts)
+		if err != nil {
+			t.Fatalf("ReadManifests: %v", err)
+		}
+		if !paged.Complete {
+			t.Errorf("paged read incomplete: %q", paged.Notes)
+		}
+		topts := translate.DefaultOptions()
+		topts.IngressClass, topts.ControllerName = opts.IngressClass, opts.GatewayClassController
+		render := func(snap *source.Snapshot) string {
+			state, _ := translate.Translate(snap, topts)
+			var b bytes.Buffer
+			if err := kongstate.Write(&b, state, kongstate.FormatDeck, kongstate.DeckOptions{}); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			return b.String()
+		}
+		if a, b := render(files), render(paged); a != b {
+			t.Errorf("paged live read differs from files: %s", firstDifference(a, b))
+		}
+		if n := len(paged.Services); n != 2 {
+			t.Errorf("paged read found %d Services, want 2", n)
+		}
+	})
+
 	common := []string{"-n", ns, "--ingress-class", class, "--gateway-class-controller", "kongdb.test/" + class}
 	for _, format := range []string{"deck", "json"} {
 		t.Run(format, func(t *testing.T) {
-			fromFiles := translate(t, append([]string{"-f", path, "-o", format}, common...)...)
-			live := translate(t, append([]string{"--kubeconfig", env.Kubeconfig, "-o", format}, common...)...)
+			fromFiles := runTranslate(t, append([]string{"-f", path, "-o", format}, common...)...)
+			live := runTranslate(t, append([]string{"--kubeconfig", env.Kubeconfig, "-o", format}, common...)...)
 			if fromFiles != live {
-				t.Errorf("output differs between files and the live cluster\n--- files\n%s\n--- live\n%s", fromFiles, live)
+				t.Errorf("output differs between files and the live cluster: %s", firstDifference(fromFiles, live))
 			}
 			// Both must have translated something from every route-producing kind, so that
 			// "equal" cannot mean "both empty".
@@ -115,9 +196,15 @@ func TestTranslateFilesEqualsLiveCluster(t *testing.T) {
 				"tcproute." + ns + ".grpc.0.0",        // TCPRoute
 				"alice-secret-key",                    // consumer credential from stringData
 				"api.example.com",                     // hostname kept by the listener
+				"grpcroute." + ns + ".greeter.0.0",    // GRPCRoute
+				"tlsroute." + ns + ".db.0.0",          // TLSRoute
+				"tls_passthrough",                     // TLSRoute on a Passthrough listener
+				ns + ".tcp.0",                         // TCPIngress
+				"secure.example.com",                  // Gateway listener certificate SNI
+				"correlation-id",                      // global KongClusterPlugin
 			} {
 				if !strings.Contains(live, want) {
-					t.Errorf("live output lacks %q:\n%s", want, live)
+					t.Errorf("live output lacks %q", want)
 				}
 			}
 			if strings.Contains(live, "api.example.org") {
@@ -125,4 +212,29 @@ func TestTranslateFilesEqualsLiveCluster(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstDifference names the first line where a and b differ without printing key material:
+// the outputs carry the test certificate's private key.
+func firstDifference(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	redact := func(l string) string {
+		if strings.Contains(l, "PRIVATE KEY") || (len(strings.TrimSpace(l)) > 40 && !strings.Contains(strings.TrimSpace(l), " ")) {
+			return "<redacted>"
+		}
+		return l
+	}
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d: files %q, live %q (%d and %d lines)", i+1, redact(x), redact(y), len(al), len(bl))
+		}
+	}
+	return "no line differs"
 }
