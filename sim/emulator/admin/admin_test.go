@@ -103,3 +103,25 @@ func BenchmarkCreateService(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkServeRoutesPage measures the server side of GET /routes?size=1000
+// alone (no client decoding).
+func BenchmarkServeRoutesPage(b *testing.B) {
+	srv := newTestServer(b)
+	if code, _ := do(b, srv, "POST", "/services", `{"name":"s","host":"example.com"}`); code != 201 {
+		b.Fatal(code)
+	}
+	for i := range 1000 {
+		if code, body := do(b, srv, "POST", "/services/s/routes", fmt.Sprintf(`{"paths":["/p%d"]}`, i)); code != 201 {
+			b.Fatal(code, body)
+		}
+	}
+	h := srv.Config.Handler
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/routes?size=1000", nil))
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}

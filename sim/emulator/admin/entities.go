@@ -125,19 +125,25 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.En
 	if e.Name == "consumers" && parent == nil && q.Has("custom_id") {
 		opts.Equal["custom_id"] = q.Get("custom_id")
 	}
-	rows, next, err := s.store.Page(r.Context(), e, opts)
+	var data any
+	var next string
+	var err error
+	if servedAsStored(e) {
+		data, next, err = s.store.PageRaw(r.Context(), e, opts)
+	} else {
+		var rows []map[string]any
+		rows, next, err = s.store.Page(r.Context(), e, opts)
+		for i := 0; err == nil && i < len(rows); i++ {
+			err = s.decorate(r.Context(), e, rows[i])
+			rows[i] = e.Present(rows[i])
+		}
+		data = rows
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for i, row := range rows {
-		if err := s.decorate(r.Context(), e, row); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		rows[i] = e.Present(row)
-	}
-	body := map[string]any{"data": rows, "next": nil}
+	body := map[string]any{"data": data, "next": nil}
 	if next != "" {
 		base := "/" + e.AdminPath
 		if parent != nil {
@@ -361,4 +367,25 @@ func (s *Server) listTargets(w http.ResponseWriter, r *http.Request, e *schema.E
 		body["offset"] = next
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// servedAsStored reports whether an entity's rows are served exactly as
+// stored: no transient fields to add (certificates' snis) and nothing for
+// schema.Present to echo (deprecated shorthands of records, which only
+// subschema entities such as plugins and vaults, or records declaring
+// shorthands, have).
+func servedAsStored(e *schema.Entity) bool {
+	if e.Name == "certificates" || (e.SubschemaKey != "" && e.Name != "routes") {
+		return false
+	}
+	return !hasRecordShorthands(e.Fields)
+}
+
+func hasRecordShorthands(fields []*schema.Field) bool {
+	for _, f := range fields {
+		if f.Type == schema.Record && (len(f.Shorthands) > 0 || hasRecordShorthands(f.Fields)) {
+			return true
+		}
+	}
+	return false
 }

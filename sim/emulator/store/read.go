@@ -82,6 +82,24 @@ type PageOptions struct {
 // Page reads one page ordered by id (Kong's keyset pagination); next is the
 // offset of the following page, "" on the last one.
 func (s *Store) Page(ctx context.Context, e *schema.Entity, o PageOptions) (rows []map[string]any, next string, err error) {
+	texts, next, err := s.PageRaw(ctx, e, o)
+	if err != nil {
+		return nil, "", err
+	}
+	rows = make([]map[string]any, 0, len(texts))
+	for _, text := range texts {
+		row, err := decodeRow(string(text))
+		if err != nil {
+			return nil, "", err
+		}
+		rows = append(rows, row)
+	}
+	return rows, next, nil
+}
+
+// PageRaw is Page returning each entity as the JSON text PostgreSQL
+// rendered, for lists served without changes (no decode/encode round trip).
+func (s *Store) PageRaw(ctx context.Context, e *schema.Entity, o PageOptions) (rows []json.RawMessage, next string, err error) {
 	t, err := s.table(e)
 	if err != nil {
 		return nil, "", err
@@ -140,18 +158,14 @@ func (s *Store) Page(ctx context.Context, e *schema.Entity, o PageOptions) (rows
 			next = encodeOffset(lastID)
 			break
 		}
-		row, err := decodeRow(text)
-		if err != nil {
-			return nil, "", err
-		}
-		rows = append(rows, row)
+		rows = append(rows, json.RawMessage(text))
 		lastID = id
 	}
 	if err := r.Err(); err != nil {
 		return nil, "", dbError(err)
 	}
 	if rows == nil {
-		rows = []map[string]any{}
+		rows = []json.RawMessage{}
 	}
 	return rows, next, nil
 }
