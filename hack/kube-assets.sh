@@ -13,7 +13,7 @@ ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/.cache/kube-assets"
 stamp="$out/.versions"
-want="kube-apiserver=$K8S_VERSION etcd=$ETCD_VERSION"
+want="kube-apiserver=$K8S_VERSION etcd=$ETCD_VERSION stamped"
 
 # kubectl is built too when the machine has none, so the plugin tests always run the real one.
 need_kubectl=
@@ -54,7 +54,12 @@ GO
 GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || GOFLAGS=-mod=mod go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >/dev/null
 rm main.go
 if [[ ! -x "$out/kube-apiserver" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  # Stamp the version as the release build does, so /version and compatibility checks see 1.37.
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  vpkg=k8s.io/component-base/version
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out/kube-apiserver" \
+    -ldflags="-s -w -X $vpkg.gitVersion=$K8S_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean" \
+    k8s.io/kubernetes/cmd/kube-apiserver
 fi
 if [[ -n $need_kubectl ]]; then
   log "no kubectl on PATH: building kubectl $K8S_VERSION"
@@ -67,7 +72,7 @@ if [[ ! -x "$out/etcd" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   cd "$work/etcd"
   go mod init kongdb.local/etcd-assets >/dev/null 2>&1
   GOFLAGS=-mod=mod go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
-  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=release" -o "$out/etcd" go.etcd.io/etcd/server/v3
 fi
 
 echo "$want" > "$stamp"

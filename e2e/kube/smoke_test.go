@@ -3,12 +3,14 @@
 package kube_test
 
 import (
+	"strings"
 	"testing"
 
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	netv1 "k8s.io/api/networking/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -138,9 +140,15 @@ func TestAPIServerServesEveryKindThroughThePluginsClient(t *testing.T) {
 func TestAPIServerValidatesCRDSchemas(t *testing.T) {
 	env := testenv.Get(t)
 	ns := env.Namespace(t)
-	// KongPlugin requires `plugin`; only a server that installed the real CRD refuses this.
-	err := env.Client.Create(t.Context(), &kongv1.KongPlugin{ObjectMeta: metav1.ObjectMeta{Name: "no-name", Namespace: ns}})
-	if !apierrors.IsInvalid(err) {
-		t.Fatalf("creating a KongPlugin without plugin: err = %v, want Invalid", err)
+	// The KongPlugin CRD forbids config together with configFrom through a CEL rule; only a
+	// server that installed the real CRD (and runs CEL) refuses this.
+	err := env.Client.Create(t.Context(), &kongv1.KongPlugin{
+		ObjectMeta: metav1.ObjectMeta{Name: "both", Namespace: ns},
+		PluginName: "key-auth",
+		Config:     apiextensionsv1.JSON{Raw: []byte(`{"key_names":["k"]}`)},
+		ConfigFrom: &kongv1.ConfigSource{SecretValue: kongv1.SecretValueFromSource{Secret: "s", Key: "k"}},
+	})
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "Using both config and configFrom fields is not allowed") {
+		t.Fatalf("creating a KongPlugin with config and configFrom: err = %v, want the CRD's CEL rule to refuse it", err)
 	}
 }
