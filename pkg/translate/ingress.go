@@ -82,6 +82,10 @@ func (t *translator) translateIngresses() *ruleSet {
 					}
 					continue
 				}
+				if svc.Name == "" {
+					t.fail(ing, field+".service.name", "failed to translate Ingress into Kong Service: failed to create ServiceBackend for Kubernetes Service %q: name cannot be empty", svc.Name)
+					continue
+				}
 				port := portFromBackend(svc.Port)
 				key := ingressRouteName(ing.Namespace, ing.Name, svc.Name, rule.Host, port)
 				m, ok := metas[key]

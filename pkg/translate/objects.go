@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kong/go-kong/kong"
 	kongv1alpha1 "github.com/kong/kubernetes-configuration/api/configuration/v1alpha1"
@@ -33,12 +34,22 @@ func gvkOf(obj object) schema.GroupVersionKind {
 	if gvk.Kind != "" && gvk.Version != "" {
 		return gvk
 	}
+	t := reflect.TypeOf(obj)
+	if cached, ok := gvkByType.Load(t); ok {
+		return cached.(schema.GroupVersionKind)
+	}
 	kinds, _, err := source.Scheme.ObjectKinds(obj)
 	if err != nil || len(kinds) == 0 {
 		return gvk
 	}
-	return preferredGVK(kinds)
+	gvk = preferredGVK(kinds)
+	gvkByType.Store(t, gvk)
+	return gvk
 }
+
+// gvkByType caches the scheme lookup per Go type: every tag and diagnostic needs a kind, and
+// the scheme's reflection would otherwise dominate translating a large cluster.
+var gvkByType sync.Map
 
 // preferredGVK picks, among the versions a Go type is registered under, the one the API server
 // serves (Gateway API types are registered in several versions with the same Go type).
