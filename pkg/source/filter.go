@@ -118,6 +118,7 @@ func prefilter(in input, opts Options) *Snapshot {
 	out.Services = src.Services
 	out.EndpointSlices = src.EndpointSlices
 	out.Secrets = src.Secrets
+	out.ConfigMaps = src.ConfigMaps
 	out.IngressClassParameters = src.IngressClassParameters
 	out.KongPlugins = src.KongPlugins
 	out.KongIngresses = src.KongIngresses

@@ -92,6 +92,8 @@ var kinds = []kindInfo{
 		func(s *Snapshot) *[]*discoveryv1.EndpointSlice { return &s.EndpointSlices }),
 	kindOf(corev1.SchemeGroupVersion.WithKind("Secret"), true, false, false,
 		func(s *Snapshot) *[]*corev1.Secret { return &s.Secrets }),
+	kindOf(corev1.SchemeGroupVersion.WithKind("ConfigMap"), true, false, false,
+		func(s *Snapshot) *[]*corev1.ConfigMap { return &s.ConfigMaps }),
 
 	kindOf(kongV1alpha1.WithKind("IngressClassParameters"), true, false, true,
 		func(s *Snapshot) *[]*kongv1alpha1.IngressClassParameters { return &s.IngressClassParameters }),

@@ -152,6 +152,18 @@ spec:
 	}
 }
 
+func TestReadManifestsKeepsConfigMaps(t *testing.T) {
+	snap := readYAML(t, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: ns, labels: {konghq.com/ca-cert: "true"}}
+data: {id: 8e8a8c61-0000-4000-8000-000000000001}
+`, Options{})
+	if got := names(snap.ConfigMaps); !slices.Equal(got, []string{"ns/ca"}) {
+		t.Errorf("config maps = %v, want [ns/ca] (KIC reads CA certificates from them)", got)
+	}
+}
+
 func TestReadManifestsDuplicateKeepsLast(t *testing.T) {
 	snap := readYAML(t, `
 apiVersion: v1

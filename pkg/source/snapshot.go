@@ -25,6 +25,9 @@ type Snapshot struct {
 	Services       []*corev1.Service
 	EndpointSlices []*discoveryv1.EndpointSlice
 	Secrets        []*corev1.Secret
+	// ConfigMaps are CA certificates KIC reads from ConfigMaps: those labelled
+	// konghq.com/ca-cert: "true" and those named by konghq.com/ca-certificates-configmaps.
+	ConfigMaps []*corev1.ConfigMap
 
 	// Kong's CRDs (github.com/kong/kubernetes-configuration).
 	IngressClassParameters []*kongv1alpha1.IngressClassParameters
