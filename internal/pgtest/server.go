@@ -12,10 +12,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Server is a PostgreSQL server for tests: either one this package started
-// from the local binaries (initdb, pg_ctl) or an external one.
+// from the local binaries (initdb, postgres) or an external one.
 type Server struct {
 	admin   Database // connection settings of the superuser on the "postgres" database
 	dataDir string   // empty for an external server
@@ -24,6 +28,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	running bool
+	proc    *exec.Cmd
+	exited  chan struct{}
 }
 
 // Admin returns the superuser connection settings of the server.
@@ -92,8 +98,17 @@ func (s *Server) Pause(ctx context.Context) error {
 	if !s.running {
 		return nil
 	}
-	if out, err := s.run(ctx, "pg_ctl", "stop", "-D", s.dataDir, "-m", "fast", "-w"); err != nil {
-		return fmt.Errorf("pg_ctl stop: %w: %s", err, out)
+	// SIGINT is PostgreSQL's fast shutdown: clients are disconnected and
+	// the data is checkpointed, so Resume finds everything written.
+	if err := s.proc.Process.Signal(syscall.SIGINT); err != nil {
+		return fmt.Errorf("stop postgres: %w", err)
+	}
+	select {
+	case <-s.exited:
+	case <-ctx.Done():
+		_ = s.proc.Process.Kill()
+		<-s.exited
+		return fmt.Errorf("stop postgres: %w", ctx.Err())
 	}
 	s.running = false
 	return nil
@@ -118,16 +133,58 @@ func (s *Server) start(ctx context.Context) error {
 	return s.startLocked(ctx)
 }
 
+// startLocked runs postgres as a child that the kernel stops when this
+// process dies (Pdeathsig), so a test binary that panics or times out
+// leaves no server behind.
 func (s *Server) startLocked(ctx context.Context) error {
-	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "+
-		"-c full_page_writes=off -c max_connections=300 -k %s", s.admin.Port, s.baseDir)
-	logFile := filepath.Join(s.baseDir, "postgres.log")
-	if out, err := s.run(ctx, "pg_ctl", "start", "-D", s.dataDir, "-w", "-t", "60", "-l", logFile, "-o", opts); err != nil {
-		logTail, _ := os.ReadFile(logFile)
-		return fmt.Errorf("pg_ctl start: %w: %s\n%s", err, out, logTail)
+	logFile, err := os.OpenFile(filepath.Join(s.baseDir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open postgres log: %w", err)
 	}
-	s.running = true
-	return nil
+	defer logFile.Close()
+	cmd := exec.Command("postgres", "-D", s.dataDir, "-p", strconv.Itoa(s.admin.Port), "-k", s.baseDir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=300")
+	cmd.Dir = s.baseDir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// SIGQUIT is PostgreSQL's immediate shutdown.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	if s.runAs != "" {
+		uid, gid, err := lookupIDs(s.runAs)
+		if err != nil {
+			return err
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	s.proc, s.exited = cmd, exited
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgx.Connect(pctx, s.admin.DSN())
+		cancel()
+		if err == nil {
+			_ = conn.Close(ctx)
+			s.running = true
+			return nil
+		}
+		select {
+		case <-exited:
+			tail, _ := os.ReadFile(filepath.Join(s.baseDir, "postgres.log"))
+			return fmt.Errorf("postgres exited during startup:\n%s", tail)
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-exited
+			return fmt.Errorf("postgres did not accept connections within 60s: %w", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (s *Server) run(ctx context.Context, name string, args ...string) ([]byte, error) {
@@ -145,18 +202,24 @@ func (s *Server) run(ctx context.Context, name string, args ...string) ([]byte, 
 	return out.Bytes(), err
 }
 
-func chownTo(dir, name string) error {
+func lookupIDs(name string) (uid, gid int, err error) {
 	u, err := user.Lookup(name)
 	if err != nil {
-		return fmt.Errorf("look up user %s: %w", name, err)
+		return 0, 0, fmt.Errorf("look up user %s: %w", name, err)
 	}
-	uid, err := strconv.Atoi(u.Uid)
-	if err != nil {
-		return fmt.Errorf("uid of %s: %w", name, err)
+	if uid, err = strconv.Atoi(u.Uid); err != nil {
+		return 0, 0, fmt.Errorf("uid of %s: %w", name, err)
 	}
-	gid, err := strconv.Atoi(u.Gid)
+	if gid, err = strconv.Atoi(u.Gid); err != nil {
+		return 0, 0, fmt.Errorf("gid of %s: %w", name, err)
+	}
+	return uid, gid, nil
+}
+
+func chownTo(dir, name string) error {
+	uid, gid, err := lookupIDs(name)
 	if err != nil {
-		return fmt.Errorf("gid of %s: %w", name, err)
+		return err
 	}
 	if err := os.Chown(dir, uid, gid); err != nil {
 		return fmt.Errorf("chown %s: %w", dir, err)
