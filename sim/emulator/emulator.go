@@ -53,13 +53,22 @@ func Logger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// Service is a part of a node that runs next to the Admin API until the
+// node stops: part 2's cluster_events poller, hybrid CP/DP links and the
+// proxy plug in here.
+type Service interface {
+	Run(ctx context.Context) error
+}
+
 // Node is one running emulator node.
 type Node struct {
 	Config *config.Config
 	Store  *store.Store
 	Admin  *admin.Server
 	NodeID string
-	log    *slog.Logger
+	// Services run alongside the Admin API; a failing one stops the node.
+	Services []Service
+	log      *slog.Logger
 
 	listeners []net.Listener
 	status    []net.Listener
@@ -133,7 +142,16 @@ func (n *Node) Listen() ([]string, error) {
 func (n *Node) Run(ctx context.Context) error {
 	srv := &http.Server{Handler: n.Admin, ReadHeaderTimeout: 10 * time.Second}
 	statusSrv := &http.Server{Handler: n.Admin.StatusHandler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, len(n.listeners)+len(n.status))
+	errc := make(chan error, len(n.listeners)+len(n.status)+len(n.Services))
+	svcCtx, stopServices := context.WithCancel(ctx)
+	defer stopServices()
+	for _, svc := range n.Services {
+		go func(svc Service) {
+			if err := svc.Run(svcCtx); err != nil && svcCtx.Err() == nil {
+				errc <- err
+			}
+		}(svc)
+	}
 	for _, ln := range n.listeners {
 		go func(ln net.Listener) { errc <- srv.Serve(ln) }(ln)
 	}
