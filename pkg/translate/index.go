@@ -18,6 +18,7 @@ const labelServiceName = "kubernetes.io/service-name"
 type index struct {
 	services           map[string]*corev1.Service
 	secrets            map[string]*corev1.Secret
+	configMaps         map[string]*corev1.ConfigMap
 	endpointSlices     map[string][]*discoveryv1.EndpointSlice // by namespace/service
 	kongPlugins        map[string]*kongv1.KongPlugin
 	kongClusterPlugins map[string]*kongv1.KongClusterPlugin // by name
@@ -31,6 +32,7 @@ func newIndex(s *source.Snapshot) *index {
 	idx := &index{
 		services:           keyed(s.Services),
 		secrets:            keyed(s.Secrets),
+		configMaps:         keyed(s.ConfigMaps),
 		endpointSlices:     map[string][]*discoveryv1.EndpointSlice{},
 		kongPlugins:        keyed(s.KongPlugins),
 		kongClusterPlugins: map[string]*kongv1.KongClusterPlugin{},

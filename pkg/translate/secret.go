@@ -138,33 +138,45 @@ func (t *translator) warnSNIConflict(sni, served, requested string) {
 	}
 }
 
-// fillCACertificates is KIC's getCACerts: Secrets labelled konghq.com/ca-cert=true become CA
-// certificates whose ID is their data "id"; of duplicate IDs the oldest object wins; the PEM
-// must be one CA certificate (data "cert" or "ca.crt"), not expired at Options.Now.
+// fillCACertificates is KIC's getCACerts: Secrets and ConfigMaps labelled konghq.com/ca-cert=true
+// become CA certificates whose ID is their data "id"; of duplicate IDs the oldest object wins
+// (then by namespace, then name); the PEM must be one CA certificate (data "cert" or "ca.crt"),
+// not expired at Options.Now.
 func (t *translator) fillCACertificates() {
 	type caData struct {
-		obj  *corev1.Secret
-		data map[string][]byte
+		obj  object
+		data map[string]string
 	}
+	var all []caData
+	for _, s := range t.snap.Secrets {
+		if s != nil && s.Labels[labelCACert] == "true" {
+			data := make(map[string]string, len(s.Data))
+			for k, v := range s.Data {
+				data[k] = string(v)
+			}
+			all = append(all, caData{obj: s, data: data})
+		}
+	}
+	for _, cm := range t.snap.ConfigMaps {
+		if cm != nil && cm.Labels[labelCACert] == "true" {
+			all = append(all, caData{obj: cm, data: cm.Data})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b caData) int { return compareAge(a.obj, b.obj) })
 	winners := map[string]caData{}
 	var ids []string
-	for _, s := range sortedByCreation(t.snap.Secrets) {
-		if s.Labels[labelCACert] != "true" {
-			continue
-		}
-		idb, ok := s.Data["id"]
+	for _, c := range all {
+		id, ok := c.data["id"]
 		if !ok {
-			t.fail(s, "data.id", "invalid secret CA certificate: missing 'id' field in data")
+			t.fail(c.obj, "data.id", "invalid secret CA certificate: missing 'id' field in data")
 			continue
 		}
-		id := string(idb)
-		if have, seen := winners[id]; seen {
-			// sortedByCreation visits the oldest (then by namespace/name) first: it wins.
-			_ = have
-			t.fail(s, "data.id", "invalid secret CA certificate: duplicate 'id' field in multiple objects")
+		if _, seen := winners[id]; seen {
+			// all is ordered oldest first: the one already seen wins.
+			t.fail(c.obj, "data.id", "invalid secret CA certificate: duplicate 'id' field in multiple objects")
 			continue
 		}
-		winners[id] = caData{obj: s, data: s.Data}
+		winners[id] = c
 		ids = append(ids, id)
 	}
 	for _, id := range ids {
@@ -174,10 +186,10 @@ func (t *translator) fillCACertificates() {
 			pemData, ok = w.data["ca.crt"]
 		}
 		if !ok {
-			t.fail(w.obj, "data", `invalid secret CA certificate %s/%s, neither "cert" nor "ca.crt" key exist`, w.obj.Namespace, w.obj.Name)
+			t.fail(w.obj, "data", `invalid secret CA certificate %s/%s, neither "cert" nor "ca.crt" key exist`, w.obj.GetNamespace(), w.obj.GetName())
 			continue
 		}
-		cert, err := t.caCertificate(pemData)
+		cert, err := t.caCertificate([]byte(pemData))
 		if err != nil {
 			t.fail(w.obj, "data.cert", "invalid secret CA certificate: %v", err)
 			continue
@@ -188,6 +200,18 @@ func (t *translator) fillCACertificates() {
 			Tags: t.tags(w.obj),
 		})
 	}
+}
+
+// compareAge orders objects oldest first, then by namespace, then by name (KIC's pickWinner).
+func compareAge(a, b object) int {
+	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	switch {
+	case ta.Before(&tb):
+		return -1
+	case tb.Before(&ta):
+		return 1
+	}
+	return strings.Compare(nsName(a.GetNamespace(), a.GetName()), nsName(b.GetNamespace(), b.GetName()))
 }
 
 // caCertificate checks that data is exactly one PEM CA certificate and re-encodes it.

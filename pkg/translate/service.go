@@ -154,8 +154,18 @@ func (t *translator) caCertificatesOfService(k *corev1.Service, svc *kongService
 		svc.CACertificates = append(svc.CACertificates, kong.String(string(id)))
 	}
 	for _, name := range configMaps {
-		// ConfigMaps are not part of the snapshot yet; KIC would look them up.
-		t.fail(k, annField(annCACertificatesConfigMap), "CA certificate ConfigMap '%s/%s' cannot be read: ConfigMaps are not read by kongdb", k.Namespace, name)
+		cm := t.idx.configMaps[nsName(k.Namespace, name)]
+		if cm == nil {
+			t.fail(k, annField(annCACertificatesConfigMap), "failed to fetch configmap for CA Certificate '%s/%s': not found", k.Namespace, name)
+			continue
+		}
+		id, ok := cm.Data["id"]
+		if !ok {
+			t.fail(cm, "data.id", "invalid CA certificate '%s/%s': missing 'id' field in data", k.Namespace, name)
+			t.fail(k, annField(annCACertificatesConfigMap), "invalid CA certificate '%s/%s': missing 'id' field in data", k.Namespace, name)
+			continue
+		}
+		svc.CACertificates = append(svc.CACertificates, kong.String(id))
 	}
 }
 

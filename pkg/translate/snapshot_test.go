@@ -77,6 +77,8 @@ func addToSnapshot(s *source.Snapshot, obj runtime.Object) error {
 		s.EndpointSlices = append(s.EndpointSlices, o)
 	case *corev1.Secret:
 		s.Secrets = append(s.Secrets, o)
+	case *corev1.ConfigMap:
+		s.ConfigMaps = append(s.ConfigMaps, o)
 	case *kongv1alpha1.IngressClassParameters:
 		s.IngressClassParameters = append(s.IngressClassParameters, o)
 	case *kongv1.KongPlugin:
