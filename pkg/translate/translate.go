@@ -33,7 +33,8 @@ type Options struct {
 	EnableDrainSupport bool
 	// RewriteURIs is KIC's RewriteURIs feature gate (default off): enables konghq.com/rewrite.
 	RewriteURIs bool
-	// CombinedServicesFromDifferentHTTPRoutes is KIC's flag of that name (default true in 3.x).
+	// CombinedServicesFromDifferentHTTPRoutes is KIC's flag of that name (default false in
+	// v3.5.13, internal/cmd/rootcmd/config/cli.go).
 	CombinedServicesFromDifferentHTTPRoutes bool
 	// KongVersion is the Kong Gateway version KIC would see ("3.9.1"); some translations
 	// depend on it (the redirect plugin from 3.9, sticky sessions from 3.11).
@@ -46,11 +47,10 @@ type Options struct {
 // DefaultOptions are KIC 3.5's defaults with kongdb's own ownership tag.
 func DefaultOptions() Options {
 	return Options{
-		IngressClass:                            "kong",
-		ControllerName:                          "konghq.com/kic-gateway-controller",
-		OwnershipTag:                            "managed-by-kongdb",
-		CombinedServicesFromDifferentHTTPRoutes: true,
-		KongVersion:                             "3.9.1",
+		IngressClass:   "kong",
+		ControllerName: "konghq.com/kic-gateway-controller",
+		OwnershipTag:   "managed-by-kongdb",
+		KongVersion:    "3.9.1",
 	}
 }
 
