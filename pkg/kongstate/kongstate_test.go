@@ -188,3 +188,50 @@ func TestWriteFormats(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+func TestReadDeckRoundTrips(t *testing.T) {
+	s := &State{
+		Services: []*Service{{
+			Service: kong.Service{Name: kong.String("svc"), Host: kong.String("h"), Tags: kong.StringSlice("t")},
+			Routes: []*Route{{
+				Route:   kong.Route{Name: kong.String("r"), Paths: kong.StringSlice("/")},
+				Plugins: []*kong.Plugin{{Name: kong.String("request-transformer")}},
+			}},
+		}},
+		Upstreams:    []*Upstream{{Upstream: kong.Upstream{Name: kong.String("h")}, Targets: []*kong.Target{{Target: kong.String("10.0.0.1:80")}}}},
+		Certificates: []*Certificate{{Certificate: kong.Certificate{ID: kong.String("c"), Cert: kong.String("C"), Key: kong.String("K"), SNIs: kong.StringSlice("a.example.com")}}},
+		Plugins:      []*kong.Plugin{{Name: kong.String("cors"), Service: &kong.Service{ID: kong.String("svc")}}},
+		Consumers: []*Consumer{{
+			Consumer: kong.Consumer{Username: kong.String("u")},
+			KeyAuths: []*kong.KeyAuth{{Key: kong.String("k")}},
+			Groups:   []*kong.ConsumerGroup{{Name: kong.String("g")}},
+		}},
+		ConsumerGroups: []*ConsumerGroup{{ConsumerGroup: kong.ConsumerGroup{Name: kong.String("g")}}},
+		Vaults:         []*kong.Vault{{Name: kong.String("env"), Prefix: kong.String("p")}},
+	}
+	opts := DeckOptions{SelectTags: []string{"owner"}}
+	var first bytes.Buffer
+	if err := Write(&first, s, FormatDeck, opts); err != nil {
+		t.Fatal(err)
+	}
+	back, tags, err := ReadDeck(bytes.NewReader(first.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags) != 1 || tags[0] != "owner" {
+		t.Errorf("select tags = %v", tags)
+	}
+	var second bytes.Buffer
+	if err := Write(&second, back, FormatDeck, opts); err != nil {
+		t.Fatal(err)
+	}
+	if first.String() != second.String() {
+		t.Errorf("deck output changed after a round trip:\n%s\n---\n%s", first.String(), second.String())
+	}
+	if back.Count() != s.Count() {
+		t.Errorf("counts %+v, want %+v", back.Count(), s.Count())
+	}
+	if _, _, err := ReadDeck(strings.NewReader("services: [")); err == nil {
+		t.Error("malformed file accepted")
+	}
+}
