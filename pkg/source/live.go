@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // DefaultPageSize is how many objects one list request asks for; large clusters are read in
@@ -95,6 +96,9 @@ func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.REST
 			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read all %s: %v", mapping.Resource.Resource, err))
 		}
 	}
+	if in.Namespace != "" {
+		r.addOutsideGateways(ctx, raw.snap)
+	}
 	// Namespaces only serve Gateway listeners' namespace selectors: without them those
 	// selectors are assumed to match, with a note, and the Snapshot stays complete.
 	if mapping, err := r.mapping(namespaceGVK); err == nil {
@@ -165,5 +169,80 @@ func (r *clusterReader) list(ctx context.Context, resource schema.GroupVersionRe
 			}
 		}
 		return nil
+	}
+}
+
+// addOutsideGateways fetches the Gateways that routes of the namespace read attach to in other
+// namespaces (the common layout: one Gateway in an infra namespace), so that their acceptance
+// and listeners are known. Their certificateRefs are dropped: certificates belong to the
+// Gateway's namespace, which a namespace-scoped run does not manage.
+func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) {
+	var refs []gatewayv1.ParentReference
+	add := func(ns string, prs []gatewayv1.ParentReference) {
+		for _, p := range prs {
+			if p.Namespace != nil && string(*p.Namespace) != ns {
+				refs = append(refs, p)
+			}
+		}
+	}
+	for _, x := range snap.HTTPRoutes {
+		add(x.Namespace, x.Spec.ParentRefs)
+	}
+	for _, x := range snap.GRPCRoutes {
+		add(x.Namespace, x.Spec.ParentRefs)
+	}
+	for _, x := range snap.TCPRoutes {
+		add(x.Namespace, x.Spec.ParentRefs)
+	}
+	for _, x := range snap.UDPRoutes {
+		add(x.Namespace, x.Spec.ParentRefs)
+	}
+	for _, x := range snap.TLSRoutes {
+		add(x.Namespace, x.Spec.ParentRefs)
+	}
+	if len(refs) == 0 {
+		return
+	}
+	gw, ok := kindByGroupKind(gwV1.WithKind("Gateway").GroupKind())
+	if !ok {
+		return
+	}
+	mapping, err := r.mapping(gw.gvk)
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if (ref.Group != nil && *ref.Group != gatewayv1.GroupName) || (ref.Kind != nil && *ref.Kind != "Gateway") {
+			continue
+		}
+		key := string(*ref.Namespace) + "/" + string(ref.Name)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		u, err := r.client.Resource(mapping.Resource).Namespace(string(*ref.Namespace)).Get(ctx, string(ref.Name), metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			snap.Notes = append(snap.Notes, fmt.Sprintf("could not read Gateway %s outside namespace %s: %v", key, r.in.Namespace, err))
+			continue
+		}
+		u.SetManagedFields(nil)
+		obj, err := toTyped(u, gw)
+		if err != nil {
+			snap.Notes = append(snap.Notes, fmt.Sprintf("could not read Gateway %s: %v", key, err))
+			continue
+		}
+		g := obj.(*gatewayv1.Gateway)
+		for i := range g.Spec.Listeners {
+			if g.Spec.Listeners[i].TLS != nil {
+				g.Spec.Listeners[i].TLS.CertificateRefs = nil
+			}
+		}
+		snap.Notes = append(snap.Notes, fmt.Sprintf("Gateway %s lies outside namespace %s: read for its routes' "+
+			"acceptance and listeners; its certificates are left to a run over its own namespace", key, r.in.Namespace))
+		gw.add(snap, g)
 	}
 }

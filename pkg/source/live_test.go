@@ -18,16 +18,24 @@ import (
 	"k8s.io/client-go/dynamic"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // fakeCluster is a dynamic client and a REST mapper that know only the built-in kinds (no
 // Kong or Gateway API CRDs installed), holding objs.
 func fakeCluster(t *testing.T, objs ...runtime.Object) (*dynamicfake.FakeDynamicClient, meta.RESTMapper) {
 	t.Helper()
+	return fakeClusterWith(t, nil, objs...)
+}
+
+// fakeClusterWith is fakeCluster with the CRDs of the given API groups installed too.
+func fakeClusterWith(t *testing.T, groups []string, objs ...runtime.Object) (*dynamicfake.FakeDynamicClient, meta.RESTMapper) {
+	t.Helper()
 	mapper := meta.NewDefaultRESTMapper(nil)
 	listKinds := map[schema.GroupVersionResource]string{}
 	for _, k := range append([]kindInfo{{gvk: namespaceGVK}}, kinds...) {
-		if k.gvk.Group != "" && k.gvk.Group != "networking.k8s.io" && k.gvk.Group != "discovery.k8s.io" {
+		if k.gvk.Group != "" && k.gvk.Group != "networking.k8s.io" && k.gvk.Group != "discovery.k8s.io" &&
+			!slices.Contains(groups, k.gvk.Group) {
 			continue
 		}
 		scope := meta.RESTScopeRoot
@@ -163,5 +171,43 @@ func TestReadClusterIncompleteOnFailedList(t *testing.T) {
 	}
 	if !slices.Equal(selectors, []string{"team=blue"}) {
 		t.Errorf("ingress list selectors = %q, want the -l selector", selectors)
+	}
+}
+
+func TestReadClusterFetchesParentGatewaysOutsideTheNamespace(t *testing.T) {
+	gwNS := gatewayv1.Namespace("infra")
+	hostname := gatewayv1.Hostname("*.example.com")
+	client, mapper := fakeClusterWith(t, []string{gatewayv1.GroupName},
+		&gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: "kong"},
+			Spec: gatewayv1.GatewayClassSpec{ControllerName: DefaultGatewayClassController}},
+		&gatewayv1.Gateway{ObjectMeta: metav1.ObjectMeta{Name: "gw", Namespace: "infra"}, Spec: gatewayv1.GatewaySpec{
+			GatewayClassName: "kong",
+			Listeners: []gatewayv1.Listener{{
+				Name: "https", Protocol: gatewayv1.HTTPSProtocolType, Port: 443, Hostname: &hostname,
+				AllowedRoutes: &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{From: ptr(gatewayv1.NamespacesFromAll)}},
+				TLS: &gatewayv1.ListenerTLSConfig{Mode: ptr(gatewayv1.TLSModeTerminate),
+					CertificateRefs: []gatewayv1.SecretObjectReference{{Name: "infra-cert"}}},
+			}},
+		}},
+		&gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "app"}, Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "gw", Namespace: &gwNS}}},
+			Hostnames:       []gatewayv1.Hostname{"a.example.com", "b.example.org"},
+		}},
+	)
+	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Namespace: "app"}, Options{})
+	if err != nil {
+		t.Fatalf("readCluster: %v", err)
+	}
+	if len(snap.HTTPRoutes) != 1 || len(snap.HTTPRoutes[0].Spec.Hostnames) != 1 || snap.HTTPRoutes[0].Spec.Hostnames[0] != "a.example.com" {
+		t.Fatalf("routes = %+v, want app/r accepted with hostnames cut to a.example.com (notes %q)", snap.HTTPRoutes, snap.Notes)
+	}
+	if len(snap.Gateways) != 1 || snap.Gateways[0].Spec.Listeners[0].TLS.CertificateRefs != nil {
+		t.Errorf("gateways = %+v, want infra/gw without its certificateRefs", snap.Gateways)
+	}
+	if slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, "cannot be known") }) {
+		t.Errorf("notes = %q: the parent was fetched, its acceptance is known", snap.Notes)
+	}
+	if !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, "Gateway infra/gw lies outside namespace app") }) {
+		t.Errorf("notes = %q, want one about the outside Gateway", snap.Notes)
 	}
 }
