@@ -1,6 +1,8 @@
 package source
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -149,6 +151,20 @@ spec:
 	}
 	if !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, "ns/gw is not among") }) {
 		t.Errorf("notes = %q, want one saying the parent Gateway is unknown", snap.Notes)
+	}
+}
+
+func TestReadManifestsFromURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("apiVersion: v1\nkind: Service\nmetadata: {name: remote, namespace: web}\n"))
+	}))
+	t.Cleanup(srv.Close)
+	snap, err := ReadManifests(t.Context(), ManifestInput{Filenames: []string{srv.URL + "/svc.yaml"}}, Options{})
+	if err != nil {
+		t.Fatalf("ReadManifests: %v", err)
+	}
+	if got := names(snap.Services); !slices.Equal(got, []string{"web/remote"}) {
+		t.Errorf("services = %v, want [web/remote]", got)
 	}
 }
 
