@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
+	// The suites run the built binary; importing its packages ties go test's
+	// result cache to the emulator's sources.
+	_ "github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -138,11 +138,15 @@ func (s *Store) PageRaw(ctx context.Context, e *schema.Entity, o PageOptions) (r
 		}
 		where = append(where, `"tags" `+op+" "+arg(o.Tags)+"::text[]")
 	}
-	sql := "SELECT " + t.selectJSON + ", id::text FROM " + t.quoted + " WHERE TRUE"
+	// The page's rows are chosen in a subquery and rendered outside it, so
+	// PostgreSQL builds JSON for the page only, whatever plan it picks for
+	// the ORDER BY (a sort over the whole table otherwise renders every row).
+	inner := "SELECT * FROM " + t.quoted + " WHERE TRUE"
 	for _, w := range where {
-		sql += " AND " + w
+		inner += " AND " + w
 	}
-	sql += t.live() + ` ORDER BY "id" LIMIT ` + strconv.Itoa(o.Size+1)
+	inner += t.live() + ` ORDER BY "id" LIMIT ` + strconv.Itoa(o.Size+1)
+	sql := "SELECT " + t.selectJSON + ", id::text FROM (" + inner + ") AS " + t.quoted + ` ORDER BY "id"`
 	r, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, "", dbError(err)
