@@ -74,11 +74,14 @@ func (ds Diagnostics) Errors() Diagnostics {
 	return out
 }
 
-func (ds Diagnostics) sort() {
-	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return strings.Compare(a.Kind+"\x00"+a.Namespace+"\x00"+a.Name+"\x00"+a.Field+"\x00"+a.Reason,
-			b.Kind+"\x00"+b.Namespace+"\x00"+b.Name+"\x00"+b.Field+"\x00"+b.Reason)
-	})
+// normalize orders diagnostics by object, field and reason and drops exact repeats (one
+// problem reached through several routes is reported once).
+func (ds Diagnostics) normalize() Diagnostics {
+	key := func(d Diagnostic) string {
+		return d.Kind + "\x00" + d.Namespace + "\x00" + d.Name + "\x00" + d.Field + "\x00" + d.Reason + "\x00" + string(d.Severity)
+	}
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int { return strings.Compare(key(a), key(b)) })
+	return slices.CompactFunc(ds, func(a, b Diagnostic) bool { return a == b })
 }
 
 func (t *translator) report(sev Severity, obj object, field, format string, args ...any) {

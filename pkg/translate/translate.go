@@ -84,8 +84,7 @@ func Translate(snap *source.Snapshot, opts Options) (*kongstate.State, Diagnosti
 	}
 	t := &translator{snap: snap, opts: opts, idx: newIndex(snap)}
 	t.run()
-	t.diags.sort()
-	return &t.state, t.diags
+	return &t.state, t.diags.normalize()
 }
 
 func (t *translator) run() {

@@ -99,4 +99,8 @@ func TestDiagnosticString(t *testing.T) {
 	if (Diagnostics{{Severity: SeverityWarning}}).HasErrors() {
 		t.Error("warnings counted as errors")
 	}
+	b, a := Diagnostic{Kind: "B", Name: "x", Reason: "r"}, Diagnostic{Kind: "A", Name: "x", Reason: "r"}
+	if got := (Diagnostics{b, a, b}).normalize(); len(got) != 2 || got[0] != a || got[1] != b {
+		t.Errorf("normalize = %v, want [A B] without the repeat", got)
+	}
 }
