@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
-	// The suites run the built binary; importing its packages ties go test's
-	// result cache to the emulator's sources.
-	_ "github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -41,6 +39,18 @@ func emulatorBinary(t testing.TB) string {
 		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kongdb/kubectl-kongdb/cmd/kong-emulator").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
+			return
+		}
+		// The binary must be the code linked into this test (calling cli.Main
+		// here also ties go test's result cache to the emulator's sources).
+		var want bytes.Buffer
+		if code := cli.Main([]string{"version"}, &want, &want); code != 0 {
+			buildErr = fmt.Errorf("in-process kong version: exit %d: %s", code, want.String())
+			return
+		}
+		got, err := exec.Command(binPath, "version").Output()
+		if err != nil || string(got) != want.String() {
+			buildErr = fmt.Errorf("built kong version = %q (%v), in-process %q", got, err, want.String())
 		}
 	})
 	if buildErr != nil {

@@ -45,8 +45,9 @@ func (s *Store) GetBy(ctx context.Context, e *schema.Entity, field string, value
 		}
 	}
 	var text string
+	// ws_id leads the per-workspace unique indexes, as in Kong's queries.
 	err = s.pool.QueryRow(ctx, "SELECT "+t.selectJSON+" FROM "+t.quoted+" WHERE "+
-		pgx.Identifier{col.name}.Sanitize()+" = $1"+t.live()+" LIMIT 1", value).Scan(&text)
+		pgx.Identifier{col.name}.Sanitize()+" = $1"+s.inWorkspace(t, 2)+t.live()+" LIMIT 1", value, s.wsArg(t)).Scan(&text)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -55,6 +56,17 @@ func (s *Store) GetBy(ctx context.Context, e *schema.Entity, field string, value
 	}
 	return decodeRow(text)
 }
+
+// inWorkspace restricts a workspaceable table to the default workspace
+// with parameter $n; wsArg supplies the parameter (ignored otherwise).
+func (s *Store) inWorkspace(t *table, n int) string {
+	if !t.hasWS {
+		return " AND $" + strconv.Itoa(n) + "::uuid IS NOT NULL"
+	}
+	return " AND ws_id = $" + strconv.Itoa(n) + "::uuid"
+}
+
+func (s *Store) wsArg(*table) any { return s.wsID }
 
 func (t *table) column(field string) (column, bool) {
 	for _, c := range t.cols {
@@ -112,6 +124,9 @@ func (s *Store) PageRaw(ctx context.Context, e *schema.Entity, o PageOptions) (r
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	if t.hasWS {
+		where = append(where, "ws_id = "+arg(s.wsID)+"::uuid")
 	}
 	if o.Offset != "" {
 		id, err := decodeOffset(o.Offset)
