@@ -358,3 +358,25 @@ func TestTagsEndpointPagesOverEntityTagPairs(t *testing.T) {
 		t.Fatalf("/tags/t1 returned %d entities, want 2", n)
 	}
 }
+
+func TestACLGroupsAreUpsertedPerConsumer(t *testing.T) {
+	srv := newTestServer(t)
+	for _, c := range []string{"c1", "c2"} {
+		code, body := do(t, srv, "POST", "/consumers", `{"username":"`+c+`"}`)
+		mustStatus(t, 201, code, body)
+	}
+	code, first := do(t, srv, "PUT", "/consumers/c1/acls/admins", `{"tags":["a"]}`)
+	mustStatus(t, 200, code, first)
+	code, second := do(t, srv, "PUT", "/consumers/c1/acls/admins", `{"tags":["b"]}`)
+	mustStatus(t, 200, code, second)
+	if second["id"] != first["id"] || !reflect.DeepEqual(second["tags"], []any{"b"}) {
+		t.Fatalf("second PUT did not replace the group in place: %v then %v", first, second)
+	}
+	code, other := do(t, srv, "PUT", "/consumers/c2/acls/admins", `{}`)
+	mustStatus(t, 200, code, other)
+	if other["id"] == first["id"] {
+		t.Fatal("another consumer's group replaced c1's")
+	}
+	code, body := do(t, srv, "POST", "/consumers/c1/acls", `{"group":"admins"}`)
+	mustStatus(t, 409, code, body)
+}

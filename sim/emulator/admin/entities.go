@@ -224,6 +224,10 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request, e *schema.Entity
 		var by string
 		if isUUID(key) {
 			body["id"] = key
+		} else if e.Name == "acls" && parent != nil {
+			// kong/plugins/acl/api.lua: the key is the group, unique per consumer.
+			by = "group"
+			body[by] = key
 		} else if e.EndpointKey != "" && e.Name != "certificates" {
 			by = e.EndpointKey
 			body[by] = key

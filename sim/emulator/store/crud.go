@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,10 +217,16 @@ func (s *Store) upsertOn(ctx context.Context, e *schema.Entity, field string, en
 		return nil, false, err
 	}
 	target := `"id"`
+	// oldCol/oldVal find the row the upsert may replace, for its events.
+	oldCol, oldVal := field, ent[field]
 	if field != "id" {
 		var ok bool
 		if target, ok = s.uniqueConflictTarget(t, field); !ok {
-			return nil, false, fmt.Errorf("entity %q has no unique constraint on %q", e.Name, field)
+			if !t.hasKey || !slices.Contains(e.CacheKey, field) {
+				return nil, false, fmt.Errorf("entity %q has no unique constraint on %q", e.Name, field)
+			}
+			// Unique only within its cache key (acls: consumer + group).
+			target, oldCol, oldVal = `"cache_key"`, "cache_key", s.cacheKey(e, ent)
 		}
 	}
 	doc, err := s.rowDoc(t, ent, opts)
@@ -241,9 +248,8 @@ func (s *Store) upsertOn(ctx context.Context, e *schema.Entity, field string, en
 	var created bool
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var oldText *string
-		key, val := field, ent[field]
 		if err := tx.QueryRow(ctx, "SELECT "+t.selectJSON+" FROM "+t.quoted+" WHERE "+
-			pgx.Identifier{key}.Sanitize()+" = $1 FOR UPDATE", val).Scan(&oldText); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			pgx.Identifier{oldCol}.Sanitize()+" = $1 FOR UPDATE", oldVal).Scan(&oldText); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return s.mapErr(t, ent, err)
 		}
 		if oldText != nil {
