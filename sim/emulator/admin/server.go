@@ -61,6 +61,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.route(lw, r)
+	s.log.Debug("admin request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
+		"latency_ms", time.Since(start).Milliseconds())
 }
 
 // latencyWriter sets X-Kong-Admin-Latency just before the status is sent.
@@ -68,11 +70,12 @@ type latencyWriter struct {
 	http.ResponseWriter
 	start   time.Time
 	written bool
+	status  int
 }
 
 func (l *latencyWriter) WriteHeader(code int) {
 	if !l.written {
-		l.written = true
+		l.written, l.status = true, code
 		l.Header().Set("X-Kong-Admin-Latency", strconv.FormatInt(time.Since(l.start).Milliseconds(), 10))
 	}
 	l.ResponseWriter.WriteHeader(code)
