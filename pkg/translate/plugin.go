@@ -209,7 +209,7 @@ func (t *translator) instantiatePlugin(ns, name string, rels *pluginRels) {
 		return
 	}
 	if err != nil {
-		t.fail(src, "spec.config", "%v", err)
+		t.fail(src, "config", "%v", err)
 		return
 	}
 	used := map[string]bool{}
