@@ -169,6 +169,53 @@ func TestDeckEngineSyncConverges(t *testing.T) {
 	if got, exp := summary(t, dumped), summary(t, want); got != exp {
 		t.Fatalf("dump differs from input:\n got: %s\nwant: %s", got, exp)
 	}
+
+	// A second revision updates, adds and deletes entities of every kind.
+	revised := strings.NewReplacer(
+		"config: {minute: 60, policy: local}", "config: {minute: 120, policy: local}",
+		"- username: bob\n  acls: [{group: users}]\n", "",
+		"  - target: 10.0.0.2:8080\n    weight: 50\n", "  - target: 10.0.0.3:8080\n    weight: 10\n",
+		"  - name: orders-admin\n    hosts: [admin.example.com]\n    paths: [\"~/admin/\\\\d+$\"]\n    protocols: [https]\n", "",
+		"acls: [{group: admins}, {group: users}]", "acls: [{group: admins}]",
+		"- name: prometheus\n", "",
+	).Replace(content)
+	if revised == content {
+		t.Fatal("revision changed nothing")
+	}
+	if err := os.WriteFile(path, []byte(revised), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stats, errs = deckSync(ctx, t, client, path, false)
+	if len(errs) > 0 {
+		t.Fatalf("revision sync: %v", errs)
+	}
+	if stats.UpdateOps.Count() == 0 || stats.DeleteOps.Count() == 0 || stats.CreateOps.Count() == 0 {
+		t.Fatalf("revision sync made %d creates, %d updates, %d deletes; want some of each",
+			stats.CreateOps.Count(), stats.UpdateOps.Count(), stats.DeleteOps.Count())
+	}
+	stats, errs = deckSync(ctx, t, client, path, true)
+	if len(errs) > 0 {
+		t.Fatalf("diff after revision: %v", errs)
+	}
+	if c, u, d := stats.CreateOps.Count(), stats.UpdateOps.Count(), stats.DeleteOps.Count(); c+u+d != 0 {
+		t.Fatalf("diff after revision: %d creates, %d updates, %d deletes; want none", c, u, d)
+	}
+	raw, err = dump.Get(ctx, client, dump.Config{})
+	if err != nil {
+		t.Fatalf("dump: %v", err)
+	}
+	if ks, err = state.Get(raw); err != nil {
+		t.Fatalf("dump state: %v", err)
+	}
+	if dumped, err = file.KongStateToContent(ks, file.WriteConfig{KongVersion: "3.9.3"}); err != nil {
+		t.Fatalf("dump content: %v", err)
+	}
+	if want, err = file.GetContentFromFiles([]string{path}, false); err != nil {
+		t.Fatalf("read file: %v", err)
+	}
+	if got, exp := summary(t, dumped), summary(t, want); got != exp {
+		t.Fatalf("dump differs from the revised input:\n got: %s\nwant: %s", got, exp)
+	}
 }
 
 func deckSync(ctx context.Context, t *testing.T, client *kong.Client, path string, dry bool) (diff.Stats, []error) {
