@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +93,8 @@ func startEmulatorOn(t testing.TB, db pgtest.Database, port int, extraEnv ...str
 	var logBuf bytes.Buffer
 	cmd := exec.Command(bin, "start")
 	cmd.Env = env
+	// The node goes when the test binary goes, even on a panic or timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.Stdout = &logBuf
 	cmd.Stderr = &logBuf
 	if err := cmd.Start(); err != nil {
