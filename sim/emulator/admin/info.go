@@ -46,14 +46,15 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	reachable := s.store.Ping(r.Context())
+	total := s.requests.Load()
 	body := map[string]any{
 		"database": map[string]any{"reachable": reachable},
 		"memory": map[string]any{
 			"workers_lua_vms":  []any{map[string]any{"http_allocated_gc": "0.02 MiB", "pid": os.Getpid()}},
 			"lua_shared_dicts": map[string]any{"kong": map[string]any{"allocated_slabs": "0.04 MiB", "capacity": "5.00 MiB"}},
 		},
-		"server": map[string]any{"connections_accepted": 1, "connections_active": 1, "connections_handled": 1,
-			"connections_reading": 0, "connections_waiting": 0, "connections_writing": 1, "total_requests": 1},
+		"server": map[string]any{"connections_accepted": total, "connections_active": 1, "connections_handled": total,
+			"connections_reading": 0, "connections_waiting": 0, "connections_writing": 1, "total_requests": total},
 	}
 	writeJSON(w, http.StatusOK, body)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
@@ -31,6 +32,8 @@ type Server struct {
 	nodeID   string
 	hostname string
 	now      func() time.Time
+	// requests counts requests served, for /status "total_requests".
+	requests atomic.Int64
 }
 
 // New builds the Admin API of a node.
@@ -42,6 +45,7 @@ func New(st *store.Store, cfg *config.Config, nodeID, hostname string, log *slog
 // Kong's 500 and dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	s.requests.Add(1)
 	lw := &latencyWriter{ResponseWriter: w, start: start}
 	h := w.Header()
 	h.Set("Server", ServerHeader)
