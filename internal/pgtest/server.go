@@ -24,7 +24,7 @@ type Server struct {
 	admin   Database // connection settings of the superuser on the "postgres" database
 	dataDir string   // empty for an external server
 	baseDir string   // temp dir holding dataDir, removed by Stop
-	runAs   string   // "postgres" when we are root, since postgres refuses to run as root
+	runAs   string   // "postgres" when we are root, since PostgreSQL refuses to run as root
 
 	mu      sync.Mutex
 	running bool
@@ -63,7 +63,7 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 		return nil, err
 	}
 	s.admin = Database{Host: "127.0.0.1", Port: port, User: superuser, Name: "postgres"}
-	if out, err := s.run(ctx, "initdb", "-D", s.dataDir, "-U", superuser, "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"); err != nil {
+	if out, err := s.run(ctx, binary("initdb"), "-D", s.dataDir, "-U", superuser, "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"); err != nil {
 		_ = os.RemoveAll(base)
 		return nil, fmt.Errorf("initdb: %w: %s", err, out)
 	}
@@ -142,7 +142,7 @@ func (s *Server) startLocked(ctx context.Context) error {
 		return fmt.Errorf("open postgres log: %w", err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command("postgres", "-D", s.dataDir, "-p", strconv.Itoa(s.admin.Port), "-k", s.baseDir,
+	cmd := exec.Command(binary("postgres"), "-D", s.dataDir, "-p", strconv.Itoa(s.admin.Port), "-k", s.baseDir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=300")
 	cmd.Dir = s.baseDir
@@ -188,11 +188,13 @@ func (s *Server) startLocked(ctx context.Context) error {
 }
 
 func (s *Server) run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	var cmd *exec.Cmd
+	cmd := exec.CommandContext(ctx, name, args...)
 	if s.runAs != "" {
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", s.runAs, "--", name}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, name, args...)
+		uid, gid, err := lookupIDs(s.runAs)
+		if err != nil {
+			return nil, err
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	}
 	cmd.Dir = s.baseDir
 	var out bytes.Buffer
@@ -234,4 +236,22 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// binary finds a PostgreSQL program: on PATH, else in Debian's versioned
+// directory (/usr/lib/postgresql/<major>/bin, newest first), which the
+// postgresql package does not put on PATH.
+func binary(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	matches, _ := filepath.Glob(filepath.Join("/usr/lib/postgresql", "*", "bin", name))
+	best, bestMajor := name, -1
+	for _, m := range matches {
+		major, err := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(m))))
+		if err == nil && major > bestMajor {
+			best, bestMajor = m, major
+		}
+	}
+	return best
 }
