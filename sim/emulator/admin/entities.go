@@ -133,8 +133,10 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.En
 	} else {
 		var rows []map[string]any
 		rows, next, err = s.store.Page(r.Context(), e, opts)
-		for i := 0; err == nil && i < len(rows); i++ {
-			err = s.decorate(r.Context(), e, rows[i])
+		if err == nil {
+			err = s.decorateAll(r.Context(), e, rows)
+		}
+		for i := range rows {
 			rows[i] = e.Present(rows[i])
 		}
 		data = rows
@@ -301,26 +303,34 @@ func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, e *schema.E
 
 // decorate adds transient fields Kong serves with an entity.
 func (s *Server) decorate(ctx context.Context, e *schema.Entity, row map[string]any) error {
-	if e.Name != "certificates" {
+	return s.decorateAll(ctx, e, []map[string]any{row})
+}
+
+// decorateAll adds certificates' sorted "snis" names to a page of rows
+// with one query.
+func (s *Server) decorateAll(ctx context.Context, e *schema.Entity, rows []map[string]any) error {
+	if e.Name != "certificates" || len(rows) == 0 {
 		return nil
 	}
 	snis, _ := schema.Get("snis")
-	rows, err := s.store.All(ctx, snis, map[string]any{"certificate": row["id"]})
+	ids := make([]string, 0, len(rows))
+	for _, row := range rows {
+		if id, ok := row["id"].(string); ok {
+			ids = append(ids, id)
+		}
+	}
+	names, err := s.store.ChildNames(ctx, snis, "certificate", "name", ids)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(rows))
-	for _, x := range rows {
-		if n, ok := x["name"].(string); ok {
-			names = append(names, n)
+	for _, row := range rows {
+		id, _ := row["id"].(string)
+		list := make([]any, 0, len(names[id]))
+		for _, n := range names[id] {
+			list = append(list, n)
 		}
+		row["snis"] = list
 	}
-	sort.Strings(names)
-	list := make([]any, len(names))
-	for i, n := range names {
-		list[i] = n
-	}
-	row["snis"] = list
 	return nil
 }
 

@@ -207,6 +207,43 @@ func (s *Store) All(ctx context.Context, e *schema.Entity, equal map[string]any)
 	}
 }
 
+// ChildNames returns, for each parent id, the sorted values of the
+// children's field (a certificate's SNI names), in one query for a whole
+// page of parents.
+func (s *Store) ChildNames(ctx context.Context, child *schema.Entity, fk, field string, parentIDs []string) (map[string][]string, error) {
+	t, err := s.table(child)
+	if err != nil {
+		return nil, err
+	}
+	fkCol, ok := t.column(fk)
+	if !ok {
+		return nil, fmt.Errorf("entity %q has no column for %q", child.Name, fk)
+	}
+	col, ok := t.column(field)
+	if !ok {
+		return nil, fmt.Errorf("entity %q has no column for %q", child.Name, field)
+	}
+	qfk, qcol := pgx.Identifier{fkCol.name}.Sanitize(), pgx.Identifier{col.name}.Sanitize()
+	r, err := s.pool.Query(ctx, "SELECT "+qfk+"::text, "+qcol+"::text FROM "+t.quoted+" WHERE "+qfk+
+		" = ANY($1::uuid[]) ORDER BY "+qcol+` COLLATE "C"`, parentIDs)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer r.Close()
+	out := make(map[string][]string, len(parentIDs))
+	for r.Next() {
+		var parent, name string
+		if err := r.Scan(&parent, &name); err != nil {
+			return nil, dbError(err)
+		}
+		out[parent] = append(out[parent], name)
+	}
+	if err := r.Err(); err != nil {
+		return nil, dbError(err)
+	}
+	return out, nil
+}
+
 // encodeOffset makes Kong's token: unpadded base64 of a JSON array of the
 // primary key.
 func encodeOffset(id string) string {
