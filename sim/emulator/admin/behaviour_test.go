@@ -380,3 +380,21 @@ func TestACLGroupsAreUpsertedPerConsumer(t *testing.T) {
 	code, body := do(t, srv, "POST", "/consumers/c1/acls", `{"group":"admins"}`)
 	mustStatus(t, 409, code, body)
 }
+
+func TestPatchKeepsTheTTLOfAKeyAuthCredential(t *testing.T) {
+	srv := newTestServer(t)
+	code, body := do(t, srv, "POST", "/consumers", `{"username":"p"}`)
+	mustStatus(t, 201, code, body)
+	code, cred := do(t, srv, "POST", "/consumers/p/key-auth", `{"key":"pk","ttl":1000}`)
+	mustStatus(t, 201, code, cred)
+	code, body = do(t, srv, "PATCH", "/consumers/p/key-auth/"+cred["id"].(string), `{"tags":["x"]}`)
+	mustStatus(t, 200, code, body)
+	if ttl, _ := body["ttl"].(float64); ttl < 990 || !reflect.DeepEqual(body["tags"], []any{"x"}) {
+		t.Fatalf("after PATCH: %v", body)
+	}
+	code, body = do(t, srv, "PATCH", "/key-auths/pk", `{"ttl":50}`)
+	mustStatus(t, 200, code, body)
+	if ttl, _ := body["ttl"].(float64); ttl > 50 || ttl < 40 {
+		t.Fatalf("ttl after PATCH with ttl 50: %v", body["ttl"])
+	}
+}
