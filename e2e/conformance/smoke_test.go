@@ -81,4 +81,14 @@ func TestSmokeServiceCRUD(t *testing.T) {
 	if out, err := health.CombinedOutput(); err != nil || !strings.Contains(string(out), "Kong is healthy") {
 		t.Fatalf("kong health: %v: %s", err, out)
 	}
+	stop := exec.Command(emulatorBinary(t), "stop")
+	stop.Env = e.Env
+	if out, err := stop.CombinedOutput(); err != nil || !strings.Contains(string(out), "Kong stopped") {
+		t.Fatalf("kong stop: %v: %s", err, out)
+	}
+	health = exec.Command(emulatorBinary(t), "health")
+	health.Env = e.Env
+	if out, err := health.CombinedOutput(); err == nil {
+		t.Fatalf("kong health after kong stop succeeded: %s", out)
+	}
 }

@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -79,7 +81,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersion(stdout), newStart(stderr), newHealth(stdout), newMigrations(stdout, stderr))
+	root.AddCommand(newVersion(stdout), newStart(stderr), newStop(stdout), newHealth(stdout), newMigrations(stdout, stderr))
 	return root
 }
 
@@ -165,6 +167,58 @@ func writePID(c *config.Config) error {
 		return err
 	}
 	return os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+}
+
+func newStop(stdout io.Writer) *cobra.Command {
+	g := &globalFlags{}
+	cmd := &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the node running in the prefix",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.load()
+			if err != nil {
+				return err
+			}
+			raw, err := os.ReadFile(emulator.PIDFile(c))
+			if err != nil {
+				return fmt.Errorf("Kong is not running at %s", c.Prefix)
+			}
+			pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+			if err != nil {
+				return fmt.Errorf("read pid file %s: %w", emulator.PIDFile(c), err)
+			}
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+				return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, err)
+			}
+			for range 100 {
+				if !alive(pid) {
+					fmt.Fprintln(stdout, "Kong stopped")
+					return nil
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			return fmt.Errorf("Kong at %s did not stop within 10s", c.Prefix)
+		},
+	}
+	addConfFlags(cmd, g)
+	return cmd
+}
+
+// alive reports whether pid runs; an exited child its parent has not yet
+// reaped (a zombie) counts as stopped.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// Format: pid (comm) state ...; comm may contain spaces, so look after ')'.
+	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
 }
 
 func newHealth(stdout io.Writer) *cobra.Command {
