@@ -195,7 +195,7 @@ func (s *Server) entityRoute(w http.ResponseWriter, r *http.Request, e *schema.E
 			}
 		case len(segs) == 5 && ref.child.Name == "targets" && (segs[4] == "healthy" || segs[4] == "unhealthy"):
 			if allow(w, r, http.MethodPut) {
-				writeJSON(w, http.StatusNoContent, nil)
+				w.WriteHeader(http.StatusNoContent)
 			}
 		case len(segs) == 4:
 			if allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
