@@ -32,7 +32,8 @@ const Version = admin.Version
 func StoreOptions(c *config.Config, nodeID string) store.Options {
 	return store.Options{
 		Host: c.PG.Host, Port: c.PG.Port, User: c.PG.User, Password: c.PG.Password, Database: c.PG.Database,
-		SSL: c.PG.SSL, SSLVerify: c.PG.SSLVerify, Timeout: time.Duration(c.PG.TimeoutMS) * time.Millisecond,
+		Schema: c.PG.Schema,
+		SSL:    c.PG.SSL, SSLVerify: c.PG.SSLVerify, Timeout: time.Duration(c.PG.TimeoutMS) * time.Millisecond,
 		PoolSize: c.PG.PoolSize, NodeID: nodeID, DBUpdatePropagation: c.DBUpdatePropagation,
 	}
 }

@@ -22,11 +22,14 @@ import (
 // Options are the connection settings (Kong's pg_* settings) and the
 // node's identity for cluster events.
 type Options struct {
-	Host      string
-	Port      int
-	User      string
-	Password  string
-	Database  string
+	Host     string
+	Port     int
+	User     string
+	Password string
+	Database string
+	// Schema is pg_schema: the search_path Kong's tables live in ("" =
+	// the server default).
+	Schema    string
 	SSL       bool
 	SSLVerify bool
 	// Timeout bounds connecting and each statement.
@@ -56,6 +59,9 @@ func (o Options) ConnString() string {
 		q.Set("sslmode", "require")
 	default:
 		q.Set("sslmode", "disable")
+	}
+	if o.Schema != "" {
+		q.Set("search_path", o.Schema) // sent as a run-time parameter
 	}
 	if o.Timeout > 0 {
 		q.Set("connect_timeout", strconv.Itoa(max(1, int(o.Timeout.Seconds()))))

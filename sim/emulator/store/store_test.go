@@ -178,3 +178,39 @@ func BenchmarkUpsertService(b *testing.B) {
 		}
 	}
 }
+
+func TestPGSchemaPutsKongsTablesInThatSchema(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	base := Options{Host: db.Host, Port: db.Port, User: db.User, Database: db.Name}
+	admin, err := Pool(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(ctx, `CREATE SCHEMA kong`); err != nil {
+		t.Fatal(err)
+	}
+	opts := base
+	opts.Schema = "kong"
+	pool, err := Pool(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := Bootstrap(ctx, pool, func(string, ...any) {}); err != nil {
+		t.Fatalf("bootstrap in schema kong: %v", err)
+	}
+	var n int
+	if err := admin.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kong' AND table_name = 'services'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("services table not in schema kong")
+	}
+	s, err := New(ctx, pool, opts)
+	if err != nil {
+		t.Fatalf("open store in schema kong: %v", err)
+	}
+	insert(t, s, "services", map[string]any{"name": "in-kong", "host": "example.com"})
+}
