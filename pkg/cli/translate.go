@@ -22,8 +22,10 @@ kubectl get), or from manifests with -f/-k without any cluster. They are pre-fil
 KIC's controllers do: the ingress class (--ingress-class), and Gateway API routes accepted by
 a Gateway whose GatewayClass names --gateway-class-controller.
 
-The result goes to stdout; notes about what could not be decided and diagnostics about objects
-that could not be translated go to stderr. The exit code is 0 on success, 2 with --strict when
+The result goes to stdout, with credential secrets, private keys and plugin configuration taken
+from Secrets replaced by <redacted> (--show-secrets prints them, for output meant for decK);
+notes about what could not be decided and diagnostics about objects that could not be
+translated go to stderr. The exit code is 0 on success, 2 with --strict when
 some objects were left out or the cluster could not be read in full, and 1 on errors.`
 
 const translateExample = `  # Translate what the current namespace holds, as decK's declarative file
@@ -34,6 +36,9 @@ const translateExample = `  # Translate what the current namespace holds, as dec
 
   # Translate manifests, without a cluster; fail (exit 2) if anything is left out
   %[1]s translate -f ./manifests -R --strict
+
+  # Write a decK file with the real credentials, to sync with decK
+  %[1]s translate -f ./manifests --show-secrets > kong.yaml
 
   # Translate a kustomization, or manifests piped on stdin
   %[1]s translate -k ./overlays/prod
@@ -52,6 +57,8 @@ type TranslateOptions struct {
 	OwnershipTag           string
 	Output                 string
 	Strict                 bool
+	// ShowSecrets prints credential secrets and private keys instead of redacting them.
+	ShowSecrets bool
 	// CombinedServices is KIC's --combined-services-from-different-httproutes (default false).
 	CombinedServices bool
 
@@ -106,6 +113,7 @@ func NewCmdTranslate(f Factory, streams genericiooptions.IOStreams, runF func(*T
 	fl.StringVar(&o.OwnershipTag, "ownership-tag", o.OwnershipTag, "Tag added to every entity and to _info.select_tags (KIC's is managed-by-ingress-controller).")
 	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: (deck, yaml, json).")
 	fl.BoolVar(&o.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
+	fl.BoolVar(&o.ShowSecrets, "show-secrets", false, "If true, print credential secrets and private keys instead of redacting them.")
 	fl.BoolVar(&o.Strict, "strict", false, "If true, exit with code 2 when some objects were left out or the cluster could not be read in full.")
 	return cmd
 }
@@ -213,7 +221,8 @@ func (o *TranslateOptions) Run(ctx context.Context) error {
 	if o.OwnershipTag != "" {
 		selectTags = []string{o.OwnershipTag}
 	}
-	if err := kongstate.Write(o.Out, state, kongstate.Format(o.Output), kongstate.DeckOptions{SelectTags: selectTags}); err != nil {
+	wopts := kongstate.WriteOptions{DeckOptions: kongstate.DeckOptions{SelectTags: selectTags}, ShowSecrets: o.ShowSecrets}
+	if err := kongstate.Write(o.Out, state, kongstate.Format(o.Output), wopts); err != nil {
 		return err
 	}
 	printSummary(o.ErrOut, state.Count(), diags, snap.Complete)

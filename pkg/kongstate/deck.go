@@ -1,6 +1,7 @@
 package kongstate
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -220,22 +221,40 @@ const (
 	FormatJSON Format = "json"
 )
 
-// Write writes s to w in the given format. deck is decK's YAML as decK itself writes it
-// (sigs.k8s.io/yaml: JSON field names, sorted keys); yaml and json are the State's own shape,
-// for scripts that want entities without decK's conventions.
-func Write(w io.Writer, s *State, format Format, opts DeckOptions) error {
+// WriteOptions shape what Write prints.
+type WriteOptions struct {
+	DeckOptions
+	// ShowSecrets prints credential secrets, private keys and Secret-sourced plugin config as
+	// they are, for output meant to be fed to decK; by default Write prints s.Redacted(), since
+	// output ends up in terminals, logs and CI artefacts.
+	ShowSecrets bool
+}
+
+// Write writes s to w in the given format, with secrets redacted unless opts.ShowSecrets. deck
+// is decK's YAML as decK itself writes it (sigs.k8s.io/yaml: JSON field names, sorted keys);
+// yaml and json are the State's own shape, for scripts that want entities without decK's
+// conventions. s is not modified.
+func Write(w io.Writer, s *State, format Format, opts WriteOptions) error {
+	if !opts.ShowSecrets {
+		s = s.Redacted()
+	}
 	var (
 		out []byte
 		err error
 	)
 	switch format {
 	case FormatDeck:
-		out, err = yaml.Marshal(ToDeck(s, opts))
+		out, err = yaml.Marshal(ToDeck(s, opts.DeckOptions))
 	case FormatYAML:
 		out, err = yaml.Marshal(s)
 	case FormatJSON:
-		out, err = json.MarshalIndent(s, "", "  ")
-		out = append(out, '\n')
+		// Unescaped, so that <redacted> and expression routes' && read as written.
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(s)
+		out = b.Bytes()
 	default:
 		return fmt.Errorf("unknown output format %q (want deck, yaml or json)", format)
 	}

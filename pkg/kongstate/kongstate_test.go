@@ -176,7 +176,7 @@ func TestWriteFormats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Write(&buf, s, tt.format, DeckOptions{}); err != nil {
+			if err := Write(&buf, s, tt.format, WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if err := tt.check(buf.Bytes()); err != nil {
@@ -184,7 +184,7 @@ func TestWriteFormats(t *testing.T) {
 			}
 		})
 	}
-	if err := Write(&bytes.Buffer{}, s, "toml", DeckOptions{}); err == nil {
+	if err := Write(&bytes.Buffer{}, s, "toml", WriteOptions{}); err == nil {
 		t.Error("unknown format accepted")
 	}
 }
@@ -209,7 +209,7 @@ func TestReadDeckRoundTrips(t *testing.T) {
 		ConsumerGroups: []*ConsumerGroup{{ConsumerGroup: kong.ConsumerGroup{Name: kong.String("g")}}},
 		Vaults:         []*kong.Vault{{Name: kong.String("env"), Prefix: kong.String("p")}},
 	}
-	opts := DeckOptions{SelectTags: []string{"owner"}}
+	opts := WriteOptions{DeckOptions: DeckOptions{SelectTags: []string{"owner"}}, ShowSecrets: true}
 	var first bytes.Buffer
 	if err := Write(&first, s, FormatDeck, opts); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,10 @@ type State struct {
 	Consumers      []*Consumer      `json:"consumers,omitempty"`
 	ConsumerGroups []*ConsumerGroup `json:"consumer_groups,omitempty"`
 	Vaults         []*kong.Vault    `json:"vaults,omitempty"`
+
+	// secretConfig holds, per plugin, the JSON pointers of config values that came from
+	// Kubernetes Secrets (MarkSecretConfig). Unexported, so it is never serialised.
+	secretConfig map[*kong.Plugin][]string
 }
 
 // Service is a Kong service with the routes and plugins nested under it in decK's format.

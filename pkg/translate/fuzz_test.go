@@ -64,7 +64,7 @@ func translateAndWrite(t *testing.T, snap *source.Snapshot) {
 		}
 	}
 	for _, format := range []kongstate.Format{kongstate.FormatDeck, kongstate.FormatJSON} {
-		if err := kongstate.Write(discard{}, state, format, kongstate.DeckOptions{SelectTags: []string{"t"}}); err != nil {
+		if err := kongstate.Write(discard{}, state, format, kongstate.WriteOptions{DeckOptions: kongstate.DeckOptions{SelectTags: []string{"t"}}}); err != nil {
 			t.Fatalf("write %s: %v", format, err)
 		}
 	}

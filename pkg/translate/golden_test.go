@@ -16,7 +16,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata from the current output")
 
 // TestGolden translates every testdata/<case>/in.yaml and compares the decK output with
-// out.deck.yaml and the diagnostics with diagnostics.txt. A case may carry options.yaml
+// out.deck.yaml (secrets shown: the goldens check translation, not printing) and the diagnostics
+// with diagnostics.txt. A case may carry options.yaml
 // (fields of Options overriding DefaultOptions). Expected outputs were reasoned from KIC 3.5's
 // translator, not just regenerated; -update rewrites them for review.
 func TestGolden(t *testing.T) {
@@ -34,7 +35,7 @@ func TestGolden(t *testing.T) {
 			state, diags := Translate(readSnapshot(t, in), opts)
 
 			var deck bytes.Buffer
-			if err := kongstate.Write(&deck, state, kongstate.FormatDeck, deckOptions(opts)); err != nil {
+			if err := kongstate.Write(&deck, state, kongstate.FormatDeck, kongstate.WriteOptions{DeckOptions: deckOptions(opts), ShowSecrets: true}); err != nil {
 				t.Fatalf("write deck: %v", err)
 			}
 			var diagText strings.Builder

@@ -14,7 +14,7 @@ import (
 func deckOf(t *testing.T, s *kongstate.State) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := kongstate.Write(&b, s, kongstate.FormatDeck, kongstate.DeckOptions{}); err != nil {
+	if err := kongstate.Write(&b, s, kongstate.FormatDeck, kongstate.WriteOptions{ShowSecrets: true}); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -63,7 +63,7 @@ func TestOwnershipTagOnEveryEntity(t *testing.T) {
 	opts.OwnershipTag = "managed-by-ingress-controller"
 	state, _ := Translate(readSnapshot(t, filepath.Join("testdata", "plugins", "in.yaml")), opts)
 	var b bytes.Buffer
-	if err := kongstate.Write(&b, state, kongstate.FormatJSON, kongstate.DeckOptions{}); err != nil {
+	if err := kongstate.Write(&b, state, kongstate.FormatJSON, kongstate.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// Every "tags" list of every entity must end with the ownership tag.
