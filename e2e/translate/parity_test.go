@@ -166,7 +166,7 @@ func TestTranslateFilesEqualsLiveCluster(t *testing.T) {
 		render := func(snap *source.Snapshot) string {
 			state, _ := translate.Translate(snap, topts)
 			var b bytes.Buffer
-			if err := kongstate.Write(&b, state, kongstate.FormatDeck, kongstate.DeckOptions{}); err != nil {
+			if err := kongstate.Write(&b, state, kongstate.FormatDeck, kongstate.WriteOptions{ShowSecrets: true}); err != nil {
 				t.Fatalf("write: %v", err)
 			}
 			return b.String()
@@ -182,10 +182,20 @@ func TestTranslateFilesEqualsLiveCluster(t *testing.T) {
 	common := []string{"-n", ns, "--ingress-class", class, "--gateway-class-controller", "kongdb.test/" + class}
 	for _, format := range []string{"deck", "json"} {
 		t.Run(format, func(t *testing.T) {
-			fromFiles := runTranslate(t, append([]string{"-f", path, "-o", format}, common...)...)
-			live := runTranslate(t, append([]string{"--kubeconfig", env.Kubeconfig, "-o", format}, common...)...)
+			// --show-secrets: parity covers the credential and the private key too.
+			fromFiles := runTranslate(t, append([]string{"-f", path, "-o", format, "--show-secrets"}, common...)...)
+			live := runTranslate(t, append([]string{"--kubeconfig", env.Kubeconfig, "-o", format, "--show-secrets"}, common...)...)
 			if fromFiles != live {
 				t.Errorf("output differs between files and the live cluster: %s", firstDifference(fromFiles, live))
+			}
+			redacted := runTranslate(t, append([]string{"--kubeconfig", env.Kubeconfig, "-o", format}, common...)...)
+			for _, secret := range []string{"alice-secret-key", "PRIVATE KEY"} {
+				if strings.Contains(redacted, secret) {
+					t.Errorf("live output without --show-secrets shows %q", secret)
+				}
+			}
+			if !strings.Contains(redacted, "<redacted>") {
+				t.Errorf("live output without --show-secrets lacks <redacted>")
 			}
 			// Both must have translated something from every route-producing kind, so that
 			// "equal" cannot mean "both empty".
