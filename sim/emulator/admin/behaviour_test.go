@@ -398,3 +398,30 @@ func TestPatchKeepsTheTTLOfAKeyAuthCredential(t *testing.T) {
 		t.Fatalf("ttl after PATCH with ttl 50: %v", body["ttl"])
 	}
 }
+
+func TestBadTTLIsAnInvalidOption(t *testing.T) {
+	srv := newTestServer(t)
+	code, body := do(t, srv, "POST", "/consumers", `{"username":"t"}`)
+	mustStatus(t, 201, code, body)
+	code, body = do(t, srv, "POST", "/consumers/t/key-auth", `{"key":"k","ttl":-1}`)
+	mustStatus(t, 400, code, body)
+	if body["code"] != 11.0 || body["options"] == nil {
+		t.Fatalf("bad ttl: %v", body)
+	}
+	code, body = do(t, srv, "POST", "/consumers", `{"username":"u","ttl":5}`)
+	mustStatus(t, 400, code, body)
+	if body["code"] != 2.0 {
+		t.Fatalf("ttl on a consumer: %v; want a schema violation (unknown field)", body)
+	}
+}
+
+func TestFormBodiesTypePluginConfig(t *testing.T) {
+	srv := newTestServer(t)
+	code, body := send(t, srv.URL+"/plugins", "application/x-www-form-urlencoded",
+		strings.NewReader("name=rate-limiting&config.minute=10&config.hide_client_headers=true"))
+	mustStatus(t, 201, code, body)
+	cfg := body["config"].(map[string]any)
+	if cfg["minute"] != 10.0 || cfg["hide_client_headers"] != true {
+		t.Fatalf("form-typed plugin config: %v", cfg)
+	}
+}

@@ -15,9 +15,10 @@ import (
 )
 
 // readBody decodes a JSON, form-encoded or multipart body into a map, as
-// Kong's api_helpers do. An empty body is an empty map; other content
-// types are refused with 415.
-func readBody(r *http.Request, fields []*schema.Field) (map[string]any, error) {
+// Kong's api_helpers do; form values are typed by e's fields (after
+// subschema resolution, so plugin config keys are typed too). An empty body
+// is an empty map; other content types are refused with 415.
+func readBody(r *http.Request, e *schema.Entity) (map[string]any, error) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -48,14 +49,16 @@ func readBody(r *http.Request, fields []*schema.Field) (map[string]any, error) {
 		if err != nil {
 			return nil, badRequest("Cannot parse form body")
 		}
-		return coerce(nestForm(vals), fields), nil
+		m := nestForm(vals)
+		return coerce(m, e.FieldsFor(m)), nil
 	case "multipart/form-data":
 		r.Body = io.NopCloser(strings.NewReader(string(raw)))
 		r.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
 		if err := r.ParseMultipartForm(32 << 20); err != nil {
 			return nil, badRequest("Cannot parse multipart body")
 		}
-		return coerce(nestForm(url.Values(r.MultipartForm.Value)), fields), nil
+		m := nestForm(url.Values(r.MultipartForm.Value))
+		return coerce(m, e.FieldsFor(m)), nil
 	case "":
 		return nil, &httpError{http.StatusUnsupportedMediaType, nil}
 	default:

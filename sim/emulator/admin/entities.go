@@ -80,7 +80,7 @@ func (s *Server) find(r *http.Request, e *schema.Entity, key string, parent *par
 
 func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.Entity, parent *parentRef) {
 	if r.Method == http.MethodPost {
-		body, err := readBody(r, e.Fields)
+		body, err := readBody(r, e)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -218,7 +218,7 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request, e *schema.Entity
 			s.patch(w, r, e, key, parent) // Kong: PUT on a target updates an existing one only
 			return
 		}
-		body, err := readBody(r, e.Fields)
+		body, err := readBody(r, e)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -259,7 +259,7 @@ func appendUnique(list []any, v string) []any {
 }
 
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, e *schema.Entity, key string, parent *parentRef) {
-	body, err := readBody(r, e.Fields)
+	body, err := readBody(r, e)
 	if err != nil {
 		s.fail(w, r, err)
 		return

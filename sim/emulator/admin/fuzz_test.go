@@ -30,7 +30,7 @@ func FuzzReadBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ct, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/services", strings.NewReader(body))
 		r.Header.Set("Content-Type", ct)
-		m, err := readBody(r, services.Fields)
+		m, err := readBody(r, services)
 		if err == nil && m == nil {
 			t.Fatal("nil body without error")
 		}

@@ -180,7 +180,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request, e *schema.Entity) {
-	body, err := readBody(r, e.Fields)
+	body, err := readBody(r, e)
 	if err != nil {
 		s.fail(w, r, err)
 		return

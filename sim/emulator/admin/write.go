@@ -17,12 +17,12 @@ func (s *Server) prepare(ctx context.Context, e *schema.Entity, body map[string]
 	if e.TTL {
 		if v, ok := body["ttl"]; ok {
 			delete(body, "ttl")
-			switch n := v.(type) {
-			case float64:
+			if m := schema.TTLOptionError(e, v); m != "" {
+				return opts, &store.Error{Code: store.CodeInvalidOptions, Message: "invalid option (ttl: " + m + ")",
+					Options: map[string]any{"ttl": m}}
+			}
+			if n, isNum := v.(float64); isNum {
 				opts.TTL = &n
-			case nil:
-			default:
-				return opts, &schema.Error{Fields: map[string]any{"ttl": "expected a number"}}
 			}
 		}
 	}
