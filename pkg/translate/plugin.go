@@ -190,16 +190,17 @@ func pluginReferences(v string) []pluginName {
 func (t *translator) instantiatePlugin(ns, name string, rels *pluginRels) {
 	combos := rels.combinations()
 	var (
-		base *kong.Plugin
-		err  error
-		src  object
+		base    *kong.Plugin
+		secrets []string
+		err     error
+		src     object
 	)
 	if kp := t.idx.kongPlugins[nsName(ns, name)]; kp != nil {
 		src = kp
-		base, err = t.kongPlugin(kongPluginSource(kp))
+		base, secrets, err = t.kongPlugin(kongPluginSource(kp))
 	} else if kcp := t.idx.kongClusterPlugins[name]; kcp != nil {
 		src = kcp
-		base, err = t.kongPlugin(clusterPluginSource(kcp))
+		base, secrets, err = t.kongPlugin(clusterPluginSource(kcp))
 	} else {
 		for _, c := range combos {
 			for _, r := range c.refs() {
@@ -243,6 +244,7 @@ func (t *translator) instantiatePlugin(ns, name string, rels *pluginRels) {
 			p.InstanceName = kong.String(suffixed)
 		}
 		t.state.Plugins = append(t.state.Plugins, p)
+		t.state.MarkSecretConfig(p, secrets...)
 	}
 }
 
@@ -274,12 +276,13 @@ func (t *translator) globalPlugins() {
 			continue
 		}
 		kcp := kcps[0]
-		p, err := t.kongPlugin(clusterPluginSource(kcp))
+		p, secrets, err := t.kongPlugin(clusterPluginSource(kcp))
 		if err != nil {
 			t.fail(kcp, "config", "failed to generate configuration from KongClusterPlugin: %v", err)
 			continue
 		}
 		t.state.Plugins = append(t.state.Plugins, p)
+		t.state.MarkSecretConfig(p, secrets...)
 	}
 }
 
@@ -313,8 +316,10 @@ func clusterPluginSource(p *kongv1.KongClusterPlugin) pluginSource {
 }
 
 // kongPlugin is KIC's kongPluginFromK8SPlugin / kongPluginFromK8SClusterPlugin: config with
-// configPatches applied, or configFrom (never both), and the plugin's own fields.
-func (t *translator) kongPlugin(src pluginSource) (*kong.Plugin, error) {
+// configPatches applied, or configFrom (never both), and the plugin's own fields. secrets are the
+// JSON pointers of the config values read from Secrets ("" for all of it), which printing
+// redacts.
+func (t *translator) kongPlugin(src pluginSource) (p *kong.Plugin, secrets []string, err error) {
 	obj, configFrom, patches, nsConfigFrom, nsPatches := src.obj, src.configFrom, src.patches, src.nsConfigFrom, src.nsPatches
 	pluginName, config, runOn, ordering, instanceName, disabled, protocols := src.pluginName, src.config, src.runOn, src.ordering, src.instanceName, src.disabled, src.protocols
 	ns := obj.GetNamespace()
@@ -322,26 +327,30 @@ func (t *translator) kongPlugin(src pluginSource) (*kong.Plugin, error) {
 	if raw == nil {
 		raw = []byte("{}")
 	}
-	var err error
 	for _, p := range patches {
 		v := p.ValueFrom.SecretValue
+		secrets = append(secrets, p.Path)
 		if raw, err = t.applyConfigPatch(raw, p.Path, ns, v.Secret, v.Key); err != nil {
-			return nil, fmt.Errorf("could not parse %s %s config: %w", kindOf(obj), objName(obj), err)
+			return nil, nil, fmt.Errorf("could not parse %s %s config: %w", kindOf(obj), objName(obj), err)
 		}
 	}
 	for _, p := range nsPatches {
 		v := p.ValueFrom.SecretValue
+		secrets = append(secrets, p.Path)
 		if raw, err = t.applyConfigPatch(raw, p.Path, v.Namespace, v.Secret, v.Key); err != nil {
-			return nil, fmt.Errorf("could not parse %s %s config: %w", kindOf(obj), objName(obj), err)
+			return nil, nil, fmt.Errorf("could not parse %s %s config: %w", kindOf(obj), objName(obj), err)
 		}
 	}
 	cfg, err := rawConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("could not parse %s %s config: %w", kindOf(obj), objName(obj), err)
+		return nil, nil, fmt.Errorf("could not parse %s %s config: %w", kindOf(obj), objName(obj), err)
 	}
 	hasFrom := configFrom != nil || nsConfigFrom != nil
 	if hasFrom && len(cfg) > 0 {
-		return nil, fmt.Errorf("%s '%s' has both Config and ConfigFrom set", kindOf(obj), objName(obj))
+		return nil, nil, fmt.Errorf("%s '%s' has both Config and ConfigFrom set", kindOf(obj), objName(obj))
+	}
+	if hasFrom {
+		secrets = []string{""}
 	}
 	switch {
 	case configFrom != nil:
@@ -350,9 +359,9 @@ func (t *translator) kongPlugin(src pluginSource) (*kong.Plugin, error) {
 		cfg, err = t.secretConfig(nsConfigFrom.SecretValue.Namespace, nsConfigFrom.SecretValue.Secret, nsConfigFrom.SecretValue.Key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("error parsing config for %s '%s': %w", kindOf(obj), objName(obj), err)
+		return nil, nil, fmt.Errorf("error parsing config for %s '%s': %w", kindOf(obj), objName(obj), err)
 	}
-	p := &kong.Plugin{Name: kong.String(pluginName), Config: cfg.DeepCopy(), Tags: t.tags(obj)}
+	p = &kong.Plugin{Name: kong.String(pluginName), Config: cfg.DeepCopy(), Tags: t.tags(obj)}
 	if runOn != "" {
 		// KIC's deckgen clears run_on before pushing (Kong 3 has no such field).
 		t.warn(obj, "run_on", "ignored: Kong 3 has no run_on; KIC drops it too")
@@ -369,7 +378,7 @@ func (t *translator) kongPlugin(src pluginSource) (*kong.Plugin, error) {
 	if instanceName != "" {
 		p.InstanceName = kong.String(instanceName)
 	}
-	return p, nil
+	return p, secrets, nil
 }
 
 func objName(o object) string {
