@@ -71,15 +71,16 @@ func (t *translator) fillConsumers() {
 				case "redirect_uris":
 					config[k] = strings.Split(string(v), ",")
 				case "hash_secret":
+					// The parse errors quote the Secret's value, so they are not passed on.
 					b, err := strconv.ParseBool(string(v))
 					if err != nil {
-						t.fail(kc, field, "credential %q failure: Failed to parse hash_secret to bool: %v. defaulting to false", name, err)
+						t.fail(kc, field, "credential %q failure: Failed to parse hash_secret to bool: not a boolean. defaulting to false", name)
 					}
 					config[k] = b
 				case "ttl":
 					n, err := strconv.Atoi(string(v))
 					if err != nil {
-						t.fail(kc, field, "credential %q failure: Failed to parse ttl to int: %v, skipfilling the field", name, err)
+						t.fail(kc, field, "credential %q failure: Failed to parse ttl to int: not an integer, skipfilling the field", name)
 						continue
 					}
 					config[k] = n

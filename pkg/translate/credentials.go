@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,9 +119,33 @@ func decodeCredential(config map[string]any, out any) error {
 		return fmt.Errorf("failed to create a decoder: %w", err)
 	}
 	if err := d.Decode(config); err != nil {
-		return fmt.Errorf("failed to decode credential: %w", err)
+		return fmt.Errorf("failed to decode credential: %s", secretFreeDecodeError(err))
 	}
 	return nil
+}
+
+// secretFreeDecodeError describes a mapstructure error by field names only: its messages quote
+// the offending values ("value: '...'", "cannot parse '...'"), which come from a credential
+// Secret and must not reach the diagnostics.
+func secretFreeDecodeError(err error) string {
+	var me *mapstructure.Error
+	if !errors.As(err, &me) {
+		return "malformed data"
+	}
+	var fields []string
+	for _, msg := range me.Errors {
+		// Every message names its field first, in single quotes.
+		_, rest, ok := strings.Cut(msg, "'")
+		name, _, ok2 := strings.Cut(rest, "'")
+		if ok && ok2 && name != "" && !slices.Contains(fields, name) {
+			fields = append(fields, name)
+		}
+	}
+	if len(fields) == 0 {
+		return "malformed data"
+	}
+	slices.Sort(fields)
+	return "wrong type of field(s) " + strings.Join(fields, ", ")
 }
 
 // credentialConflicts is KIC's CredentialConflictsDetector: a unique credential key claimed by
