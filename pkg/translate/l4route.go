@@ -12,16 +12,21 @@ import (
 
 // l4Route is what TCPRoute, UDPRoute and TLSRoute translation needs of one route: KIC
 // translates them with one generic helper (translate_routes_helpers.go), so does kongdb.
+// The kinds differ only in protocols, in what the routes match and in whether a rule must
+// have backendRefs; the names and tags of services and routes are built alike.
 type l4Route struct {
-	obj        object
-	parentRefs []gatewayv1.ParentReference
-	rules      []l4Rule
+	obj   object
+	rules []l4Rule
 	// serviceProtocol is the Kong service protocol (tcp for TCP and TLS, udp for UDP).
 	serviceProtocol string
+	// routeProtocol is the Kong route protocol (tcp, udp, tls or tls_passthrough).
+	routeProtocol string
 	// needBackends makes a rule without backendRefs an error (TCP, UDP).
 	needBackends bool
-	// route builds the Kong route of a rule (name, protocols, destinations or SNIs, tags).
-	route func(ruleNumber int) kong.Route
+	// ports (TCP, UDP: the parent listeners' ports) become the routes' destinations;
+	// snis (TLS: the route's hostnames) their SNIs.
+	ports []gatewayv1.PortNumber
+	snis  []*string
 }
 
 type l4Rule struct {
@@ -34,20 +39,12 @@ type l4Rule struct {
 func (t *translator) translateTCPRoutes() *ruleSet {
 	rs := newRuleSet()
 	for _, r := range sortedByName(t.snap.TCPRoutes) {
-		ports := t.listenerPorts(r.Namespace, gatewayv1.TCPProtocolType, r.Spec.ParentRefs)
 		t.translateL4Route(rs, l4Route{
-			obj: r, parentRefs: r.Spec.ParentRefs, rules: l4Rules(r.Spec.Rules, func(x gatewayv1alpha2.TCPRouteRule) l4Rule {
+			obj: r, rules: l4Rules(r.Spec.Rules, func(x gatewayv1alpha2.TCPRouteRule) l4Rule {
 				return l4Rule{name: x.Name, backendRefs: x.BackendRefs}
 			}),
-			serviceProtocol: "tcp", needBackends: true,
-			route: func(i int) kong.Route {
-				return kong.Route{
-					Name:         kong.String(l4RouteName("tcproute", r.Namespace, r.Name, i)),
-					Protocols:    kong.StringSlice("tcp"),
-					Destinations: destinations(ports),
-					Tags:         t.tags(r, namedRuleTags(ruleName(r.Spec.Rules, i, func(x gatewayv1alpha2.TCPRouteRule) *gatewayv1.SectionName { return x.Name }))...),
-				}
-			},
+			serviceProtocol: "tcp", routeProtocol: "tcp", needBackends: true,
+			ports: t.listenerPorts(r.Namespace, gatewayv1.TCPProtocolType, r.Spec.ParentRefs),
 		})
 	}
 	return rs
@@ -73,20 +70,12 @@ func (t *translator) translateUDPRoutes() *ruleSet {
 		if invalid {
 			continue
 		}
-		ports := t.listenerPorts(r.Namespace, gatewayv1.UDPProtocolType, r.Spec.ParentRefs)
 		t.translateL4Route(rs, l4Route{
-			obj: r, parentRefs: r.Spec.ParentRefs, rules: l4Rules(r.Spec.Rules, func(x gatewayv1alpha2.UDPRouteRule) l4Rule {
+			obj: r, rules: l4Rules(r.Spec.Rules, func(x gatewayv1alpha2.UDPRouteRule) l4Rule {
 				return l4Rule{name: x.Name, backendRefs: x.BackendRefs}
 			}),
-			serviceProtocol: "udp", needBackends: true,
-			route: func(i int) kong.Route {
-				return kong.Route{
-					Name:         kong.String(l4RouteName("udproute", r.Namespace, r.Name, i)),
-					Protocols:    kong.StringSlice("udp"),
-					Destinations: destinations(ports),
-					Tags:         t.tags(r, namedRuleTags(ruleName(r.Spec.Rules, i, func(x gatewayv1alpha2.UDPRouteRule) *gatewayv1.SectionName { return x.Name }))...),
-				}
-			},
+			serviceProtocol: "udp", routeProtocol: "udp", needBackends: true,
+			ports: t.listenerPorts(r.Namespace, gatewayv1.UDPProtocolType, r.Spec.ParentRefs),
 		})
 	}
 	return rs
@@ -110,18 +99,11 @@ func (t *translator) translateTLSRoutes() *ruleSet {
 			snis = append(snis, kong.String(string(h)))
 		}
 		t.translateL4Route(rs, l4Route{
-			obj: r, parentRefs: r.Spec.ParentRefs, rules: l4Rules(r.Spec.Rules, func(x gatewayv1alpha2.TLSRouteRule) l4Rule {
+			obj: r, rules: l4Rules(r.Spec.Rules, func(x gatewayv1alpha2.TLSRouteRule) l4Rule {
 				return l4Rule{name: x.Name, backendRefs: x.BackendRefs}
 			}),
-			serviceProtocol: "tcp",
-			route: func(i int) kong.Route {
-				return kong.Route{
-					Name:      kong.String(l4RouteName("tlsroute", r.Namespace, r.Name, i)),
-					Protocols: kong.StringSlice(protocol),
-					SNIs:      snis,
-					Tags:      t.tags(r, namedRuleTags(ruleName(r.Spec.Rules, i, func(x gatewayv1alpha2.TLSRouteRule) *gatewayv1.SectionName { return x.Name }))...),
-				}
-			},
+			serviceProtocol: "tcp", routeProtocol: protocol,
+			snis: snis,
 		})
 	}
 	return rs
@@ -135,19 +117,12 @@ func l4Rules[R any](rules []R, conv func(R) l4Rule) []l4Rule {
 	return out
 }
 
-func ruleName[R any](rules []R, i int, name func(R) *gatewayv1.SectionName) string {
-	if i >= len(rules) {
+// sectionName is a rule's name, "" when it has none.
+func sectionName(n *gatewayv1.SectionName) string {
+	if n == nil {
 		return ""
 	}
-	if n := name(rules[i]); n != nil {
-		return string(*n)
-	}
-	return ""
-}
-
-// l4RouteName is KIC's generateRouteName: <kind>.<ns>.<name>.<rule>.0.
-func l4RouteName(kind, namespace, name string, rule int) string {
-	return fmt.Sprintf("%s.%s.%s.%d.0", kind, namespace, name, rule)
+	return string(*n)
 }
 
 func destinations(ports []gatewayv1.PortNumber) []*kong.CIDRPort {
@@ -159,7 +134,7 @@ func destinations(ports []gatewayv1.PortNumber) []*kong.CIDRPort {
 }
 
 // translateL4Route adds one Kong service per rule, named <kind>.<ns>.<name>.<rule>, with the
-// rule's route. As in KIC, an invalid rule stops the route there: earlier rules stay.
+// rule's route <kind>.<ns>.<name>.<rule>.0. As in KIC, an invalid rule stops the route there: earlier rules stay.
 func (t *translator) translateL4Route(rs *ruleSet, r l4Route) {
 	kind := kindOf(r.obj)
 	if len(r.rules) == 0 {
@@ -183,7 +158,13 @@ func (t *translator) translateL4Route(rs *ruleSet, r l4Route) {
 		})
 		// KIC adds its 500 plugin only for HTTP-like protocols, so never for L4 services.
 		route := &kongRoute{Parent: r.obj}
-		route.Route.Route = r.route(i)
+		route.Route.Route = kong.Route{
+			Name:         kong.String(name + ".0"), // KIC's generateRouteName
+			Protocols:    kong.StringSlice(r.routeProtocol),
+			Destinations: destinations(r.ports),
+			SNIs:         r.snis,
+			Tags:         t.tags(r.obj, namedRuleTags(sectionName(rule.name))...),
+		}
 		svc.Routes = append(svc.Routes, route)
 	}
 }
