@@ -25,19 +25,19 @@ func TestTranslateFlags(t *testing.T) {
 			want: func(o *TranslateOptions) bool {
 				return o.IngressClass == "kong" && o.GatewayClassController == "konghq.com/kic-gateway-controller" &&
 					o.OwnershipTag == "managed-by-kongdb" && o.Output == "deck" && !o.Strict && o.namespace == "default" &&
-					!o.CombinedServices
+					!o.CombinedServices && !o.ShowSecrets
 			},
 		},
 		{
 			name: "manifest flags",
 			args: []string{"-f", "a.yaml,b/", "-f", "-", "-R", "-l", "app=x", "-n", "shop", "-o", "json", "--strict",
 				"--ingress-class", "internal", "--gateway-class-controller", "example.com/gw", "--ownership-tag", "managed-by-ingress-controller",
-				"--combined-services-from-different-httproutes"},
+				"--combined-services-from-different-httproutes", "--show-secrets"},
 			want: func(o *TranslateOptions) bool {
 				return slices.Equal(o.Filenames, []string{"a.yaml", "b/", "-"}) && o.Recursive && o.Selector == "app=x" &&
 					o.namespace == "shop" && o.Output == "json" && o.Strict && o.IngressClass == "internal" &&
 					o.GatewayClassController == "example.com/gw" && o.OwnershipTag == "managed-by-ingress-controller" &&
-					o.CombinedServices
+					o.CombinedServices && o.ShowSecrets
 			},
 		},
 		{
