@@ -98,18 +98,10 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.En
 		return
 	}
 	q := r.URL.Query()
-	size := 100
-	if v := q.Get("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be a number"})
-			return
-		}
-		if n < 1 || n > 1000 {
-			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be an integer between 1 and 1000"})
-			return
-		}
-		size = n
+	size, err := pageSize(q, "size must be a number")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	opts := store.PageOptions{Size: size, Offset: q.Get("offset"), Equal: map[string]any{}}
 	if parent != nil {
@@ -127,7 +119,6 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, e *schema.En
 	}
 	var data any
 	var next string
-	var err error
 	if servedAsStored(e) {
 		data, next, err = s.store.PageRaw(r.Context(), e, opts)
 	} else {
@@ -334,19 +325,35 @@ func (s *Server) decorateAll(ctx context.Context, e *schema.Entity, rows []map[s
 	return nil
 }
 
+// sizeOutOfRange is Kong's answer to a page size outside 1..1000.
+const sizeOutOfRange = "size must be an integer between 1 and 1000"
+
+// pageSize reads a list's ?size= (100 when absent). A size that is no number
+// is answered with notNumber, which differs between Kong's endpoints.
+func pageSize(q url.Values, notNumber string) (int, error) {
+	v := q.Get("size")
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, &store.Error{Code: store.CodeInvalidSize, Message: notNumber}
+	}
+	if n < 1 || n > 1000 {
+		return 0, &store.Error{Code: store.CodeInvalidSize, Message: sizeOutOfRange}
+	}
+	return n, nil
+}
+
 // listTargets pages an upstream's targets the way Kong's
 // page_for_upstream does: all of them sorted by (created_at, id), newest
 // first, with a plain integer offset.
 func (s *Server) listTargets(w http.ResponseWriter, r *http.Request, e *schema.Entity, parent *parentRef) {
 	q := r.URL.Query()
-	size := 100
-	if v := q.Get("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be an integer between 1 and 1000"})
-			return
-		}
-		size = n
+	size, err := pageSize(q, sizeOutOfRange)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	offset := 0
 	if v := q.Get("offset"); v != "" {

@@ -5,11 +5,9 @@ import (
 	"net/url"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
-	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
 func (s *Server) root(w http.ResponseWriter, r *http.Request) {
@@ -103,14 +101,10 @@ func (s *Server) endpoints(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) tags(w http.ResponseWriter, r *http.Request, tag string) {
 	q := r.URL.Query()
-	size := 100
-	if v := q.Get("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, &store.Error{Code: store.CodeInvalidSize, Message: "size must be an integer between 1 and 1000"})
-			return
-		}
-		size = n
+	size, err := pageSize(q, sizeOutOfRange)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	rows, next, err := s.store.Tags(r.Context(), tag, size, q.Get("offset"))
 	if err != nil {
