@@ -133,12 +133,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 		}
 	case len(segs) == 2 && segs[0] == "plugins":
 		if allow(w, r, http.MethodGet) {
-			body, ok := schema.PluginJSON(segs[1])
-			if !ok {
-				writeJSON(w, http.StatusNotFound, msg("No plugin named '"+segs[1]+"'"))
-				return true
-			}
-			writeJSON(w, http.StatusOK, body)
+			writeNamedSchema(w, "plugin", segs[1], schema.PluginJSON)
 		}
 	case len(segs) == 2 && segs[1] == "validate":
 		if allow(w, r, http.MethodPost) {
@@ -151,12 +146,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 		}
 	case len(segs) == 2 && segs[0] == "vaults":
 		if allow(w, r, http.MethodGet) {
-			body, ok := schema.VaultJSON(segs[1])
-			if !ok {
-				writeJSON(w, http.StatusNotFound, msg("No vault named '"+segs[1]+"'"))
-				return true
-			}
-			writeJSON(w, http.StatusOK, body)
+			writeNamedSchema(w, "vault", segs[1], schema.VaultJSON)
 		}
 	case len(segs) == 1:
 		if allow(w, r, http.MethodGet) {
@@ -171,6 +161,17 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 		return false
 	}
 	return true
+}
+
+// writeNamedSchema sends the schema lookup finds for a plugin or vault name,
+// or Kong's 404 naming the kind.
+func writeNamedSchema(w http.ResponseWriter, kind, name string, lookup func(string) (map[string]any, bool)) {
+	body, ok := lookup(name)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, msg("No "+kind+" named '"+name+"'"))
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request, e *schema.Entity) {
