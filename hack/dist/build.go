@@ -98,8 +98,9 @@ func newManifest(version string) *manifest {
 Ingress Controller 3.5 does, syncs the result into a database-backed Kong
 Gateway (traditional or hybrid mode) through its Admin API, and shows whether
 every node serves it. Includes a local simulator of a Kong cluster.`,
-			Caveats: `For "kubectl kongdb <TAB>" completion, keep kubectl_complete-kongdb on your PATH
-next to the plugin (krew links it for you on kubectl >= 1.26).`,
+			Caveats: fmt.Sprintf(`krew links only the plugin onto your PATH. For "kubectl kongdb <TAB>" completion
+(kubectl >= 1.26), link its completion helper too:
+  ln -s ~/.krew/store/kongdb/%s/kubectl_complete-kongdb ~/.krew/bin/`, version),
 		},
 	}
 }
