@@ -2,21 +2,15 @@ package cli
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/pki"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -107,27 +101,11 @@ func secretManifests(t *testing.T) (string, []byte) {
 	if err != nil {
 		t.Fatalf("read manifests: %v", err)
 	}
-	pk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := pki.SelfSigned(pki.Options{CommonName: "secure.example.com"})
 	if err != nil {
-		t.Fatalf("generate key: %v", err)
+		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "secure.example.com"},
-		DNSNames:     []string{"secure.example.com"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &pk.PublicKey, pk)
-	if err != nil {
-		t.Fatalf("create certificate: %v", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(pk)
-	if err != nil {
-		t.Fatalf("marshal key: %v", err)
-	}
-	crtPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	crtPEM, keyPEM := p.CertPEM, p.KeyPEM
 	data = bytes.ReplaceAll(data, []byte("__TLS_CRT__"), []byte(base64.StdEncoding.EncodeToString(crtPEM)))
 	data = bytes.ReplaceAll(data, []byte("__TLS_KEY__"), []byte(base64.StdEncoding.EncodeToString(keyPEM)))
 	path := filepath.Join(t.TempDir(), "secrets.yaml")

@@ -1,18 +1,13 @@
 package emulator
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/pki"
 )
 
 // listenerCert returns the certificate for an SSL listener: the files or
@@ -45,27 +40,12 @@ func readPEMSetting(v string) ([]byte, error) {
 }
 
 func selfSigned() (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := pki.SelfSigned(pki.Options{
+		CommonName: "localhost", Organization: "Kong", ServerAuth: true,
+		NotAfter: time.Now().AddDate(10, 0, 0),
+	})
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("generate listener key: %w", err)
+		return tls.Certificate{}, fmt.Errorf("listener certificate: %w", err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "localhost", Organization: []string{"Kong"}},
-		DNSNames:     []string{"localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(10, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("create listener certificate: %w", err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("encode listener key: %w", err)
-	}
-	return tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
+	return tls.X509KeyPair(p.CertPEM, p.KeyPEM)
 }

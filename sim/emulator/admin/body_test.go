@@ -2,22 +2,16 @@ package admin
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/pki"
 )
 
 func TestNestFormFollowsKongsConventions(t *testing.T) {
@@ -91,23 +85,11 @@ func selfSigned(t *testing.T, cn string) (string, string) {
 
 func makeCert(t *testing.T, cn string, isCA bool) (string, string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := pki.SelfSigned(pki.Options{CommonName: cn, IsCA: isCA})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		BasicConstraintsValid: isCA, IsCA: isCA, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
+	return string(p.CertPEM), string(p.KeyPEM)
 }
 
 func TestCertificateSNIsAreManagedWithTheCertificate(t *testing.T) {

@@ -1,59 +1,25 @@
 package schema
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"testing"
 	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/pki"
 )
 
 type testCert struct{ cert, key, digest string }
 
 func newTestCert(t *testing.T, isCA bool, notAfter time.Time, ec bool) testCert {
 	t.Helper()
-	var priv crypto.Signer
-	var err error
-	if ec {
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	} else {
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	}
+	p, err := pki.SelfSigned(pki.Options{CommonName: "test", IsCA: isCA, NotBefore: time.Now().Add(-2 * time.Hour), NotAfter: notAfter, RSA: !ec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test"},
-		NotBefore:             time.Now().Add(-2 * time.Hour),
-		NotAfter:              notAfter,
-		IsCA:                  isCA,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, priv.Public(), priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(der)
-	return testCert{
-		cert:   string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		key:    string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})),
-		digest: hex.EncodeToString(sum[:]),
-	}
+	sum := sha256.Sum256(p.DER)
+	return testCert{cert: string(p.CertPEM), key: string(p.KeyPEM), digest: hex.EncodeToString(sum[:])}
 }
 
 func body(t *testing.T, m map[string]any) map[string]any {
