@@ -1,7 +1,7 @@
 // Package pki makes the certificates a local Kong cluster needs and that tests feed it: a
 // self-signed certificate for a listener or a Kubernetes TLS Secret, or a CA certificate for
-// Kong's ca_certificates. Part 2 of the simulator adds the hybrid-mode cluster certificates
-// here, so every certificate the project makes comes from one place.
+// Kong's ca_certificates, or a hybrid-mode cluster certificate, so every certificate the project
+// makes comes from one place.
 package pki
 
 import (
@@ -88,7 +88,33 @@ func SelfSigned(o Options) (Pair, error) {
 	if o.ServerAuth {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	return sign(tmpl, tmpl, key, key)
+}
+
+// ClusterCert makes a hybrid-mode cluster certificate exactly as `kong
+// hybrid gen_cert` does (kong/cmd/hybrid.lua): an EC P-384 key, self-signed,
+// subject and issuer CN=kong_clustering, valid for 1095 days, with no SAN
+// and no extensions. Because it names no host, peers verify it by equality
+// (cluster_mtls = shared), never by hostname.
+func ClusterCert() (Pair, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return Pair{}, fmt.Errorf("generate cluster key: %w", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return Pair{}, fmt.Errorf("serial number: %w", err)
+	}
+	now := time.Now()
+	name := pkix.Name{CommonName: "kong_clustering"}
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: name, Issuer: name,
+		NotBefore: now, NotAfter: now.Add(1095 * 24 * time.Hour)}
+	return sign(tmpl, tmpl, key, key)
+}
+
+// sign creates tmpl signed by parent's key and encodes it with key.
+func sign(tmpl, parent *x509.Certificate, key, parentKey crypto.Signer) (Pair, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
 	if err != nil {
 		return Pair{}, fmt.Errorf("create certificate: %w", err)
 	}

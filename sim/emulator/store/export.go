@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
+)
+
+// noExport are the entities Kong marks db_export = false: they never reach
+// a data plane or a declarative export.
+var noExport = map[string]bool{
+	"tags": true, "clustering_data_planes": true, "oauth2_tokens": true,
+	"oauth2_authorization_codes": true, "ratelimiting_metrics": true, "sessions": true,
+}
+
+// Export reads the whole configuration the way Kong's export_config does
+// for a control plane's reconfigure payload (kong/db/declarative/export.lua):
+// one REPEATABLE READ read-only transaction, entities in dependency order,
+// every field present (null included), foreign keys flattened to the bare
+// id, no ws_id, ttl as an absolute epoch, and disabled services (with
+// their routes and plugins) and disabled plugins left out. An entity key is
+// present only when it has rows. The result is the decoded JSON, ready for
+// hashing and encoding.
+func (s *Store) Export(ctx context.Context) (map[string]any, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", dbError(err))
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	out := map[string]any{"_format_version": "3.0", "_transform": false}
+	skipped := map[string]bool{} // ids of disabled services and their routes
+	for _, t := range s.exportTables() {
+		rows, err := s.exportRows(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		kept := make([]any, 0, len(rows))
+		for _, row := range rows {
+			if s.skipExport(t.entity, row, skipped) {
+				continue
+			}
+			kept = append(kept, row)
+		}
+		if len(kept) > 0 {
+			out[t.entity.Name] = kept
+		}
+	}
+	params, err := exportParameters(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(params) > 0 {
+		out["parameters"] = params
+	}
+	return out, nil
+}
+
+// skipExport applies export.lua's skip_disabled_entities rules; it records
+// disabled services and their routes in skipped so dependents follow.
+func (s *Store) skipExport(e *schema.Entity, row map[string]any, skipped map[string]bool) bool {
+	id, _ := row["id"].(string)
+	switch {
+	case e.Name == "services" && row["enabled"] == false:
+		skipped[id] = true
+		return true
+	case e.Name == "routes" && skipped[str(row["service"])]:
+		skipped[id] = true
+		return true
+	case e.Name == "plugins" && row["enabled"] == false:
+		return true
+	}
+	for _, f := range e.Fields {
+		if f.Type == schema.Foreign && skipped[str(row[f.Name])] {
+			return true
+		}
+	}
+	return false
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// exportTables are the exported tables in dependency order: workspaces
+// first, then the entities as the schema registers them (parents first).
+func (s *Store) exportTables() []*table {
+	var out []*table
+	for _, e := range schema.All() {
+		if noExport[e.Name] {
+			continue
+		}
+		if t, ok := s.tables[e.Name]; ok {
+			out = append(out, t)
+		} else if t, ok := s.internal[e.Name]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (s *Store) exportRows(ctx context.Context, tx pgx.Tx, t *table) ([]map[string]any, error) {
+	r, err := tx.Query(ctx, "SELECT "+t.exportJSON+" FROM "+t.quoted+` WHERE TRUE`+t.live()+` ORDER BY "id"`)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
+	}
+	texts, err := pgx.CollectRows(r, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
+	}
+	rows := make([]map[string]any, len(texts))
+	for i, text := range texts {
+		if err := json.Unmarshal([]byte(text), &rows[i]); err != nil {
+			return nil, fmt.Errorf("export %s: decode row: %w", t.entity.Name, err)
+		}
+	}
+	return rows, nil
+}
+
+// exportParameters reads Kong's parameters table (cluster_id), which Kong
+// exports too because its schema does not set db_export = false.
+func exportParameters(ctx context.Context, tx pgx.Tx) ([]any, error) {
+	r, err := tx.Query(ctx, `SELECT key, value, FLOOR(EXTRACT(EPOCH FROM created_at))::bigint FROM parameters ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("export parameters: %w", dbError(err))
+	}
+	defer r.Close()
+	var out []any
+	for r.Next() {
+		var key, value string
+		var created *int64
+		if err := r.Scan(&key, &value, &created); err != nil {
+			return nil, fmt.Errorf("export parameters: %w", dbError(err))
+		}
+		row := map[string]any{"key": key, "value": value, "created_at": nil}
+		if created != nil {
+			row["created_at"] = float64(*created)
+		}
+		out = append(out, row)
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("export parameters: %w", dbError(err))
+	}
+	return out, nil
+}
+
+// exportObject is the export form of a row: readExpr's, except foreign keys
+// are the bare id and ttl is the absolute expiry epoch (export.lua's
+// *_for_export statements).
+func exportObject(t *table) string {
+	var pairs []string
+	for _, c := range t.cols {
+		q := pgx.Identifier{c.name}.Sanitize()
+		switch {
+		case c.name == "ttl":
+			pairs = append(pairs, "'ttl', FLOOR(EXTRACT(EPOCH FROM "+q+"))::bigint")
+		case c.field == nil:
+		case c.field.Type == schema.Foreign:
+			pairs = append(pairs, "'"+c.field.Name+"', "+q)
+		default:
+			pairs = append(pairs, "'"+c.field.Name+"', "+readExpr(c, q))
+		}
+	}
+	return jsonObject(pairs)
+}
+
+// internalTable lays out an internal entity (workspaces) for export only.
+func internalTable(e *schema.Entity, cols map[string]string) *table {
+	t := buildTable(e, cols)
+	t.exportJSON = exportObject(t)
+	return t
+}
