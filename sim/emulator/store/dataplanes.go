@@ -131,3 +131,6 @@ func (s *Store) Now(ctx context.Context) (float64, error) {
 	}
 	return now, nil
 }
+
+// NodeID is the node id this store writes into cluster_events.
+func (s *Store) NodeID() string { return s.nodeID() }
