@@ -1,0 +1,152 @@
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
+	"github.com/kongdb/kubectl-kongdb/sim/pki"
+)
+
+// seed writes n entities, half services and half routes on them, with
+// eight writers, as a large sync leaves a database.
+func seed(tb testing.TB, s *store.Store, n int) {
+	tb.Helper()
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				svc := insert(tb, s, "services", map[string]any{"name": fmt.Sprintf("svc-%d", i), "host": "example.com"})
+				insert(tb, s, "routes", map[string]any{"name": fmt.Sprintf("route-%d", i),
+					"paths": []any{fmt.Sprintf("/r/%d", i)}, "service": map[string]any{"id": svc["id"]}})
+			}
+		}()
+	}
+	for i := range n / 2 {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+}
+
+// BenchmarkTraditionalRebuild10k measures one rebuild of a traditional
+// node holding 10,000 entities: export in one transaction, hash, apply.
+func BenchmarkTraditionalRebuild10k(b *testing.B) {
+	st := openStores(b, 1)[0]
+	seed(b, st, 10000)
+	t := NewTraditional(st, &Poller{}, &holder{}, quiet)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := t.Rebuild(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// hybridPair runs a control plane on st behind a real TLS listener and a
+// data plane connected to it, both in this process.
+func hybridPair(b *testing.B, st DataPlaneStore, a Applier) (*ControlPlane, *DataPlane) {
+	b.Helper()
+	certPair, err := pki.ClusterCert()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPair.CertPEM, certPair.KeyPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	certs := &TLS{Cert: cert}
+	cp := NewControlPlane(st, ControlPlaneOptions{Version: "3.9.3", Plugins: map[string]string{},
+		PurgeDelay: time.Hour, MaxPayload: 64 << 20, Log: quiet})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: cp, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(tls.NewListener(ln, certs.ServerConfig(quiet))) }()
+	dp, err := NewDataPlane(DataPlaneOptions{ControlPlane: ln.Addr().String(), TLS: certs.ClientConfig(quiet, ""),
+		NodeID: "9f2a4e6c-0000-4000-8000-000000000001", Hostname: "dp", Version: "3.9.3", Plugins: []PluginInfo{}, Prefix: b.TempDir(),
+		MaxPayload: 64 << 20, Retry: func() time.Duration { return 100 * time.Millisecond }, Log: quiet}, a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = cp.Run(ctx) }()
+	go func() { defer wg.Done(); _ = dp.Run(ctx) }()
+	b.Cleanup(func() { cancel(); _ = srv.Close(); wg.Wait() })
+	waitUntil(b, 60*time.Second, "data plane configured", func() bool { return dp.Hash() != EmptyHash })
+	return cp, dp
+}
+
+// BenchmarkControlPlaneToDataPlane10k measures one change reaching a data
+// plane with 10,000 entities configured: write, export, gzip, send,
+// inflate, apply (no coalescing wait: each change is the first after idle).
+func BenchmarkControlPlaneToDataPlane10k(b *testing.B) {
+	st := openStores(b, 1)[0]
+	seed(b, st, 10000)
+	cp, dp := hybridPair(b, st, &holder{})
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		before := dp.Hash()
+		insert(b, st, "services", map[string]any{"name": fmt.Sprintf("bench-%d", i), "host": "example.com"})
+		i++
+		cp.Changed()
+		waitUntil(b, time.Minute, "change applied", func() bool { return dp.Hash() != before })
+	}
+}
+
+// holder is the simplest Applier: it keeps the configuration.
+type holder struct{ e Entities }
+
+func (h *holder) Apply(e Entities) error { h.e = e; return nil }
+
+// BenchmarkDataPlaneMemory10k reports the heap a data plane retains for
+// 10,000 entities once applied (B/config), measured around applying one
+// reconfigure frame.
+func BenchmarkDataPlaneMemory10k(b *testing.B) {
+	st := openStores(b, 1)[0]
+	seed(b, st, 10000)
+	cfg, err := st.Export(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	hash, hashes := ConfigHash(cfg)
+	frame, err := encodePayload(&reconfigure{Type: "reconfigure", ConfigHash: hash, Hashes: hashes, ConfigTable: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg = nil
+	b.ReportMetric(float64(len(frame)), "B/frame")
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		h := &holder{}
+		dp, err := NewDataPlane(DataPlaneOptions{Prefix: b.TempDir(), MaxPayload: 64 << 20, Log: quiet}, h)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := dp.apply(frame, false); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc)-float64(before.HeapAlloc), "B/config")
+		runtime.KeepAlive(dp)
+		runtime.KeepAlive(h)
+	}
+}
