@@ -58,7 +58,7 @@ func (s *Server) nextPeer(x *exchange) bool {
 		x.peer = p
 	}
 	switch {
-	case x.route.preserveHost:
+	case x.route.preserveHost || x.hostOverride:
 		x.hostHeader = x.req.Host
 	case svc.upstream != nil && svc.upstream.hostHeader != "":
 		x.hostHeader = svc.upstream.hostHeader

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -22,7 +23,7 @@ type headerFilterer interface {
 // handler's, which orders execution) and how its config is read.
 type pluginKind struct {
 	priority int
-	build    func(conf *row, id string) (instance, error)
+	build    func(conf *row, sc scope) (instance, error)
 }
 
 // executed are the plugins the emulator runs; all others are stored and
@@ -62,9 +63,14 @@ func compilePlugins(rows []*row) (pluginSet, error) {
 			continue
 		}
 		conf := r.config()
-		inst, err := kind.build(conf, r.str("id"))
+		inst, err := kind.build(conf, sc)
 		if err == nil && conf.err != nil {
 			err = conf.err
+		}
+		var partial errPartial
+		if errors.As(err, &partial) {
+			skipped[name+" ("+partial.Error()+")"] = true
+			continue
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("plugin %s %s: %w", name, r.str("id"), err))

@@ -44,7 +44,9 @@ func (s *Server) kongResponse(w http.ResponseWriter, x *exchange, status int, he
 		h[k] = v
 	}
 	if body != nil {
-		if h.Get("Content-Type") == "" {
+		// A nil Content-Type entry means a plain body kong.response.exit
+		// sends without one; Go then sends none either.
+		if _, ok := h["Content-Type"]; !ok {
 			h.Set("Content-Type", contentTypeJSON)
 		}
 		h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -29,8 +29,11 @@ type exchange struct {
 
 	fwdProto, fwdHost, fwdPort, fwdPath, fwdPrefix string
 
-	consumer   *consumer
-	credential string // the authenticated credential's id
+	consumer      *consumer
+	corsPreflight bool   // cors answered or passed on a preflight
+	correlationID string // correlation-id's value for header_filter
+	hostOverride  bool   // request-transformer replaced the Host header
+	credential    string // the authenticated credential's id
 
 	// respHeader holds headers plugins set in the access phase for the
 	// response (kong.response.set_header before the response exists).
