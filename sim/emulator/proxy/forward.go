@@ -20,18 +20,8 @@ import (
 // headers, a peer from the service's host or its upstream's wheel, and
 // retries on connection failures.
 func (s *Server) forward(w http.ResponseWriter, x *exchange) {
-	svc, r := x.service, x.req
-	base := svc.path
-	if base == "" {
-		base = "/"
-	}
-	postfix := sanitizePostfix(x.reqPath[min(len(x.prefix), len(x.reqPath)):])
-	var p string
-	if x.route.pathHandling == "v1" {
-		p = upstreamPathV1(x.route.stripPath && x.matchedPath != "", postfix, x.reqPath, base)
-	} else {
-		p = upstreamPathV0(x.route.stripPath, postfix, x.reqPath, base)
-	}
+	r := x.req
+	p := upstreamPath(x.route, x.prefix, x.matchedPath, x.reqPath, x.service.path)
 	x.upstreamURI = escapeURI(p)
 	if i := strings.IndexByte(r.RequestURI, '?'); i >= 0 {
 		x.upstreamURI += r.RequestURI[i:]
@@ -42,6 +32,22 @@ func (s *Server) forward(w http.ResponseWriter, x *exchange) {
 	}
 	x.proxyStart = time.Now()
 	s.reverseProxy().ServeHTTP(w, withExchange(r, x))
+}
+
+// upstreamPath is the path sent upstream before escaping: prefix is the
+// stripped prefix ("/" when nothing is stripped), matched the route's
+// matched path text, req the normalized request path, servicePath the
+// service's path ("" for none).
+func upstreamPath(rt *route, prefix, matched, req, servicePath string) string {
+	base := servicePath
+	if base == "" {
+		base = "/"
+	}
+	postfix := sanitizePostfix(req[min(len(prefix), len(req)):])
+	if rt.pathHandling == "v1" {
+		return upstreamPathV1(rt.stripPath && matched != "", postfix, req, base)
+	}
+	return upstreamPathV0(rt.stripPath, postfix, req, base)
 }
 
 // nextPeer chooses the peer of the next try.
