@@ -31,8 +31,32 @@ func (s *Server) forward(w http.ResponseWriter, x *exchange) {
 		return
 	}
 	x.proxyStart = time.Now()
-	s.reverseProxy().ServeHTTP(w, withExchange(r, x))
+	s.reverseProxy().ServeHTTP(noSniff{w}, withExchange(r, x))
 }
+
+// noSniff keeps a response without Content-Type without one: nginx never
+// guesses a type, where Go's server would sniff the body.
+type noSniff struct{ http.ResponseWriter }
+
+func (n noSniff) WriteHeader(code int) {
+	h := n.ResponseWriter.Header()
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil
+	}
+	n.ResponseWriter.WriteHeader(code)
+}
+
+func (n noSniff) Write(b []byte) (int, error) {
+	h := n.ResponseWriter.Header()
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil
+	}
+	return n.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushes,
+// upgrades).
+func (n noSniff) Unwrap() http.ResponseWriter { return n.ResponseWriter }
 
 // upstreamPath is the path sent upstream before escaping: prefix is the
 // stripped prefix ("/" when nothing is stripped), matched the route's

@@ -136,3 +136,26 @@ func message(t *testing.T, b []byte) string {
 	}
 	return m.Message
 }
+
+// doEcho sends a GET and decodes the echo whatever the response's content
+// type.
+func doEcho(t *testing.T, u string, h http.Header) echoed {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e echoed
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+		t.Fatalf("decode echo: %v", err)
+	}
+	return e
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
