@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,4 +261,40 @@ func configHash(n *node) (string, error) {
 	}
 	h, _ := st["configuration_hash"].(string)
 	return h, nil
+}
+
+// backend is an upstream that answers 200 with the path it received.
+func backend(t testing.TB) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "backend "+r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// proxied reports whether a node's proxy routes path to the backend.
+func proxied(n *node, path string) error {
+	resp, err := http.Get(n.ProxyURL + path)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "backend ") {
+		return fmt.Errorf("%s proxy %s: %d %s", n.name, path, resp.StatusCode, b)
+	}
+	return nil
+}
+
+// health runs `kong health` with a node's environment.
+func health(t testing.TB, n *node) error {
+	t.Helper()
+	cmd := exec.Command(emulatorBinary(t), "health")
+	cmd.Env = n.Env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, out)
+	}
+	return nil
 }

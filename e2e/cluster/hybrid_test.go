@@ -90,7 +90,7 @@ func inSync(h *hybrid, dps ...*node) (string, error) {
 
 func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 	h := startControlPlane(t)
-	svc := post(t, h.cp.AdminURL+"/services", map[string]any{"name": "echo", "url": "http://127.0.0.1:9"})
+	svc := post(t, h.cp.AdminURL+"/services", map[string]any{"name": "echo", "url": backend(t)})
 	post(t, h.cp.AdminURL+"/services/echo/routes", map[string]any{"name": "r1", "paths": []any{"/one"}})
 	dp1 := h.startDataPlane(t, "dp1", h.cert, h.keyPath)
 	dp2 := h.startDataPlane(t, "dp2", h.cert, h.keyPath)
@@ -108,6 +108,12 @@ func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 		if _, err := getJSON(dp.StatusURL + "/status/ready"); err != nil {
 			t.Errorf("%s not ready with a configuration: %v", dp.name, err)
 		}
+		if err := health(t, dp); err != nil {
+			t.Errorf("kong health on %s: %v", dp.name, err)
+		}
+		if err := proxied(dp, "/one"); err != nil {
+			t.Error(err)
+		}
 	}
 
 	post(t, h.cp.AdminURL+"/routes", map[string]any{"name": "r2", "paths": []any{"/two"},
@@ -119,6 +125,11 @@ func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 		}
 		return err
 	})
+	for _, dp := range []*node{dp1, dp2} {
+		if err := proxied(dp, "/two"); err != nil {
+			t.Error(err)
+		}
+	}
 
 	h.cp.Kill(t)
 	waitFor(t, 60*time.Second, "data planes notice the control plane is gone", func() error {
@@ -133,6 +144,9 @@ func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 		if hash, err := configHash(dp); err != nil || hash != second {
 			t.Errorf("%s after the control plane died: hash %s, %v; want %s", dp.name, hash, err, second)
 		}
+		if err := proxied(dp, "/two"); err != nil {
+			t.Errorf("after the control plane died: %v", err)
+		}
 	}
 
 	dp1.Stop(t)
@@ -142,6 +156,11 @@ func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 	}
 	if _, err := getJSON(dp1.StatusURL + "/status/ready"); err != nil {
 		t.Errorf("dp1 restarted without control plane is not ready: %v", err)
+	}
+	for _, path := range []string{"/one", "/two"} {
+		if err := proxied(dp1, path); err != nil {
+			t.Errorf("dp1 restarted without control plane: %v", err)
+		}
 	}
 }
 
@@ -177,5 +196,8 @@ func TestHybridRefusesADataPlaneWithAnotherCertificate(t *testing.T) {
 	rows, err := h.dataPlanes()
 	if err != nil || len(rows) != 0 {
 		t.Errorf("control plane lists %v (%v), want no data plane", rows, err)
+	}
+	if err := health(t, dp); err == nil {
+		t.Error("kong health succeeds on a data plane with nothing to serve")
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/admin"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/cluster"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/proxy"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
@@ -72,8 +73,8 @@ type Node struct {
 	Store  *store.Store
 	Admin  *admin.Server
 	NodeID string
-	// Snapshot is the configuration the node serves.
-	Snapshot *Snapshot
+	// Proxy serves the node's current snapshot (nil on a control plane).
+	Proxy *proxy.Server
 	// Services run alongside the listeners; a failing one stops the node.
 	Services []Service
 	log      *slog.Logger
@@ -100,9 +101,15 @@ func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, er
 		nodeID = uuid.NewString()
 	}
 	host, _ := os.Hostname()
-	n := &Node{Config: c, NodeID: nodeID, log: log, Snapshot: &Snapshot{}}
+	n := &Node{Config: c, NodeID: nodeID, log: log}
+	var applier cluster.Applier
+	if c.Role != config.RoleControlPlane {
+		opts := proxy.Options{Version: Version, RouterFlavor: c.RouterFlavor}
+		n.Proxy = proxy.NewServer(log, opts)
+		applier = proxyApplier{n.Proxy, opts}
+	}
 	if c.Role == config.RoleDataPlane {
-		return n, n.dataPlane(host)
+		return n, n.dataPlane(host, applier)
 	}
 	st, err := store.Open(ctx, StoreOptions(c, nodeID))
 	if err != nil {
@@ -115,7 +122,7 @@ func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, er
 	if c.Role == config.RoleControlPlane {
 		return n, n.controlPlane(poller)
 	}
-	trad := cluster.NewTraditional(st, poller, n.Snapshot, log)
+	trad := cluster.NewTraditional(st, poller, applier, log)
 	n.hash = trad.Hash
 	n.ready = func() (bool, string) {
 		if trad.Applied() == 0 {
@@ -152,7 +159,7 @@ func (n *Node) controlPlane(poller *cluster.Poller) error {
 	return nil
 }
 
-func (n *Node) dataPlane(host string) error {
+func (n *Node) dataPlane(host string, applier cluster.Applier) error {
 	c := n.Config
 	certs, err := cluster.LoadTLS(c)
 	if err != nil {
@@ -161,7 +168,7 @@ func (n *Node) dataPlane(host string) error {
 	dp, err := cluster.NewDataPlane(cluster.DataPlaneOptions{ControlPlane: c.ClusterControlPlane,
 		TLS: certs.ClientConfig(n.log, c.ClusterControlPlane), NodeID: n.NodeID, Hostname: host, Version: Version,
 		Plugins: pluginList(), ProcessConf: c.Sanitized(), Labels: c.ClusterDPLabels, Prefix: c.Prefix,
-		MaxPayload: c.ClusterMaxPayload, Log: n.log}, n.Snapshot)
+		MaxPayload: c.ClusterMaxPayload, Log: n.log}, applier)
 	if err != nil {
 		return err
 	}
@@ -184,10 +191,16 @@ func (s pollerService) Run(ctx context.Context) error { return s.p.Run(ctx) }
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // Listen opens the node's listeners for its role: Admin API (plain and
-// TLS, not on a data plane), Status API, and a control plane's cluster
-// listener (opened by NewNode). It returns the admin addresses.
+// TLS, not on a data plane), proxy (not on a control plane), Status API,
+// and a control plane's cluster listener (opened by NewNode). It returns
+// the admin addresses.
 func (n *Node) Listen() ([]string, error) {
 	var addrs []string
+	if n.Proxy != nil {
+		if err := n.listenProxy(); err != nil {
+			return nil, err
+		}
+	}
 	if n.Admin != nil {
 		for _, l := range n.Config.AdminListen {
 			ln, err := n.listen("admin_listen", l, "admin_ssl_cert", "admin_ssl_cert_key")
@@ -211,6 +224,9 @@ func (n *Node) Listen() ([]string, error) {
 		status.Cluster.ConfigHash = n.hash
 	}
 	status.Cluster.Ready = n.ready
+	if n.Proxy != nil {
+		status.Cluster.ProxyStats = func() any { return n.Proxy.Stats() }
+	}
 	for _, l := range n.Config.StatusListen {
 		if l.SSL {
 			continue

@@ -21,6 +21,10 @@ type Cluster struct {
 	// Ready reports whether the node serves proxy traffic, with Kong's
 	// reason when it does not (/status/ready).
 	Ready func() (bool, string)
+	// ProxyStats reports the node's proxy (requests served, what the
+	// snapshot holds, plugins configured but not executed) under /status
+	// "kong_emulator", so nobody mistakes a stored plugin for a running one.
+	ProxyStats func() any
 }
 
 // NewStatus builds the Status API of a node without a database (a data

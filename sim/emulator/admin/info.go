@@ -60,6 +60,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	if s.Cluster.ConfigHash != nil {
 		body["configuration_hash"] = s.Cluster.ConfigHash()
 	}
+	if s.Cluster.ProxyStats != nil {
+		body["kong_emulator"] = map[string]any{"proxy": s.Cluster.ProxyStats()}
+	}
 	writeJSON(w, http.StatusOK, body)
 }
 

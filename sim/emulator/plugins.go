@@ -2,31 +2,10 @@ package emulator
 
 import (
 	"sort"
-	"sync/atomic"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/cluster"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 )
-
-// Snapshot holds the configuration a node serves, replaced whole and
-// atomically on every rebuild or push. It is the cluster part's Applier.
-type Snapshot struct {
-	current atomic.Pointer[cluster.Entities]
-}
-
-// Apply installs e as the served configuration.
-func (s *Snapshot) Apply(e cluster.Entities) error {
-	s.current.Store(&e)
-	return nil
-}
-
-// Entities returns the configuration served (nil before the first Apply).
-func (s *Snapshot) Entities() cluster.Entities {
-	if p := s.current.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
 
 // pluginVersions are the plugins this node loads, name → version, for the
 // control plane's compatibility checks.
