@@ -17,6 +17,7 @@ const emptyHash = "00000000000000000000000000000000"
 type hybrid struct {
 	cp      *node
 	cpAddr  string
+	db      pgtest.Database
 	cert    string
 	keyPath string
 }
@@ -25,13 +26,20 @@ func startControlPlane(t *testing.T) *hybrid {
 	t.Helper()
 	db := pgtest.NewDatabase(t)
 	bootstrap(t, db)
-	h := &hybrid{cpAddr: freeAddr(t)}
+	h := &hybrid{cpAddr: freeAddr(t), db: db}
 	h.cert, h.keyPath = clusterCert(t)
-	env := append(baseEnv(t), db.Env()...)
-	env = append(env, "KONG_ROLE=control_plane", "KONG_CLUSTER_LISTEN="+h.cpAddr,
-		"KONG_CLUSTER_CERT="+h.cert, "KONG_CLUSTER_CERT_KEY="+h.keyPath, "KONG_DB_UPDATE_FREQUENCY=0.5")
-	h.cp = start(t, "cp", env)
+	h.cp = h.startControlPlaneNode(t, "cp", h.cpAddr)
 	return h
+}
+
+// startControlPlaneNode starts a control plane of the same cluster (same
+// database and certificate) with its cluster listener on addr.
+func (h *hybrid) startControlPlaneNode(t *testing.T, name, addr string) *node {
+	t.Helper()
+	env := append(baseEnv(t), h.db.Env()...)
+	env = append(env, "KONG_ROLE=control_plane", "KONG_CLUSTER_LISTEN="+addr,
+		"KONG_CLUSTER_CERT="+h.cert, "KONG_CLUSTER_CERT_KEY="+h.keyPath, "KONG_DB_UPDATE_FREQUENCY=0.5")
+	return start(t, name, env)
 }
 
 // startDataPlane joins a data plane with the given certificate.
@@ -200,4 +208,30 @@ func TestHybridRefusesADataPlaneWithAnotherCertificate(t *testing.T) {
 	if err := health(t, dp); err == nil {
 		t.Error("kong health succeeds on a data plane with nothing to serve")
 	}
+}
+
+// A write through another control plane of the cluster reaches this
+// control plane's data plane: the other CP's cluster event, polled here,
+// triggers a push.
+func TestHybridWriteThroughAnotherControlPlaneReachesTheDataPlanes(t *testing.T) {
+	h := startControlPlane(t)
+	post(t, h.cp.AdminURL+"/services", map[string]any{"name": "echo", "url": backend(t)})
+	dp := h.startDataPlane(t, "dp", h.cert, h.keyPath)
+	var before string
+	waitFor(t, 30*time.Second, "data plane in sync", func() (err error) {
+		before, err = inSync(h, dp)
+		return err
+	})
+	other := h.startControlPlaneNode(t, "cp2", freeAddr(t))
+	post(t, other.AdminURL+"/services/echo/routes", map[string]any{"name": "via-cp2", "paths": []any{"/cp2"}})
+	waitFor(t, 30*time.Second, "the other control plane's write served by the data plane", func() error {
+		if err := proxied(dp, "/cp2"); err != nil {
+			return err
+		}
+		after, err := inSync(h, dp)
+		if err == nil && after == before {
+			err = fmt.Errorf("data plane still reports %s", before)
+		}
+		return err
+	})
 }

@@ -2,17 +2,13 @@ package cluster
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net"
-	"net/http"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
-	"github.com/kongdb/kubectl-kongdb/sim/pki"
 )
 
 // seed writes n entities, half services and half routes on them, with
@@ -54,40 +50,14 @@ func BenchmarkTraditionalRebuild10k(b *testing.B) {
 	}
 }
 
-// hybridPair runs a control plane on st behind a real TLS listener and a
-// data plane connected to it, both in this process.
-func hybridPair(b *testing.B, st DataPlaneStore, a Applier) (*ControlPlane, *DataPlane) {
-	b.Helper()
-	certPair, err := pki.ClusterCert()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(certPair.CertPEM, certPair.KeyPEM)
-	if err != nil {
-		b.Fatal(err)
-	}
-	certs := &TLS{Cert: cert}
-	cp := NewControlPlane(st, ControlPlaneOptions{Version: "3.9.3", Plugins: map[string]string{},
-		PurgeDelay: time.Hour, MaxPayload: 64 << 20, Log: quiet})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &http.Server{Handler: cp, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(tls.NewListener(ln, certs.ServerConfig(quiet))) }()
-	dp, err := NewDataPlane(DataPlaneOptions{ControlPlane: ln.Addr().String(), TLS: certs.ClientConfig(quiet, ""),
-		NodeID: "9f2a4e6c-0000-4000-8000-000000000001", Hostname: "dp", Version: "3.9.3", Plugins: []PluginInfo{}, Prefix: b.TempDir(),
-		MaxPayload: 64 << 20, Retry: func() time.Duration { return 100 * time.Millisecond }, Log: quiet}, a)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = cp.Run(ctx) }()
-	go func() { defer wg.Done(); _ = dp.Run(ctx) }()
-	b.Cleanup(func() { cancel(); _ = srv.Close(); wg.Wait() })
-	waitUntil(b, 60*time.Second, "data plane configured", func() bool { return dp.Hash() != EmptyHash })
+// hybridPair runs a control plane on st and a data plane connected to it,
+// both in this process over a real TLS socket.
+func hybridPair(tb testing.TB, st DataPlaneStore, a Applier) (*ControlPlane, *DataPlane) {
+	tb.Helper()
+	certs := clusterTLS(tb)
+	cp, addr := startCP(tb, st, certs, quiet)
+	dp := startDP(tb, addr, certs, a, nil)
+	waitUntil(tb, 60*time.Second, "data plane configured", func() bool { return dp.Hash() != EmptyHash })
 	return cp, dp
 }
 
