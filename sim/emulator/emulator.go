@@ -106,7 +106,7 @@ func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, er
 	if c.Role != config.RoleControlPlane {
 		opts := proxy.Options{Version: Version, RouterFlavor: c.RouterFlavor}
 		n.Proxy = proxy.NewServer(log, opts)
-		applier = proxyApplier{n.Proxy, opts}
+		applier = cluster.ProxyApplier{Server: n.Proxy, Options: opts}
 	}
 	if c.Role == config.RoleDataPlane {
 		return n, n.dataPlane(host, applier)

@@ -4,27 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-
-	"github.com/kongdb/kubectl-kongdb/sim/emulator/cluster"
-	"github.com/kongdb/kubectl-kongdb/sim/emulator/proxy"
 )
-
-// proxyApplier compiles each configuration the cluster part delivers into
-// a proxy snapshot, aside from the one serving, and swaps it in; a
-// configuration that does not compile leaves the previous one serving.
-type proxyApplier struct {
-	srv  *proxy.Server
-	opts proxy.Options
-}
-
-func (a proxyApplier) Apply(e cluster.Entities) error {
-	sn, err := proxy.Compile(e, a.opts)
-	if err != nil {
-		return fmt.Errorf("compile proxy configuration: %w", err)
-	}
-	a.srv.Swap(sn)
-	return nil
-}
 
 // listenProxy opens proxy_listen: plain entries as they are, ssl entries
 // with the certificate the current snapshot selects by SNI.

@@ -44,6 +44,41 @@ type Pair struct {
 
 // SelfSigned makes a self-signed certificate and key.
 func SelfSigned(o Options) (Pair, error) {
+	tmpl, key, err := template(o)
+	if err != nil {
+		return Pair{}, err
+	}
+	return sign(tmpl, tmpl, key, key)
+}
+
+// SignedBy makes a certificate and key described by o and signed by ca
+// (made with IsCA), e.g. for cluster_mtls = pki with cluster_ca_cert.
+func SignedBy(ca Pair, o Options) (Pair, error) {
+	caCert, err := x509.ParseCertificate(ca.DER)
+	if err != nil {
+		return Pair{}, fmt.Errorf("parse CA certificate: %w", err)
+	}
+	block, _ := pem.Decode(ca.KeyPEM)
+	if block == nil {
+		return Pair{}, fmt.Errorf("CA key: no PEM block")
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return Pair{}, fmt.Errorf("parse CA key: %w", err)
+	}
+	caKey, ok := parsed.(crypto.Signer)
+	if !ok {
+		return Pair{}, fmt.Errorf("CA key of type %T cannot sign", parsed)
+	}
+	tmpl, key, err := template(o)
+	if err != nil {
+		return Pair{}, err
+	}
+	return sign(tmpl, caCert, key, caKey)
+}
+
+// template turns o into a certificate template and a fresh key.
+func template(o Options) (*x509.Certificate, crypto.Signer, error) {
 	if o.CommonName == "" {
 		o.CommonName = "localhost"
 	}
@@ -64,11 +99,11 @@ func SelfSigned(o Options) (Pair, error) {
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
 	if err != nil {
-		return Pair{}, fmt.Errorf("generate key: %w", err)
+		return nil, nil, fmt.Errorf("generate key: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
-		return Pair{}, fmt.Errorf("serial number: %w", err)
+		return nil, nil, fmt.Errorf("serial number: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
@@ -88,7 +123,7 @@ func SelfSigned(o Options) (Pair, error) {
 	if o.ServerAuth {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	}
-	return sign(tmpl, tmpl, key, key)
+	return tmpl, key, nil
 }
 
 // ClusterCert makes a hybrid-mode cluster certificate exactly as `kong

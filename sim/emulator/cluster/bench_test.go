@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/proxy"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
@@ -40,7 +41,7 @@ func seed(tb testing.TB, s *store.Store, n int) {
 func BenchmarkTraditionalRebuild10k(b *testing.B) {
 	st := openStores(b, 1)[0]
 	seed(b, st, 10000)
-	t := NewTraditional(st, &Poller{}, &holder{}, quiet)
+	t := NewTraditional(st, &Poller{}, ProxyApplier{Server: proxy.NewServer(quiet, proxy.Options{})}, quiet)
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
@@ -67,7 +68,7 @@ func hybridPair(tb testing.TB, st DataPlaneStore, a Applier) (*ControlPlane, *Da
 func BenchmarkControlPlaneToDataPlane10k(b *testing.B) {
 	st := openStores(b, 1)[0]
 	seed(b, st, 10000)
-	cp, dp := hybridPair(b, st, &holder{})
+	cp, dp := hybridPair(b, st, ProxyApplier{Server: proxy.NewServer(quiet, proxy.Options{})})
 	i := 0
 	b.ResetTimer()
 	for b.Loop() {
@@ -85,7 +86,8 @@ type holder struct{ e Entities }
 func (h *holder) Apply(e Entities) error { h.e = e; return nil }
 
 // BenchmarkDataPlaneMemory10k reports the heap a data plane retains for
-// 10,000 entities once applied (B/config), measured around applying one
+// 10,000 entities once applied to its proxy (B/config: the compiled
+// snapshot plus the decoded configuration), measured around applying one
 // reconfigure frame.
 func BenchmarkDataPlaneMemory10k(b *testing.B) {
 	st := openStores(b, 1)[0]
@@ -105,7 +107,7 @@ func BenchmarkDataPlaneMemory10k(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		h := &holder{}
+		h := ProxyApplier{Server: proxy.NewServer(quiet, proxy.Options{})}
 		dp, err := NewDataPlane(DataPlaneOptions{Prefix: b.TempDir(), MaxPayload: 64 << 20, Log: quiet}, h)
 		if err != nil {
 			b.Fatal(err)

@@ -174,3 +174,5 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+func slogTo(l *syncLog) *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
