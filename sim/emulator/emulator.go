@@ -325,49 +325,68 @@ func PIDFile(c *config.Config) string {
 	return filepath.Join(c.Prefix, "pids", "nginx.pid")
 }
 
+// NotRunningError is `kong health`'s failure, worded as Kong prints it.
+type NotRunningError struct {
+	Prefix string
+	// Why says what failed: no pid file, a dead pid, a node that does not
+	// serve yet (nil when the pid file is missing).
+	Why error
+}
+
+func (e *NotRunningError) Error() string {
+	msg := "Kong is not running at " + e.Prefix
+	if e.Why != nil {
+		msg += ": " + e.Why.Error()
+	}
+	return msg
+}
+
+func (e *NotRunningError) Unwrap() error { return e.Why }
+
 // Health checks the node the way `kong health` does, and stricter: the
 // process named by the prefix's pid file must be alive, and the node must
 // serve: /status/ready answers 200 on the Status API (or /status on the
 // Admin API when there is no Status API).
 func Health(ctx context.Context, c *config.Config) error {
-	notRunning := fmt.Errorf("Kong is not running at %s", c.Prefix)
+	fail := func(why error) error { return &NotRunningError{Prefix: c.Prefix, Why: why} }
 	raw, err := os.ReadFile(PIDFile(c))
 	if err != nil {
-		return notRunning
+		return fail(nil)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return notRunning
+	if err != nil || pid <= 0 {
+		return fail(fmt.Errorf("pid file %s holds no pid", PIDFile(c)))
 	}
-	var probes []string
+	if err := syscall.Kill(pid, 0); err != nil {
+		return fail(fmt.Errorf("process %d: %w", pid, err))
+	}
+	url := ""
 	for _, l := range c.StatusListen {
-		if !l.SSL {
-			probes = append(probes, "http://"+localAddr(l)+"/status/ready")
+		if !l.SSL && url == "" {
+			url = "http://" + localAddr(l) + "/status/ready"
 		}
 	}
-	if len(probes) == 0 {
-		for _, l := range c.AdminListen {
-			if !l.SSL {
-				probes = append(probes, "http://"+localAddr(l)+"/status")
-			}
+	for _, l := range c.AdminListen {
+		if !l.SSL && url == "" {
+			url = "http://" + localAddr(l) + "/status"
 		}
 	}
-	for _, url := range probes {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return fmt.Errorf("%w: %w", notRunning, err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			return nil
-		}
-		return fmt.Errorf("Kong at %s is running but does not serve yet (%s answered %d)", c.Prefix, url, resp.StatusCode)
+	if url == "" {
+		return fail(errors.New("neither status_listen nor admin_listen has a plain HTTP listener to probe"))
 	}
-	return notRunning
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fail(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fail(fmt.Errorf("process %d runs but does not serve yet (%s answered %d)", pid, url, resp.StatusCode))
+	}
+	return nil
 }
 
 // localAddr is where a local client reaches a listener bound to any address.

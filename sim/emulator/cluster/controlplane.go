@@ -288,13 +288,13 @@ func (dp *dpConn) reader(ctx context.Context) error {
 		dp.markDirty()
 		return dp.conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(frameTimeout))
 	})
-	for {
-		typ, _, err := dp.conn.ReadMessage()
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("unexpected %d frame from data plane", typ)
+	// Pings are handled inside ReadMessage; any data frame ends the link,
+	// as Kong's control plane accepts nothing else from a v1 data plane.
+	typ, _, err := dp.conn.ReadMessage()
+	if err != nil {
+		return err
 	}
+	return fmt.Errorf("unexpected frame of type %d from data plane", typ)
 }
 
 func (dp *dpConn) markDirty() {
