@@ -92,17 +92,16 @@ func (h *holder) Apply(e Entities) error { h.e = e; return nil }
 func BenchmarkDataPlaneMemory10k(b *testing.B) {
 	st := openStores(b, 1)[0]
 	seed(b, st, 10000)
-	cfg, err := st.Export(context.Background())
+	x, err := st.Export(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
-	hash, hashes := ConfigHash(cfg)
-	frame, err := encodePayload(&reconfigure{Type: "reconfigure", ConfigHash: hash, Hashes: hashes, ConfigTable: cfg})
+	hash, hashes := ConfigHash(x.Config)
+	frame, err := encodePayload(x, hash, hashes, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg = nil
-	b.ReportMetric(float64(len(frame)), "B/frame")
+	x = nil
 	for b.Loop() {
 		var before, after runtime.MemStats
 		runtime.GC()

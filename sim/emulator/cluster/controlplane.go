@@ -108,17 +108,16 @@ func (c *ControlPlane) Run(ctx context.Context) error {
 }
 
 func (c *ControlPlane) export(ctx context.Context) (*payload, error) {
-	cfg, err := c.store.Export(ctx)
+	x, err := c.store.Export(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hash, hashes := ConfigHash(cfg)
-	frame, err := encodePayload(&reconfigure{Type: "reconfigure",
-		Timestamp: float64(time.Now().UnixMilli()) / 1000, ConfigHash: hash, Hashes: hashes, ConfigTable: cfg})
+	hash, hashes := ConfigHash(x.Config)
+	frame, err := encodePayload(x, hash, hashes, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	p := &payload{frame: frame, hash: hash, configured: configuredPlugins(cfg)}
+	p := &payload{frame: frame, hash: hash, configured: configuredPlugins(x.Config)}
 	c.mu.Lock()
 	c.payload = p
 	c.mu.Unlock()

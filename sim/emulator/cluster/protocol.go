@@ -14,6 +14,9 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
 // Kong's sync_status values of clustering_data_planes.
@@ -56,16 +59,30 @@ type reconfigure struct {
 	Timestamp   float64           `json:"timestamp"`
 	ConfigHash  string            `json:"config_hash"`
 	Hashes      map[string]string `json:"hashes"`
-	ConfigTable map[string]any    `json:"config_table"`
+	ConfigTable map[string]any    `json:"config_table"` // last: encodePayload relies on it
 }
 
-// encodePayload gzips a reconfigure message, as the CP deflates it once per
-// export and sends the same bytes to every data plane.
-func encodePayload(m *reconfigure) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if err := json.NewEncoder(zw).Encode(m); err != nil {
+// encodePayload writes a reconfigure message around an export and gzips
+// it, as the CP deflates each export once for every data plane. The rows
+// keep the JSON text the store read rather than being encoded again.
+func encodePayload(x *store.Export, hash string, hashes map[string]string, now time.Time) ([]byte, error) {
+	head, err := json.Marshal(reconfigure{Type: "reconfigure", Timestamp: float64(now.UnixMilli()) / 1000,
+		ConfigHash: hash, Hashes: hashes})
+	if err != nil {
 		return nil, fmt.Errorf("encode reconfigure payload: %w", err)
+	}
+	// head ends with "config_table":null}; the export replaces the null.
+	msg := head[:len(head)-len("null}")]
+	if msg, err = x.AppendJSON(msg); err != nil {
+		return nil, err
+	}
+	msg = append(msg, '}')
+	var buf bytes.Buffer
+	// BestSpeed: the frame crosses a local network once per change; the
+	// time to compress it is on the propagation path, its size barely is.
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if _, err := zw.Write(msg); err != nil {
+		return nil, fmt.Errorf("compress reconfigure payload: %w", err)
 	}
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("compress reconfigure payload: %w", err)

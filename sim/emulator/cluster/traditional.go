@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
 // Exporter reads the whole configuration (store.Store.Export).
 type Exporter interface {
-	Export(ctx context.Context) (map[string]any, error)
+	Export(ctx context.Context) (*store.Export, error)
 }
 
 // Traditional keeps a traditional node's snapshot in step with the
@@ -74,12 +76,12 @@ func (t *Traditional) Run(ctx context.Context) error {
 // Rebuild exports the configuration and applies it.
 func (t *Traditional) Rebuild(ctx context.Context) error {
 	start := time.Now()
-	cfg, err := t.Store.Export(ctx)
+	x, err := t.Store.Export(ctx)
 	if err != nil {
 		return err
 	}
-	hash, _ := ConfigHash(cfg)
-	if err := t.Applier.Apply(toEntities(cfg)); err != nil {
+	hash, _ := ConfigHash(x.Config)
+	if err := t.Applier.Apply(toEntities(x.Config)); err != nil {
 		return err
 	}
 	t.hash.Store(hash)

@@ -23,30 +23,31 @@ var noExport = map[string]bool{
 // every field present (null included), foreign keys flattened to the bare
 // id, no ws_id, ttl as an absolute epoch, and disabled services (with
 // their routes and plugins) and disabled plugins left out. An entity key is
-// present only when it has rows. The result is the decoded JSON, ready for
-// hashing and encoding.
-func (s *Store) Export(ctx context.Context) (map[string]any, error) {
+// present only when it has rows.
+func (s *Store) Export(ctx context.Context) (*Export, error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", dbError(err))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	out := map[string]any{"_format_version": "3.0", "_transform": false}
+	x := &Export{Config: out, raw: map[string][]json.RawMessage{}}
 	skipped := map[string]bool{} // ids of disabled services and their routes
 	for _, t := range s.exportTables() {
-		rows, err := s.exportRows(ctx, tx, t)
+		rows, texts, err := s.exportRows(ctx, tx, t)
 		if err != nil {
 			return nil, err
 		}
 		kept := make([]any, 0, len(rows))
-		for _, row := range rows {
+		var keptText []json.RawMessage
+		for i, row := range rows {
 			if s.skipExport(t.entity, row, skipped) {
 				continue
 			}
-			kept = append(kept, row)
+			kept, keptText = append(kept, row), append(keptText, texts[i])
 		}
 		if len(kept) > 0 {
-			out[t.entity.Name] = kept
+			out[t.entity.Name], x.raw[t.entity.Name] = kept, keptText
 		}
 	}
 	params, err := exportParameters(ctx, tx)
@@ -56,7 +57,49 @@ func (s *Store) Export(ctx context.Context) (map[string]any, error) {
 	if len(params) > 0 {
 		out["parameters"] = params
 	}
-	return out, nil
+	return x, nil
+}
+
+// Export is the whole configuration as read in one transaction.
+type Export struct {
+	// Config is the decoded configuration, for hashing and compiling.
+	Config map[string]any
+	// raw holds each exported row's JSON text as PostgreSQL rendered it,
+	// so AppendJSON need not encode ten thousand maps again.
+	raw map[string][]json.RawMessage
+}
+
+// AppendJSON appends Config as one JSON object to b (a reconfigure
+// frame's config_table).
+func (x *Export) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	for k, v := range x.Config {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		key, _ := json.Marshal(k)
+		b = append(append(b, key...), ':')
+		rows, ok := x.raw[k]
+		if !ok {
+			val, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("encode export %s: %w", k, err)
+			}
+			b = append(b, val...)
+			continue
+		}
+		b = append(b, '[')
+		for i, row := range rows {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, row...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
 }
 
 // skipExport applies export.lua's skip_disabled_entities rules; it records
@@ -100,22 +143,24 @@ func (s *Store) exportTables() []*table {
 	return out
 }
 
-func (s *Store) exportRows(ctx context.Context, tx pgx.Tx, t *table) ([]map[string]any, error) {
+func (s *Store) exportRows(ctx context.Context, tx pgx.Tx, t *table) ([]map[string]any, []json.RawMessage, error) {
 	r, err := tx.Query(ctx, "SELECT "+t.exportJSON+" FROM "+t.quoted+` WHERE TRUE`+t.live()+` ORDER BY "id"`)
 	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
+		return nil, nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
 	}
-	texts, err := pgx.CollectRows(r, pgx.RowTo[string])
+	texts, err := pgx.CollectRows(r, pgx.RowTo[[]byte])
 	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
+		return nil, nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
 	}
 	rows := make([]map[string]any, len(texts))
+	raw := make([]json.RawMessage, len(texts))
 	for i, text := range texts {
-		if err := json.Unmarshal([]byte(text), &rows[i]); err != nil {
-			return nil, fmt.Errorf("export %s: decode row: %w", t.entity.Name, err)
+		if err := json.Unmarshal(text, &rows[i]); err != nil {
+			return nil, nil, fmt.Errorf("export %s: decode row: %w", t.entity.Name, err)
 		}
+		raw[i] = text
 	}
-	return rows, nil
+	return rows, raw, nil
 }
 
 // exportParameters reads Kong's parameters table (cluster_id), which Kong

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -28,9 +30,21 @@ func TestExportIsKongsDeclarativeShape(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out, err := s.Export(ctx)
+	x, err := s.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	out := x.Config
+	text, err := x.AppendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reread map[string]any
+	if err := json.Unmarshal(text, &reread); err != nil {
+		t.Fatalf("AppendJSON wrote invalid JSON: %v", err)
+	}
+	if !reflect.DeepEqual(reread, out) {
+		t.Error("AppendJSON's JSON decodes to another configuration than Config")
 	}
 	if out["_format_version"] != "3.0" || out["_transform"] != false {
 		t.Errorf("top level = %v %v, want 3.0 false", out["_format_version"], out["_transform"])
