@@ -211,3 +211,43 @@ func TestPollerSkipsTheNodesOwnEvents(t *testing.T) {
 		t.Errorf("own events triggered %d rebuilds, want 0", n)
 	}
 }
+
+// db_update_propagation: the writer stamps nbf = at + propagation, and a
+// reader that polls the event earlier applies it only once nbf has passed.
+func TestPollerHoldsEventsUntilTheirNBF(t *testing.T) {
+	stores := openStores(t, 2)
+	const propagation = time.Second
+	writerOpts := stores[0].Options()
+	writerOpts.DBUpdatePropagation = propagation.Seconds()
+	writer, err := store.New(context.Background(), stores[0].PoolHandle(), writerOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var appliedAt []time.Time
+	src := &countingSource{EventSource: stores[1]}
+	p := &Poller{Source: src, NodeID: stores[1].NodeID(), Frequency: 100 * time.Millisecond,
+		Propagation: propagation, Log: quiet, OnEvents: func() {
+			mu.Lock()
+			defer mu.Unlock()
+			appliedAt = append(appliedAt, time.Now())
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitUntil(t, 5*time.Second, "first poll", func() bool { return src.polls.Load() > 0 })
+	insert(t, writer, "services", map[string]any{"name": "late", "host": "example.com"})
+	var nbf float64
+	if err := stores[1].PoolHandle().QueryRow(context.Background(),
+		`SELECT EXTRACT(EPOCH FROM MAX(nbf))::float8 FROM cluster_events`).Scan(&nbf); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "event applied", func() bool { mu.Lock(); defer mu.Unlock(); return len(appliedAt) > 0 })
+	mu.Lock()
+	first := appliedAt[0]
+	mu.Unlock()
+	if at := float64(first.UnixMicro()) / 1e6; at < nbf {
+		t.Errorf("event applied at %.3f, before its nbf %.3f", at, nbf)
+	}
+}

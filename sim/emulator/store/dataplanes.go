@@ -134,3 +134,6 @@ func (s *Store) Now(ctx context.Context) (float64, error) {
 
 // NodeID is the node id this store writes into cluster_events.
 func (s *Store) NodeID() string { return s.nodeID() }
+
+// Options are the settings the store was opened with.
+func (s *Store) Options() Options { return s.opts }
