@@ -133,12 +133,17 @@ func startTraditional(tb testing.TB, st *store.Store, frequency time.Duration) *
 	rec := &recorder{polls: &src.polls}
 	p := &Poller{Source: src, NodeID: st.NodeID(), Frequency: frequency, Log: quiet}
 	n := &tradNode{st: st, src: src, rec: rec, t: NewTraditional(st, p, rec, quiet)}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = n.t.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
+	background(tb, n.t.Run)
 	waitUntil(tb, 10*time.Second, "first snapshot", func() bool { return n.t.Applied() > 0 })
 	return n
+}
+
+// background runs run until the test ends, then stops it and waits.
+func background(tb testing.TB, run func(ctx context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
 }
 
 func waitUntil(tb testing.TB, d time.Duration, what string, ok func() bool) {
@@ -199,10 +204,7 @@ func TestPollerSkipsTheNodesOwnEvents(t *testing.T) {
 		OnEvents: func() { events.Add(1) }}
 	src := &countingSource{EventSource: st}
 	p.Source = src
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	background(t, p.Run)
 	waitUntil(t, 5*time.Second, "first poll", func() bool { return src.polls.Load() > 0 })
 	insert(t, st, "services", map[string]any{"name": "own", "host": "example.com"})
 	after := src.polls.Load()
@@ -232,10 +234,7 @@ func TestPollerHoldsEventsUntilTheirNBF(t *testing.T) {
 			defer mu.Unlock()
 			appliedAt = append(appliedAt, time.Now())
 		}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	background(t, p.Run)
 	waitUntil(t, 5*time.Second, "first poll", func() bool { return src.polls.Load() > 0 })
 	insert(t, writer, "services", map[string]any{"name": "late", "host": "example.com"})
 	var nbf float64

@@ -44,12 +44,10 @@ func startCP(tb testing.TB, st DataPlaneStore, certs *TLS, log *slog.Logger) (*C
 	}
 	srv := &http.Server{Handler: cp, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = srv.Serve(tls.NewListener(ln, certs.ServerConfig(log))) }()
-	go func() { defer wg.Done(); _ = cp.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); _ = srv.Close(); wg.Wait() })
+	background(tb, cp.Run)
+	serving := make(chan struct{})
+	go func() { defer close(serving); _ = srv.Serve(tls.NewListener(ln, certs.ServerConfig(log))) }()
+	tb.Cleanup(func() { _ = srv.Close(); <-serving })
 	return cp, ln.Addr().String()
 }
 
@@ -68,10 +66,7 @@ func startDP(tb testing.TB, addr string, certs *TLS, a Applier, edit func(*DataP
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = dp.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
+	background(tb, dp.Run)
 	return dp
 }
 
