@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,11 +34,15 @@ func clusterTLS(tb testing.TB) *TLS {
 
 // startCP serves a control plane on a TLS listener until the test ends and
 // returns its address.
-func startCP(tb testing.TB, st DataPlaneStore, certs *TLS, log *slog.Logger) (*ControlPlane, string) {
+func startCP(tb testing.TB, st DataPlaneStore, certs *TLS, log *slog.Logger, edit ...func(*ControlPlaneOptions)) (*ControlPlane, string) {
 	tb.Helper()
-	cp := NewControlPlane(st, ControlPlaneOptions{Version: "3.9.3",
+	o := ControlPlaneOptions{Version: "3.9.3",
 		Plugins:    map[string]string{"acl": "3.9.3", "cors": "3.9.3", "key-auth": "3.9.3"},
-		PurgeDelay: time.Hour, MaxPayload: 64 << 20, Log: log})
+		PurgeDelay: time.Hour, MaxPayload: 64 << 20, Log: log}
+	for _, e := range edit {
+		e(&o)
+	}
+	cp := NewControlPlane(st, o)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -171,3 +176,46 @@ func (l *syncLog) String() string {
 }
 
 func slogTo(l *syncLog) *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
+
+// counter is an Applier counting the configurations applied.
+type counter struct {
+	mu sync.Mutex
+	n  int
+	e  Entities
+}
+
+func (c *counter) Apply(e Entities) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.e = c.n+1, e
+	return nil
+}
+
+func (c *counter) state() (int, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n, len(c.e["services"])
+}
+
+// Kong's push_config_loop: the first change after a quiet spell is pushed
+// at once; changes during the following db_update_frequency go out as one.
+func TestControlPlaneCoalescesChangesWithinTheUpdateFrequency(t *testing.T) {
+	st := openStores(t, 1)[0]
+	certs := clusterTLS(t)
+	cp, addr := startCP(t, st, certs, quiet, func(o *ControlPlaneOptions) { o.Coalesce = 3 * time.Second })
+	c := &counter{}
+	dp := startDP(t, addr, certs, c, nil)
+	waitUntil(t, 20*time.Second, "initial configuration", func() bool { return dp.Hash() != EmptyHash })
+
+	insert(t, st, "services", map[string]any{"name": "s0", "host": "example.com"})
+	cp.Changed()
+	waitUntil(t, 20*time.Second, "first change pushed", func() bool { n, _ := c.state(); return n == 2 })
+	for i := 1; i <= 4; i++ {
+		insert(t, st, "services", map[string]any{"name": fmt.Sprintf("s%d", i), "host": "example.com"})
+		cp.Changed()
+	}
+	waitUntil(t, 20*time.Second, "later changes pushed", func() bool { _, svcs := c.state(); return svcs == 5 })
+	if n, _ := c.state(); n != 3 {
+		t.Errorf("data plane applied %d configurations, want 3 (initial, first change, the other four as one)", n)
+	}
+}
