@@ -112,6 +112,11 @@ func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 	if err != nil || len(status) != 2 {
 		t.Fatalf("/clustering/status = %v, %v; want both data planes", status, err)
 	}
+	if resp, err := http.Get(h.cp.AdminURL + "/clustering/status"); err != nil || resp.Header.Get("Deprecation") != "true" {
+		t.Errorf("/clustering/status without Kong's Deprecation header (%v)", err)
+	} else {
+		resp.Body.Close()
+	}
 	for _, dp := range []*node{dp1, dp2} {
 		if _, err := getJSON(dp.StatusURL + "/status/ready"); err != nil {
 			t.Errorf("%s not ready with a configuration: %v", dp.name, err)
@@ -170,6 +175,21 @@ func TestHybridDataPlanesFollowTheControlPlaneAndSurviveIt(t *testing.T) {
 			t.Errorf("dp1 restarted without control plane: %v", err)
 		}
 	}
+
+	// Back on the same address, the control plane is found again by both
+	// data planes' retries (every 5–10 s) and hands them what they serve.
+	connects := strings.Count(h.cp.Log.String(), "data plane connected")
+	h.cp.restart(t)
+	waitFor(t, 40*time.Second, "data planes reconnected", func() error {
+		if n := strings.Count(h.cp.Log.String(), "data plane connected") - connects; n < 2 {
+			return fmt.Errorf("%d of 2 data planes reconnected", n)
+		}
+		got, err := inSync(h, dp1, dp2)
+		if err == nil && got != second {
+			err = fmt.Errorf("data planes serve %s after reconnecting, want %s", got, second)
+		}
+		return err
+	})
 }
 
 func TestHybridRefusesADataPlaneWithAnotherCertificate(t *testing.T) {

@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,16 @@ func TestTraditionalNodesPropagateThroughClusterEvents(t *testing.T) {
 	c := start(t, "c", nodeEnv("3600"))
 	for _, n := range []*node{a, b, c} {
 		waitFor(t, 10*time.Second, n.name+" ready", func() error { return health(t, n) })
+	}
+
+	resp, err := http.Get(a.AdminURL + "/clustering/data-planes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "only available when Kong is configured to run as Control Plane") {
+		t.Errorf("traditional /clustering/data-planes = %d %s, want Kong's 400", resp.StatusCode, body)
 	}
 
 	post(t, a.AdminURL+"/services", map[string]any{"name": "svc", "url": backend(t)})

@@ -97,6 +97,12 @@ type served struct {
 // it persisted. Listen then opens the listeners and Run serves.
 func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, error) {
 	nodeID := c.NodeID
+	if nodeID == "" && c.Role == config.RoleDataPlane {
+		var err error
+		if nodeID, err = persistentNodeID(c.Prefix); err != nil {
+			log.Warn("node id not persisted; this data plane will appear as a new one after a restart", "error", err)
+		}
+	}
 	if nodeID == "" {
 		nodeID = uuid.NewString()
 	}
@@ -181,6 +187,23 @@ func (n *Node) dataPlane(host string, applier cluster.Applier) error {
 	}
 	n.Services = append(n.Services, dp)
 	return nil
+}
+
+// persistentNodeID reads a data plane's id from <prefix>/kong.id, creating
+// it when absent or invalid, as Kong does (kong/pdk/private/node.lua), so a
+// restarted data plane keeps its clustering_data_planes row.
+func persistentNodeID(prefix string) (string, error) {
+	path := filepath.Join(prefix, "kong.id")
+	if raw, err := os.ReadFile(path); err == nil {
+		if id, err := uuid.Parse(strings.TrimSpace(string(raw))); err == nil {
+			return id.String(), nil
+		}
+	}
+	id := uuid.NewString()
+	if err := os.MkdirAll(prefix, 0o755); err != nil {
+		return id, err
+	}
+	return id, os.WriteFile(path, []byte(id), 0o644)
 }
 
 // pollerService runs a poller as a node service.
