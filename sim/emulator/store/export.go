@@ -148,17 +148,20 @@ func (s *Store) exportRows(ctx context.Context, tx pgx.Tx, t *table) ([]map[stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
 	}
-	texts, err := pgx.CollectRows(r, pgx.RowTo[[]byte])
-	if err != nil {
-		return nil, nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
-	}
-	rows := make([]map[string]any, len(texts))
-	raw := make([]json.RawMessage, len(texts))
-	for i, text := range texts {
-		if err := json.Unmarshal(text, &rows[i]); err != nil {
+	defer r.Close()
+	var rows []map[string]any
+	var raw []json.RawMessage
+	// Each row is decoded as it arrives, while PostgreSQL renders the next.
+	for r.Next() {
+		text := append([]byte(nil), r.RawValues()[0]...)
+		var row map[string]any
+		if err := json.Unmarshal(text, &row); err != nil {
 			return nil, nil, fmt.Errorf("export %s: decode row: %w", t.entity.Name, err)
 		}
-		raw[i] = text
+		rows, raw = append(rows, row), append(raw, text)
+	}
+	if err := r.Err(); err != nil {
+		return nil, nil, fmt.Errorf("export %s: %w", t.entity.Name, dbError(err))
 	}
 	return rows, raw, nil
 }
