@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,17 +25,44 @@ var noExport = map[string]bool{
 // id, no ws_id, ttl as an absolute epoch, and disabled services (with
 // their routes and plugins) and disabled plugins left out. An entity key is
 // present only when it has rows.
+//
+// The tables are read by two transactions sharing one snapshot
+// (pg_export_snapshot), so the two largest render in parallel and the
+// result is still one consistent view.
 func (s *Store) Export(ctx context.Context) (*Export, error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.pool.BeginTx(ctx, exportTx)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", dbError(err))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var snapshot string
+	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
+		return nil, fmt.Errorf("export: %w", dbError(err))
+	}
+	tables := s.exportTables()
+	results := make([]tableRows, len(tables))
+	next := make(chan int, len(tables))
+	for i := range tables {
+		next <- i
+	}
+	close(next)
+	read := func(tx pgx.Tx) {
+		for i := range next {
+			r := &results[i]
+			r.rows, r.texts, r.err = s.exportRows(ctx, tx, tables[i])
+		}
+	}
+	helperDone := make(chan error, 1)
+	go func() { helperDone <- s.inSnapshot(ctx, snapshot, read) }()
+	read(tx)
+	if err := <-helperDone; err != nil {
+		return nil, err
+	}
 	out := map[string]any{"_format_version": "3.0", "_transform": false}
 	x := &Export{Config: out, raw: map[string][]json.RawMessage{}}
 	skipped := map[string]bool{} // ids of disabled services and their routes
-	for _, t := range s.exportTables() {
-		rows, texts, err := s.exportRows(ctx, tx, t)
+	for i, t := range tables {
+		rows, texts, err := results[i].rows, results[i].texts, results[i].err
 		if err != nil {
 			return nil, err
 		}
@@ -59,6 +87,31 @@ func (s *Store) Export(ctx context.Context) (*Export, error) {
 	}
 	return x, nil
 }
+
+var exportTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+
+type tableRows struct {
+	rows  []map[string]any
+	texts []json.RawMessage
+	err   error
+}
+
+// inSnapshot runs read in a second read-only transaction on the snapshot
+// the first one exported.
+func (s *Store) inSnapshot(ctx context.Context, snapshot string, read func(pgx.Tx)) error {
+	tx, err := s.pool.BeginTx(ctx, exportTx)
+	if err != nil {
+		return fmt.Errorf("export: %w", dbError(err))
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snapshot)); err != nil {
+		return fmt.Errorf("export: share snapshot: %w", dbError(err))
+	}
+	read(tx)
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // Export is the whole configuration as read in one transaction.
 type Export struct {
