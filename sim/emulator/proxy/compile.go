@@ -178,6 +178,8 @@ func compileRoute(r *row, services map[string]*service, disabled map[string]bool
 	rt := &route{
 		id: r.str("id"), name: r.str("name"),
 		httpsOnly:    has["https"] && !has["http"],
+		grpc:         has["grpc"],
+		grpcs:        has["grpcs"],
 		redirectCode: r.integer("https_redirect_status_code", 426),
 		stripPath:    r.boolean("strip_path", true),
 		preserveHost: r.boolean("preserve_host", false),

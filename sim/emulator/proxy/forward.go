@@ -112,8 +112,6 @@ func (s *Server) reverseProxy() *httputil.ReverseProxy {
 			Transport:      (*retryTransport)(s),
 			ModifyResponse: s.modifyResponse,
 			ErrorHandler:   s.proxyError,
-			ErrorLog:       nil,
-			FlushInterval:  -1,
 		}
 	})
 	return s.rp

@@ -1,8 +1,15 @@
 package proxy
 
 import (
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -35,4 +42,106 @@ func TestProxyRoutesToServiceAndAnswersKong404(t *testing.T) {
 	if r.header.Get("Server") != "kong/3.9.3" || r.header.Get("X-Kong-Request-Id") == "" {
 		t.Errorf("404 headers %v", r.header)
 	}
+}
+
+func TestUpstreamRequestHeadersAsKong(t *testing.T) {
+	backend := newEcho(t, "a")
+	bh, bp := hostPort(t, backend.URL)
+	c := newConfig()
+	c.service(t, "s", backend, map[string]any{"path": "/base"})
+	c.route(id1, "s", map[string]any{"paths": []any{"/strip"}})
+	c.route(id2, "s", map[string]any{"paths": []any{"/keep"}, "strip_path": false, "preserve_host": true})
+	_, front := startProxy(t, c.e, Options{})
+	_, fp := hostPort(t, front.URL)
+
+	r := get(t, front.URL, "/strip/a%20b?q=1", "Host", "Shop.Example:8000", "X-Forwarded-For", "10.1.1.1", "Via", "1.0 edge")
+	h := r.echo.Header
+	for name, want := range map[string]string{
+		"X-Forwarded-For":    "10.1.1.1, 127.0.0.1",
+		"X-Forwarded-Proto":  "http",
+		"X-Forwarded-Host":   "shop.example",
+		"X-Forwarded-Port":   strconv.Itoa(fp),
+		"X-Forwarded-Path":   "/strip/a%20b",
+		"X-Forwarded-Prefix": "/strip",
+		"X-Real-Ip":          "127.0.0.1",
+		"Via":                "1.0 edge, 1.1 kong/3.9.3",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("upstream %s = %q, want %q", name, got, want)
+		}
+	}
+	if r.echo.Path != "/base/a%20b?q=1" || r.echo.Host != bh+":"+strconv.Itoa(bp) || h.Get("X-Kong-Request-Id") != r.header.Get("X-Kong-Request-Id") {
+		t.Errorf("upstream path %q host %q request id %q", r.echo.Path, r.echo.Host, h.Get("X-Kong-Request-Id"))
+	}
+	if h.Get("User-Agent") != "Go-http-client/1.1" {
+		t.Errorf("User-Agent %q: the client's must pass unchanged", h.Get("User-Agent"))
+	}
+
+	r = get(t, front.URL, "/keep/x", "Host", "Shop.Example:8000")
+	if r.echo.Host != "Shop.Example:8000" || r.echo.Path != "/base/keep/x" || r.echo.Header.Get("X-Forwarded-Prefix") != "" {
+		t.Errorf("preserve_host, no strip: host %q path %q prefix %q", r.echo.Host, r.echo.Path, r.echo.Header.Get("X-Forwarded-Prefix"))
+	}
+}
+
+func TestRetriesOnRefusedConnectionAndTimeouts(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	alive := newEcho(t, "alive")
+	_, ap := hostPort(t, alive.URL)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // never answers; the proxy gives up first
+	}))
+	t.Cleanup(slow.Close)
+
+	c := newConfig()
+	c.add("upstreams", map[string]any{"id": "u", "name": "pool", "algorithm": "least-connections"})
+	c.add("targets", map[string]any{"id": "t1", "upstream": "u", "target": deadAddr})
+	c.add("targets", map[string]any{"id": "t2", "upstream": "u", "target": "127.0.0.1:" + strconv.Itoa(ap)})
+	c.add("services", map[string]any{"id": "pooled", "host": "pool", "retries": float64(1)})
+	c.route(id1, "pooled", map[string]any{"paths": []any{"/pool"}})
+	c.service(t, "slow", slow, map[string]any{"read_timeout": float64(200)})
+	c.route(id2, "slow", map[string]any{"paths": []any{"/slow"}})
+	c.add("services", map[string]any{"id": "grpc", "host": "127.0.0.1", "port": float64(ap), "protocol": "grpc"})
+	c.route(id3, "grpc", map[string]any{"paths": []any{"/grpc"}, "protocols": []any{"grpc"}})
+	var logs strings.Builder
+	sn, err := Compile(c.e, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)), Options{})
+	s.Swap(sn)
+	front := httptest.NewServer(s)
+	t.Cleanup(front.Close)
+
+	for i := range 4 { // the wheel alternates; every try on the dead target is retried on the live one
+		if r := get(t, front.URL, "/pool"); r.status != http.StatusOK || r.echo.Name != "alive" {
+			t.Fatalf("request %d: %d %q", i, r.status, r.body)
+		}
+	}
+	r := get(t, front.URL, "/slow")
+	if r.status != http.StatusGatewayTimeout || message(t, r.body) != "The upstream server is timing out" {
+		t.Errorf("read timeout: %d %q", r.status, r.body)
+	}
+	r = get(t, front.URL, "/grpc")
+	if r.status != http.StatusUnsupportedMediaType || message(t, r.body) != "Non-gRPC request matched gRPC route" {
+		t.Errorf("grpc route, plain request: %d %q", r.status, r.body)
+	}
+	if got := strings.Count(logs.String(), "algorithm=least-connections"); got != 1 {
+		t.Errorf("log says %d times that least-connections is balanced round-robin, want once:\n%s", got, logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

@@ -26,12 +26,6 @@ func errorBody(message, requestID string) []byte {
 	return []byte("{\n  \"message\":" + string(m) + ",\n  \"request_id\":\"" + requestID + "\"\n}")
 }
 
-// exitBody is kong.response.exit's body for a table: cjson-encoded.
-func exitBody(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
-}
-
 // kongResponse is a response Kong generates itself (an error, a plugin's
 // exit): it carries Server, X-Kong-Response-Latency and X-Kong-Request-Id
 // and passes the header_filter phase of the plugins collected so far.
