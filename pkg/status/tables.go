@@ -179,7 +179,7 @@ func ProblemsTable(r *Report) Table {
 	t := Table{Columns: []Column{
 		{Name: "PHASE", Drop: 3}, {Name: "OBJECT", Flex: true}, {Name: "ENTITY", Drop: 2, Flex: true},
 		{Name: "ERROR", Flex: true},
-		{Name: "SEVERITY", Wide: true, Drop: 4}, {Name: "FIELD", Wide: true, Drop: 1},
+		{Name: "SEVERITY", Wide: true, Drop: 4}, {Name: "FIELD", Wide: true, Flex: true, Drop: 1},
 	}}
 	for _, p := range r.Problems {
 		row := Row{Health: HealthBad}
