@@ -41,10 +41,23 @@ func DefaultStatusOptions() StatusOptions {
 
 var viewNames = []string{"Cluster", "Drift", "Problems", "Sync"}
 
-// collectedMsg carries one collect's result.
+// views build the pages' content, in the order of viewNames.
+var views = []page.Build{clusterView, driftView, problemsView, syncView}
+
+// collectedMsg carries one collect's result, with every page's content already prepared.
 type collectedMsg struct {
 	report *status.Report
+	pages  []page.Prepared
 	err    error
+}
+
+// prepare lays out r for every page; collect runs it off the UI goroutine.
+func prepare(r *status.Report) collectedMsg {
+	msg := collectedMsg{report: r, pages: make([]page.Prepared, len(views))}
+	for i, build := range views {
+		msg.pages[i] = page.Prepare(build, r)
+	}
+	return msg
 }
 
 // tickMsg asks for the next refresh; seq tells a current tick from one a manual refresh
@@ -82,8 +95,8 @@ func NewStatus(ctx context.Context, collector status.Collector, opts StatusOptio
 		opts.Timeout = def.Timeout
 	}
 	m := &Status{ctx: ctx, collector: collector, opts: opts, help: help.New(), width: 80, height: 24}
-	for _, build := range []page.Build{clusterView, driftView, problemsView, syncView} {
-		m.pages = append(m.pages, page.New(build))
+	for range views {
+		m.pages = append(m.pages, page.New())
 	}
 	m.resize()
 	return m
@@ -109,7 +122,10 @@ func (m *Status) collect() tea.Cmd {
 		if err == nil && r == nil {
 			err = errors.New("the collector returned no report")
 		}
-		return collectedMsg{report: r, err: err}
+		if err != nil {
+			return collectedMsg{err: err}
+		}
+		return prepare(r)
 	}
 }
 
@@ -125,8 +141,8 @@ func (m *Status) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.err = msg.err
 		if msg.err == nil {
 			m.report = msg.report
-			for _, p := range m.pages {
-				p.SetReport(msg.report)
+			for i, p := range m.pages {
+				p.SetPrepared(msg.pages[i])
 			}
 		}
 		m.tickSeq++

@@ -40,9 +40,25 @@ type Content struct {
 // Build turns a Report into a page's Content.
 type Build func(r *status.Report) Content
 
+// Prepared is a page's Content with its tables measured: everything SetPrepared needs, built by
+// Prepare where the Report is collected so the UI goroutine only swaps it in.
+type Prepared struct {
+	content      Content
+	static, main table.Data
+}
+
+// Prepare builds and measures what a page shows of r. It is pure and may run on any goroutine.
+func Prepare(build Build, r *status.Report) Prepared {
+	p := Prepared{content: build(r)}
+	p.main = table.Measure(p.content.Main)
+	if p.content.Static != nil {
+		p.static = table.Measure(*p.content.Static)
+	}
+	return p
+}
+
 // Model is a page.
 type Model struct {
-	build   Build
 	content Content
 	static  table.Model
 	main    table.Model
@@ -52,19 +68,17 @@ type Model struct {
 	height  int
 }
 
-// New returns a page whose content build makes from each Report.
-func New(build Build) *Model {
-	return &Model{build: build, static: table.New(false), main: table.New(true)}
+// New returns an empty page.
+func New() *Model {
+	return &Model{static: table.New(false), main: table.New(true)}
 }
 
-// SetReport shows a new observation. An open drill-down stays as it was opened, so a refresh
+// SetPrepared shows a new observation. An open drill-down stays as it was opened, so a refresh
 // does not move what the user is reading; esc and enter show the new data.
-func (m *Model) SetReport(r *status.Report) {
-	m.content = m.build(r)
-	if m.content.Static != nil {
-		m.static.SetTable(*m.content.Static)
-	}
-	m.main.SetTable(m.content.Main)
+func (m *Model) SetPrepared(p Prepared) {
+	m.content = p.content
+	m.static.SetData(p.static)
+	m.main.SetData(p.main)
 	m.main.Empty = m.content.Empty
 	m.main.SetFilter(m.filter)
 	m.layout()
@@ -152,7 +166,7 @@ func (m *Model) head() []string {
 	return lines
 }
 
-// layout shares the height: the head first, then the static table up to a third of what is
+// layout shares the height: the head first, then the static table up to half of what is
 // left, then the main table.
 func (m *Model) layout() {
 	rest := m.height - len(m.head())
@@ -160,7 +174,7 @@ func (m *Model) layout() {
 		rest-- // blank line after the head
 	}
 	if m.content.Static != nil {
-		h := min(m.static.Height(), max(rest/3, 2))
+		h := min(m.static.Height(), max(rest/2, 2))
 		m.static.SetSize(m.width, h)
 		rest -= h + 1
 	}

@@ -28,11 +28,8 @@ const (
 
 // Model is the table. The zero value is not usable; call New.
 type Model struct {
-	src status.Table
-	// search holds each row's cells lower-cased and joined, built once per SetTable so that
-	// filtering on every keystroke does not allocate per row.
-	search []string
-	// natural is each column's widest cell (capped), measured once per SetTable.
+	src     status.Table
+	search  []string
 	natural []int
 
 	filter string
@@ -52,30 +49,49 @@ type Model struct {
 // New returns an empty table.
 func New(interactive bool) Model { return Model{Interactive: interactive} }
 
-// SetTable replaces the rows, keeping the cursor where it was (clamped) so that a refresh does
-// not throw the user back to the top.
-func (m *Model) SetTable(t status.Table) {
-	m.src = t
-	m.search = make([]string, len(t.Rows))
-	m.natural = make([]int, len(t.Columns))
+// Data is a status.Table measured for display. Measuring 10,000 rows takes milliseconds, so
+// it is done with Measure where the Report is collected, off the UI goroutine, and SetData
+// only takes the result in.
+type Data struct {
+	src status.Table
+	// search holds each row's cells lower-cased and joined, so that filtering on every
+	// keystroke does not allocate per row.
+	search []string
+	// natural is each column's widest cell (capped).
+	natural []int
+}
+
+// Measure prepares t for SetData.
+func Measure(t status.Table) Data {
+	d := Data{src: t, search: make([]string, len(t.Rows)), natural: make([]int, len(t.Columns))}
 	for i, c := range t.Columns {
-		m.natural[i] = ansi.StringWidth(c.Name)
+		d.natural[i] = width(c.Name)
 	}
 	var b strings.Builder
 	for r, row := range t.Rows {
 		b.Reset()
 		for i, cell := range row.Cells {
-			if w := width(cell); w > m.natural[i] {
-				m.natural[i] = min(w, maxNatural)
+			if w := width(cell); w > d.natural[i] {
+				d.natural[i] = min(w, maxNatural)
 			}
 			b.WriteString(cell)
 			b.WriteByte(0)
 		}
-		m.search[r] = strings.ToLower(b.String())
+		d.search[r] = strings.ToLower(b.String())
 	}
+	return d
+}
+
+// SetData replaces the rows, keeping the cursor where it was (clamped) so that a refresh does
+// not throw the user back to the top.
+func (m *Model) SetData(d Data) {
+	m.src, m.search, m.natural = d.src, d.search, d.natural
 	m.applyFilter()
 	m.layout()
 }
+
+// SetTable measures t and shows it.
+func (m *Model) SetTable(t status.Table) { m.SetData(Measure(t)) }
 
 // SetFilter keeps only the rows containing f (case-insensitive, any column).
 func (m *Model) SetFilter(f string) {
@@ -283,23 +299,43 @@ func (m Model) line(lead string, cells []string) string {
 			b.WriteString(gap)
 		}
 		w := m.widths[j]
-		cell = ansi.Truncate(cell, w, "…")
+		cell = truncate(cell, w)
 		b.WriteString(cell)
 		if j < len(cells)-1 {
-			b.WriteString(strings.Repeat(" ", max(w-ansi.StringWidth(cell), 0)))
+			b.WriteString(strings.Repeat(" ", max(w-width(cell), 0)))
 		}
 	}
-	return ansi.Truncate(b.String(), m.width, "…")
+	return truncate(b.String(), m.width)
 }
 
-// width is the cell's width on screen. Most cells are plain ASCII, whose width is their
-// length; measuring grapheme clusters only for the others makes taking in 10,000 rows
-// several times cheaper.
+// width is the cell's width on screen. Most cells are printable ASCII, whose width is their
+// length; measuring grapheme clusters only for the others makes measuring 10,000 rows, and
+// drawing a frame, several times cheaper.
 func width(s string) int {
+	if plain(s) {
+		return len(s)
+	}
+	return ansi.StringWidth(s)
+}
+
+// truncate cuts s to w columns, ending with "…" when it cut.
+func truncate(s string, w int) string {
+	switch {
+	case w <= 0:
+		return ""
+	case !plain(s):
+		return ansi.Truncate(s, w, "…")
+	case len(s) <= w:
+		return s
+	}
+	return s[:w-1] + "…"
+}
+
+func plain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return ansi.StringWidth(s)
+			return false
 		}
 	}
-	return len(s)
+	return true
 }
