@@ -32,10 +32,30 @@ const wait = 10 * time.Second
 func start(t *testing.T, report func() *status.Report, w, h int) *teatest.TestModel {
 	t.Helper()
 	c := status.CollectorFunc(func(context.Context) (*status.Report, error) { return report(), nil })
-	tm := teatest.NewTestModel(t, tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: time.Hour}),
-		teatest.WithInitialTermSize(w, h))
+	tm := run(t, c, time.Hour, w, h)
 	waitFor(t, tm, "observed 14:00:00 UTC")
 	return tm
+}
+
+// run runs the live view over c, refreshing every refresh, at 80×24 unless a size is given.
+func run(t *testing.T, c status.Collector, refresh time.Duration, size ...int) *teatest.TestModel {
+	t.Helper()
+	w, h := 80, 24
+	if len(size) == 2 {
+		w, h = size[0], size[1]
+	}
+	return teatest.NewTestModel(t, tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: refresh}),
+		teatest.WithInitialTermSize(w, h))
+}
+
+// called waits until the UI has begun a collect.
+func called(t *testing.T, c *statustest.Collector) {
+	t.Helper()
+	select {
+	case <-c.Calls:
+	case <-time.After(wait):
+		t.Fatal("no collect began")
+	}
 }
 
 // waitFor waits until the screen has shown s.
@@ -43,12 +63,6 @@ func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
 		teatest.WithDuration(wait), teatest.WithCheckInterval(10*time.Millisecond))
-}
-
-func keys(tm *teatest.TestModel, ks ...tea.KeyType) {
-	for _, k := range ks {
-		tm.Send(tea.KeyMsg{Type: k})
-	}
 }
 
 // final quits after every message sent so far and returns the last frame, checked to be
@@ -71,168 +85,112 @@ func final(t *testing.T, tm *teatest.TestModel, w, h int) string {
 	return view
 }
 
-func golden(t *testing.T, tm *teatest.TestModel, w, h int) string {
-	t.Helper()
-	view := final(t, tm, w, h)
-	teatest.RequireEqualOutput(t, []byte(view))
-	return view
+// input is one thing a test does to the UI: type runes, press a key, or resize.
+type input struct {
+	runes  string
+	key    tea.KeyType
+	resize *tea.WindowSizeMsg
 }
 
-func TestClusterViewHybridAt80x24(t *testing.T) {
-	view := golden(t, start(t, statustest.Hybrid, 80, 24), 80, 24)
-	for _, want := range []string{"kong-cp-0", "kong-dp-0", "kong-dp-2", "[1 Cluster]"} {
-		if !strings.Contains(view, want) {
-			t.Errorf("cluster view misses %q", want)
-		}
-	}
-}
-
-func TestClusterViewShowsNodesDown(t *testing.T) {
-	view := golden(t, start(t, statustest.Traditional, 100, 24), 100, 24)
-	if !strings.Contains(view, "kong-2") || !strings.Contains(view, "down") {
-		t.Errorf("the down node is not shown as down:\n%s", view)
-	}
-	if !strings.Contains(view, "kong-0") || !strings.Contains(view, "kong-1") {
-		t.Errorf("the nodes still up are not shown:\n%s", view)
+func typed(s string) input        { return input{runes: s} }
+func pressed(k tea.KeyType) input { return input{key: k} }
+func resized(w, h int) input      { return input{resize: &tea.WindowSizeMsg{Width: w, Height: h}} }
+func (in input) send(tm *teatest.TestModel) {
+	switch {
+	case in.resize != nil:
+		tm.Send(*in.resize)
+	case in.runes != "":
+		tm.Type(in.runes)
+	default:
+		tm.Send(tea.KeyMsg{Type: in.key})
 	}
 }
 
-func TestDriftView(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("2")
-	view := golden(t, tm, 80, 24)
-	if !strings.Contains(view, "[2 Drift]") || !strings.Contains(view, "conflicting") {
-		t.Errorf("drift view not shown:\n%s", view)
+// TestViews drives the live view over a fixed world and compares the last frame with
+// testdata/TestViews/<name>.golden; want and absent say what the frame must and must not show,
+// so a golden regenerated with -update cannot silently lose the point of the case.
+func TestViews(t *testing.T) {
+	tests := []struct {
+		name   string
+		world  func() *status.Report
+		size   [2]int
+		inputs []input
+		want   []string
+		absent []string
+		// noGolden cases check behaviour only; their frame equals another case's.
+		noGolden bool
+	}{
+		{name: "cluster_hybrid_80x24", world: statustest.Hybrid,
+			want: []string{"[1 Cluster]", "kong-cp-0", "kong-dp-0", "kong-dp-2", "42s", "1/3 rows"}},
+		{name: "cluster_node_down", world: statustest.Traditional, size: [2]int{100, 24},
+			want: []string{"kong-0", "kong-1", "kong-2", "down", "unknown"}},
+		{name: "drift", world: statustest.Hybrid, inputs: []input{typed("2")},
+			want: []string{"[2 Drift]", "CONFLICTING", "total      41", "conflicting", "HTTPRoute shop/c"}},
+		{name: "drift_drill_down", world: statustest.Hybrid, inputs: []input{typed("2j"), pressed(tea.KeyEnter)},
+			want: []string{"routes shop.cart.api.shop.example.com.443: missing", "HTTPRoute shop/cart", `+ ["/cart"]`}},
+		{name: "drift_drill_down_esc", world: statustest.Hybrid, noGolden: true,
+			inputs: []input{typed("2j"), pressed(tea.KeyEnter), pressed(tea.KeyEsc)},
+			want:   []string{"> routes   shop.cart", "2/4 rows"}, absent: []string{"Kubernetes wants"}},
+		{name: "drift_filter", world: statustest.Hybrid, inputs: []input{typed("2/PLUGIN"), pressed(tea.KeyEnter)},
+			want: []string{"key-auth", "2 of 4 rows match /PLUGIN"}, absent: []string{"default.echo.e"}},
+		{name: "drift_filter_esc_clears", world: statustest.Hybrid, noGolden: true,
+			inputs: []input{typed("2/plugin"), pressed(tea.KeyEsc)},
+			want:   []string{"default.echo.e", "1/4 rows"}, absent: []string{"match"}},
+		{name: "problems", world: statustest.Hybrid, inputs: []input{pressed(tea.KeyTab), pressed(tea.KeyTab)},
+			want: []string{"[3 Problems]", "Ingress default/broken", "KongPlugin shop/auth", "plugin key-auth"}},
+		{name: "problems_detail_60x24", world: statustest.Hybrid, size: [2]int{60, 24},
+			inputs: []input{typed("3j"), pressed(tea.KeyEnter)},
+			want:   []string{"HTTP 409: unique constraint violation: plugins", `{id="9a0c"} already exists`}},
+		{name: "sync", world: statustest.Hybrid, inputs: []input{typed("4")},
+			want: []string{"[4 Sync]", "alice@laptop", "partial", "kong-dp-2", "hash still"}},
+		{name: "help", world: statustest.Hybrid, inputs: []input{typed("?")},
+			want: []string{"Keys", "view back", "filter", "refresh", "quit", "Problems"}},
+		{name: "help_esc_closes", world: statustest.Hybrid, noGolden: true, inputs: []input{typed("?"), pressed(tea.KeyEsc)},
+			want: []string{"kong-dp-0"}, absent: []string{"Keys"}},
+		{name: "narrow_resize_44x14", world: statustest.Hybrid, inputs: []input{resized(44, 14)},
+			want: []string{"kong-dp-0", "1/3 rows"}},
+		{name: "wide_resize_180x20", world: statustest.Traditional, inputs: []input{resized(180, 20)},
+			want: []string{"ADMIN URL", "dial tcp 127.0.0.1:8021: connect: connection refused"}},
+		{name: "kong_only_drift_says_why", world: statustest.KongOnly, inputs: []input{typed("2")},
+			want: []string{"No drift to show: Kubernetes could not be read"}, absent: []string{"TYPE"}},
+		{name: "kong_only_cluster", world: statustest.KongOnly,
+			want: []string{"unreachable (Get", "kong-0", "down"}},
+		{name: "cluster_only_cluster", world: statustest.ClusterOnly,
+			want: []string{"unreachable", "Kong's nodes are unknown"}, absent: []string{"NODE"}},
+		{name: "cluster_only_problems", world: statustest.ClusterOnly, inputs: []input{typed("3")},
+			want: []string{"the last sync's failures are unknown", "Ingress default/legacy"}},
+		{name: "cluster_only_sync", world: statustest.ClusterOnly, inputs: []input{typed("4")},
+			want: []string{"unknown: Kong could not be read"}},
 	}
-}
-
-func TestDriftDrillDownShowsFieldDiff(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("2j")
-	keys(tm, tea.KeyEnter)
-	view := golden(t, tm, 80, 24)
-	for _, want := range []string{"routes shop.cart.api.shop.example.com.443: missing", "HTTPRoute shop/cart", `+ ["/cart"]`} {
-		if !strings.Contains(view, want) {
-			t.Errorf("drill-down misses %q:\n%s", want, view)
-		}
-	}
-}
-
-func TestDriftDrillDownEscGoesBack(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("2j")
-	keys(tm, tea.KeyEnter, tea.KeyEsc)
-	view := final(t, tm, 80, 24)
-	if strings.Contains(view, "Kubernetes wants") || !strings.Contains(view, "> routes   shop.cart") {
-		t.Errorf("esc did not return to the list with the cursor kept:\n%s", view)
-	}
-}
-
-func TestDriftFilter(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("2/PLUGIN")
-	keys(tm, tea.KeyEnter)
-	view := golden(t, tm, 80, 24)
-	if strings.Contains(view, "default.echo.echo") || !strings.Contains(view, "key-auth") {
-		t.Errorf("filter /PLUGIN did not keep only plugins:\n%s", view)
-	}
-	if !strings.Contains(view, "2 of 4 rows match /PLUGIN") {
-		t.Errorf("status line does not say how many rows match:\n%s", view)
-	}
-}
-
-func TestFilterEscClears(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("2/plugin")
-	keys(tm, tea.KeyEsc)
-	view := final(t, tm, 80, 24)
-	if !strings.Contains(view, "default.echo.echo") || strings.Contains(view, "match") {
-		t.Errorf("esc did not clear the filter:\n%s", view)
-	}
-}
-
-func TestProblemsView(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	keys(tm, tea.KeyTab, tea.KeyTab)
-	view := golden(t, tm, 80, 24)
-	if !strings.Contains(view, "[3 Problems]") || !strings.Contains(view, "KongPlugin shop/auth") {
-		t.Errorf("problems view not shown:\n%s", view)
-	}
-}
-
-func TestProblemsDetailShowsWholeError(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 60, 24)
-	tm.Type("3j")
-	keys(tm, tea.KeyEnter)
-	view := golden(t, tm, 60, 24)
-	if !strings.Contains(strings.Join(strings.Fields(view), " "), `plugins {id="9a0c"} already exists`) {
-		t.Errorf("detail does not show Kong's whole error:\n%s", view)
-	}
-}
-
-func TestSyncView(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("4")
-	view := golden(t, tm, 80, 24)
-	for _, want := range []string{"alice@laptop", "partial", "kong-dp-2", "hash still"} {
-		if !strings.Contains(view, want) {
-			t.Errorf("sync view misses %q:\n%s", want, view)
-		}
-	}
-}
-
-func TestHelp(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Type("?")
-	view := golden(t, tm, 80, 24)
-	for _, want := range []string{"view back", "filter", "refresh", "quit", "Problems"} {
-		if !strings.Contains(view, want) {
-			t.Errorf("help misses %q:\n%s", want, view)
-		}
-	}
-}
-
-func TestNarrowResize(t *testing.T) {
-	tm := start(t, statustest.Hybrid, 80, 24)
-	tm.Send(tea.WindowSizeMsg{Width: 44, Height: 14})
-	view := golden(t, tm, 44, 14)
-	if !strings.Contains(view, "kong-dp-0") || !strings.Contains(view, "1/3 rows") {
-		t.Errorf("narrow view lost the data planes:\n%s", view)
-	}
-}
-
-func TestWideResizeShowsMoreColumns(t *testing.T) {
-	tm := start(t, statustest.Traditional, 80, 24)
-	tm.Send(tea.WindowSizeMsg{Width: 180, Height: 20})
-	view := golden(t, tm, 180, 20)
-	if !strings.Contains(view, "connection refused") {
-		t.Errorf("a wide terminal does not show the down node's error:\n%s", view)
-	}
-}
-
-func TestKongOnlyDriftSaysWhyEmpty(t *testing.T) {
-	tm := start(t, statustest.KongOnly, 80, 24)
-	tm.Type("2")
-	view := golden(t, tm, 80, 24)
-	if !strings.Contains(view, "Kubernetes could not be read") {
-		t.Errorf("drift view does not say why it is empty:\n%s", view)
-	}
-}
-
-func TestClusterOnlyShowsKongUnreachable(t *testing.T) {
-	tm := start(t, statustest.ClusterOnly, 80, 24)
-	view := golden(t, tm, 80, 24)
-	if !strings.Contains(view, "unreachable") || !strings.Contains(view, "nodes are unknown") {
-		t.Errorf("cluster view does not say Kong is unreachable:\n%s", view)
-	}
-}
-
-func TestClusterOnlyProblemsNameWhatIsUnknown(t *testing.T) {
-	tm := start(t, statustest.ClusterOnly, 80, 24)
-	tm.Type("3")
-	view := golden(t, tm, 80, 24)
-	if !strings.Contains(view, "the last sync's failures are unknown") || !strings.Contains(view, "Ingress default/legacy") {
-		t.Errorf("problems view does not show diagnostics and what is unknown:\n%s", view)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, h := 80, 24
+			if tt.size != [2]int{} {
+				w, h = tt.size[0], tt.size[1]
+			}
+			tm := start(t, tt.world, w, h)
+			for _, in := range tt.inputs {
+				in.send(tm)
+				if in.resize != nil {
+					w, h = in.resize.Width, in.resize.Height
+				}
+			}
+			view := final(t, tm, w, h)
+			if !tt.noGolden {
+				teatest.RequireEqualOutput(t, []byte(view))
+			}
+			flat := strings.Join(strings.Fields(view), " ")
+			for _, want := range tt.want {
+				if !strings.Contains(view, want) && !strings.Contains(flat, want) {
+					t.Errorf("frame misses %q:\n%s", want, view)
+				}
+			}
+			for _, absent := range tt.absent {
+				if strings.Contains(view, absent) {
+					t.Errorf("frame shows %q:\n%s", absent, view)
+				}
+			}
+		})
 	}
 }
 
@@ -240,9 +198,8 @@ func TestClusterOnlyProblemsNameWhatIsUnknown(t *testing.T) {
 // and quits while the collector still blocks.
 func TestBlockedCollectDoesNotBlockKeys(t *testing.T) {
 	c := statustest.NewCollector()
-	tm := teatest.NewTestModel(t, tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: time.Hour}),
-		teatest.WithInitialTermSize(80, 24))
-	<-c.Calls
+	tm := run(t, c, time.Hour)
+	called(t, c)
 	waitFor(t, tm, "Collecting the first observation")
 	tm.Type("3")
 	waitFor(t, tm, "[3 Problems]")
@@ -257,9 +214,8 @@ func TestBlockedCollectDoesNotBlockKeys(t *testing.T) {
 // Pressing r while a collect runs starts no second one.
 func TestRefreshWhileCollectingStartsNoSecondCollect(t *testing.T) {
 	c := statustest.NewCollector()
-	tm := teatest.NewTestModel(t, tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: time.Hour}),
-		teatest.WithInitialTermSize(80, 24))
-	<-c.Calls
+	tm := run(t, c, time.Hour)
+	called(t, c)
 	tm.Type("rrrr4")
 	waitFor(t, tm, "[4 Sync]")
 	if n := len(c.Calls); n != 0 {
@@ -268,27 +224,23 @@ func TestRefreshWhileCollectingStartsNoSecondCollect(t *testing.T) {
 	c.Answers <- statustest.Answer{Report: statustest.Hybrid()}
 	waitFor(t, tm, "alice@laptop")
 	tm.Type("r")
-	select {
-	case <-c.Calls:
-	case <-time.After(wait):
-		t.Fatal("r after the collect ended started no new one")
-	}
+	called(t, c)
 	final(t, tm, 80, 24)
 }
 
 // A failed refresh keeps the last good data on screen and says what failed.
 func TestFailedRefreshShowsLastGoodData(t *testing.T) {
 	c := statustest.NewCollector()
-	tm := teatest.NewTestModel(t, tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: time.Hour}),
-		teatest.WithInitialTermSize(80, 24))
-	<-c.Calls
+	tm := run(t, c, time.Hour)
+	called(t, c)
 	c.Answers <- statustest.Answer{Report: statustest.Hybrid()}
 	waitFor(t, tm, "observed 14:00:00 UTC")
 	tm.Type("r")
-	<-c.Calls
+	called(t, c)
 	c.Answers <- statustest.Answer{Err: errors.New("read kong: context deadline exceeded")}
 	waitFor(t, tm, "refresh failed")
-	view := golden(t, tm, 80, 24)
+	view := final(t, tm, 80, 24)
+	teatest.RequireEqualOutput(t, []byte(view))
 	if !strings.Contains(view, "kong-dp-2") {
 		t.Errorf("last good data not shown after a failed refresh:\n%s", view)
 	}
@@ -297,14 +249,9 @@ func TestFailedRefreshShowsLastGoodData(t *testing.T) {
 // The view refreshes by itself, one collect after another.
 func TestRefreshesEveryInterval(t *testing.T) {
 	c := statustest.NewCollector()
-	tm := teatest.NewTestModel(t, tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: time.Millisecond}),
-		teatest.WithInitialTermSize(80, 24))
-	for i := range 3 {
-		select {
-		case <-c.Calls:
-		case <-time.After(wait):
-			t.Fatalf("collect %d did not start", i+1)
-		}
+	tm := run(t, c, time.Millisecond)
+	for range 3 {
+		called(t, c)
 		c.Answers <- statustest.Answer{Report: statustest.Hybrid()}
 	}
 	final(t, tm, 80, 24)
