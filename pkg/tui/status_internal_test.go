@@ -111,8 +111,8 @@ func benchRender(b *testing.B, view int) {
 func BenchmarkRenderCluster50DPs(b *testing.B)       { benchRender(b, 0) }
 func BenchmarkRenderDrift10000Entities(b *testing.B) { benchRender(b, 1) }
 
-// BenchmarkRenderDriftFiltered is a frame while a filter that matches a tenth of the rows is
-// typed, one key at a time: the filter runs over all 10,000 rows on every key.
+// BenchmarkRenderDriftFilterKey is one key typed into the filter and the frame after it: the
+// filter runs over all 10,000 rows on every key.
 func BenchmarkRenderDriftFilterKey(b *testing.B) {
 	m := loaded(statustest.Large(50, 10000), 120, 40)
 	m.active = 1

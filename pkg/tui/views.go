@@ -70,7 +70,11 @@ func problemsView(r *status.Report) page.Content {
 
 // syncView: the last sync's record and how long each node took to serve it.
 func syncView(r *status.Report) page.Content {
-	c := page.Content{Fields: status.SyncFields(r), Main: status.SyncNodesTable(r.LastSync)}
+	c := page.Content{Fields: status.SyncFields(r)}
+	if r.LastSync == nil {
+		return c // the fields say why there is no record
+	}
+	c.Main = status.SyncNodesTable(r.LastSync)
 	c.Empty = "the sync recorded no nodes"
 	c.Detail = rowDetail(c.Main, 0)
 	return c
