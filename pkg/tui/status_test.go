@@ -256,3 +256,18 @@ func TestRefreshesEveryInterval(t *testing.T) {
 	}
 	final(t, tm, 80, 24)
 }
+
+// A first collect that fails says so, and the view waits for the next refresh.
+func TestFirstCollectFails(t *testing.T) {
+	c := statustest.NewCollector()
+	tm := run(t, c, time.Hour)
+	called(t, c)
+	c.Answers <- statustest.Answer{Err: errors.New("read kubeconfig: no context named prod")}
+	waitFor(t, tm, "refresh failed")
+	view := final(t, tm, 80, 24)
+	for _, want := range []string{"No observation yet", "refresh failed: read kubeconfig: no context named prod"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("frame misses %q:\n%s", want, view)
+		}
+	}
+}
