@@ -75,7 +75,6 @@ Controller does, pushes the result through the Admin API of a database-backed Ko
 
 	root.AddCommand(
 		NewCmdVersion(f, streams, nil),
-		NewCmdStatus(f, streams, nil),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(f, streams))

@@ -119,7 +119,8 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 // newStatusCollector is the one place status gets its data from. The collector reads the
 // desired state (pkg/source + pkg/translate, through f's kubeconfig flags or manifests), Kong's
 // state and topology (pkg/admin), and diffs them (pkg/plan). Until those exist, status says so
-// rather than show an empty cluster.
+// rather than show an empty cluster, and NewRootCmd does not list it: add
+// NewCmdStatus(f, streams, nil) there when this returns a real collector.
 func newStatusCollector(f Factory) (status.Collector, error) {
 	_ = f
 	return nil, errStatusNotBuilt
