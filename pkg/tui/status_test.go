@@ -271,3 +271,21 @@ func TestFirstCollectFails(t *testing.T) {
 		}
 	}
 }
+
+// A collect that outlives --refresh's timeout ends as a failed refresh; the last good data
+// stays on screen.
+func TestCollectTimeoutKeepsLastGoodData(t *testing.T) {
+	c := statustest.NewCollector()
+	m := tui.NewStatus(t.Context(), c, tui.StatusOptions{Refresh: time.Hour, Timeout: time.Second})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	called(t, c)
+	c.Answers <- statustest.Answer{Report: statustest.Hybrid()}
+	waitFor(t, tm, "observed 14:00:00 UTC")
+	tm.Type("r")
+	called(t, c) // and never answered
+	waitFor(t, tm, "deadline exceeded")
+	view := final(t, tm, 80, 24)
+	if !strings.Contains(view, "kong-dp-2") || !strings.Contains(view, "showing observed 14:00:00") {
+		t.Errorf("a timed-out refresh lost the last good data:\n%s", view)
+	}
+}
