@@ -62,7 +62,11 @@ func BenchmarkProxyVsReverseProxy(b *testing.B) {
 	kong := httptest.NewServer(s)
 	b.Cleanup(kong.Close)
 	target, _ := url.Parse(backend.URL)
-	bare := httptest.NewServer(httputil.NewSingleHostReverseProxy(target))
+	rp := httputil.NewSingleHostReverseProxy(target)
+	// The same connection pool size as the proxy's upstream transport, so
+	// that neither side pays for connection churn the other does not.
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 60}
+	bare := httptest.NewServer(rp)
 	b.Cleanup(bare.Close)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

@@ -112,10 +112,22 @@ func (s *Server) reverseProxy() *httputil.ReverseProxy {
 			Transport:      (*retryTransport)(s),
 			ModifyResponse: s.modifyResponse,
 			ErrorHandler:   s.proxyError,
+			BufferPool:     bufferPool{},
 		}
 	})
 	return s.rp
 }
+
+// bufferPool reuses the 32 KiB buffers that copy response bodies, which
+// ReverseProxy would otherwise allocate per response.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { return make([]byte, 32<<10) }}
+
+func (bufferPool) Get() []byte { return buffers.Get().([]byte) }
+
+//lint:ignore SA6002 a slice header per Put costs less than the 32 KiB per response it saves
+func (bufferPool) Put(b []byte) { buffers.Put(b) }
 
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	x := exchangeOf(pr.In)
