@@ -172,3 +172,18 @@ func (ps *pluginSet) access(x *exchange, w http.ResponseWriter) bool {
 	}
 	return false
 }
+
+// globalFilters are the global plugins with a header_filter phase, which
+// Kong runs on responses it answers before plugins are collected (no
+// route matched, HTTPS required): its iterator falls back to the globals.
+func (ps *pluginSet) globalFilters() []collected {
+	var out []collected
+	for _, name := range ps.order {
+		if inst := ps.combos[name][scope{}]; inst != nil {
+			if _, ok := inst.(headerFilterer); ok {
+				out = append(out, collected{inst})
+			}
+		}
+	}
+	return out
+}

@@ -145,3 +145,23 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+func TestErrorsFollowAcceptAndPassGlobalHeaderFilters(t *testing.T) {
+	c := newConfig()
+	c.add("plugins", map[string]any{"id": "p1", "name": "response-transformer", "config": map[string]any{
+		"add": map[string]any{"headers": []any{"x-global:1"}}}})
+	_, front := startProxy(t, c.e, Options{})
+
+	r := get(t, front.URL, "/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	if r.status != http.StatusNotFound || r.header.Get("Content-Type") != "text/html; charset=utf-8" ||
+		!strings.Contains(string(r.body), "<p>no Route matched with those values.</p>") {
+		t.Errorf("html 404: %d %v %q", r.status, r.header, r.body)
+	}
+	r = get(t, front.URL, "/", "Accept", "text/*;q=0.5, application/xml;q=0.9")
+	if r.header.Get("Content-Type") != "application/xml; charset=utf-8" || !strings.Contains(string(r.body), "<message>no Route matched with those values</message>") {
+		t.Errorf("xml 404: %v %q", r.header, r.body)
+	}
+	if r.header.Get("X-Global") != "1" {
+		t.Errorf("a global response-transformer must run on the 404: %v", r.header)
+	}
+}
