@@ -193,11 +193,17 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 }
 
 // proxyError answers a failed upstream exchange as Kong's error handler:
-// 504 on timeouts, 502 otherwise.
+// 503 when the name does not resolve, 504 on timeouts, 502 otherwise.
 func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	x := exchangeOf(r)
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the client went away (nginx's 499): nobody to answer
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		s.log.Debug("upstream name resolution failed", "route", x.route.id, "host", x.peer.host, "error", err)
+		s.kongError(w, x, http.StatusServiceUnavailable, "name resolution failed", nil)
+		return
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {

@@ -9,10 +9,12 @@ package proxy
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +69,10 @@ type Stats struct {
 	// PluginsNotExecuted names the configured plugins the emulator stores
 	// but does not run, sorted.
 	PluginsNotExecuted []string `json:"plugins_not_executed"`
+	// StreamRoutes counts routes of the stream subsystem (tcp, tls, udp,
+	// tls_passthrough): stored, not served, as the emulator has no stream
+	// listener.
+	StreamRoutes int `json:"stream_routes"`
 	// ConfigLoaded is false until the first snapshot is swapped in.
 	ConfigLoaded bool `json:"config_loaded"`
 }
@@ -109,6 +115,9 @@ func NewServer(log *slog.Logger, opts Options) *Server {
 // Swap installs a snapshot for every request that starts after it returns.
 // Requests already running keep the snapshot they started with.
 func (s *Server) Swap(sn *Snapshot) {
+	if sn == nil {
+		return
+	}
 	s.snap.Store(sn)
 	s.loaded.Store(true)
 	s.logOnce(sn)
@@ -128,6 +137,7 @@ func (s *Server) Stats() Stats {
 		Requests:           s.requests.Load(),
 		Entities:           ents,
 		PluginsNotExecuted: append([]string(nil), sn.notExecuted...),
+		StreamRoutes:       sn.streamRoutes,
 		ConfigLoaded:       s.loaded.Load(),
 	}
 }
@@ -144,6 +154,10 @@ func (s *Server) logOnce(sn *Snapshot) {
 			s.log.Warn("plugin is configured but the emulator does not execute it; requests pass as if it were absent", "plugin", name)
 		}
 	}
+	if sn.streamRoutes > 0 && !s.warned["stream"] {
+		s.warned["stream"] = true
+		s.log.Warn("routes with stream protocols (tcp, tls, udp, tls_passthrough) are stored but not served: the emulator has no stream listener", "routes", sn.streamRoutes)
+	}
 	for _, alg := range sn.otherAlgorithms {
 		if !s.warned["alg:"+alg] {
 			s.warned["alg:"+alg] = true
@@ -156,4 +170,31 @@ func (s *Server) logOnce(sn *Snapshot) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	s.serve(s.snap.Load(), w, r)
+}
+
+// ParseTrustedIPs reads Kong's trusted_ips values (addresses or CIDR
+// blocks, "0.0.0.0/0,::/0" for all); "unix:" is accepted and ignored, as
+// the emulator listens on TCP only.
+func ParseTrustedIPs(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "" || v == "unix:":
+			continue
+		case strings.Contains(v, "/"):
+			p, err := netip.ParsePrefix(v)
+			if err != nil {
+				return nil, fmt.Errorf("trusted_ips: %q: %w", v, err)
+			}
+			out = append(out, p.Masked())
+		default:
+			a, err := netip.ParseAddr(v)
+			if err != nil {
+				return nil, fmt.Errorf("trusted_ips: %q: %w", v, err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out, nil
 }
