@@ -254,38 +254,32 @@ func isDialError(err error) bool {
 }
 
 // transportCache shares connection pools between snapshots: one transport
-// per distinct timeouts and TLS setting, as nginx keeps upstream keepalive
-// pools across router rebuilds.
-type transportCache struct {
-	mu sync.Mutex
-	m  map[transportKey]*http.Transport
-}
+// per distinct timeouts, as nginx keeps upstream keepalive pools across
+// router rebuilds.
+type transportCache struct{ m sync.Map } // transportKey → *http.Transport
 
 type transportKey struct {
-	connect, read, write time.Duration
+	connect, read time.Duration
 }
 
 func (c *transportCache) get(svc *service) *http.Transport {
-	k := transportKey{svc.connect, svc.read, svc.write}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.m[k]; ok {
-		return t
-	}
-	if c.m == nil {
-		c.m = map[transportKey]*http.Transport{}
+	k := transportKey{svc.connect, svc.read}
+	if t, ok := c.m.Load(k); ok {
+		return t.(*http.Transport)
 	}
 	d := &net.Dialer{Timeout: svc.connect, KeepAlive: 60 * time.Second}
 	t := &http.Transport{
-		DialContext:           d.DialContext,
+		DialContext: d.DialContext,
+		// nginx's proxy_read_timeout bounds each read; Go bounds the wait
+		// for the response head, which is where a silent upstream stalls.
 		ResponseHeaderTimeout: svc.read,
 		MaxIdleConnsPerHost:   60, // Kong's upstream_keepalive_pool_size
 		IdleConnTimeout:       60 * time.Second,
-		// Kong does not verify upstream certificates unless the service's
+		// Kong verifies upstream certificates only when the service's
 		// tls_verify says so; the emulator does not verify them at all.
 		TLSClientConfig:    &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // see above
 		DisableCompression: true,
 	}
-	c.m[k] = t
-	return t
+	actual, _ := c.m.LoadOrStore(k, t)
+	return actual.(*http.Transport)
 }

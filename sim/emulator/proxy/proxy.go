@@ -5,6 +5,20 @@
 // database per request, so a change becomes visible exactly when the node
 // swaps in a snapshot built after it — which is what makes propagation
 // observable, as it is on Kong.
+//
+// Executed plugins: key-auth, basic-auth, acl, rate-limiting (local policy,
+// whatever policy is configured), request-termination, the header
+// operations of request-transformer and response-transformer, cors,
+// correlation-id and redirect, with Kong's priorities and scoping. Every
+// other configured plugin is stored and reported in Stats and the log as not
+// executed. What the emulator does not do, and says so rather than pretend:
+// stream routes (tcp, tls, udp) are counted, not served; upstreams of every
+// algorithm are balanced weighted round-robin (logged once per algorithm);
+// no active or passive health checks; a hostname target is resolved per
+// connection rather than expanded into weighted addresses; read_timeout
+// bounds the wait for the response head and write_timeout is not enforced;
+// upstream TLS is not verified and client_certificate/ca_certificates are
+// not used; certificates' cert_alt/key_alt are not served.
 package proxy
 
 import (
