@@ -104,7 +104,7 @@ func BenchmarkProxyVsReverseProxy(b *testing.B) {
 	}
 	b.ResetTimer()
 	var bareTime, kongTime time.Duration
-	const rounds = 4
+	const rounds = 10
 	for r := range rounds {
 		n := b.N / rounds
 		if r == rounds-1 {

@@ -206,3 +206,38 @@ func TestHeaderPluginsTransformCORSAndCorrelationID(t *testing.T) {
 		t.Errorf("preflight: %d %v", r.status, r.header)
 	}
 }
+
+// TestPluginLookupPrecedence checks plugins_iterator.lua lookup_cfg: with
+// every combination configured, removing the most specific one at a time
+// must fall to the next in Kong's order.
+func TestPluginLookupPrecedence(t *testing.T) {
+	order := []scope{
+		{route: "r", service: "s", consumer: "c"},
+		{route: "r", consumer: "c"},
+		{service: "s", consumer: "c"},
+		{route: "r", service: "s"},
+		{consumer: "c"},
+		{route: "r"},
+		{service: "s"},
+		{},
+	}
+	combos := map[scope]instance{}
+	for i, sc := range order {
+		combos[sc] = &redirect{status: i}
+	}
+	for i, sc := range order {
+		got := lookup(combos, "r", "s", "c")
+		if got == nil || got.(*redirect).status != i {
+			t.Fatalf("with %v the most specific left, lookup chose %v", sc, got)
+		}
+		delete(combos, sc)
+	}
+	if lookup(combos, "r", "s", "c") != nil {
+		t.Error("nothing configured, something found")
+	}
+	// Without a consumer, consumer-scoped configurations never apply.
+	combos = map[scope]instance{{consumer: "c"}: &redirect{status: 1}, {service: "s"}: &redirect{status: 2}}
+	if got := lookup(combos, "r", "s", ""); got.(*redirect).status != 2 {
+		t.Errorf("anonymous request got the consumer's configuration")
+	}
+}
