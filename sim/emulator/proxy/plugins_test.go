@@ -88,9 +88,12 @@ func TestBasicAuthChecksKongsHashedPassword(t *testing.T) {
 func TestRateLimitingAnswers429WithKongHeaders(t *testing.T) {
 	c := authConfig(t)
 	c.add("plugins", map[string]any{"id": "p3", "name": ratePlugin, "service": map[string]any{"id": pluginSvc},
-		"config": map[string]any{"minute": float64(3), "hour": float64(10), "policy": "local", "limit_by": "consumer"}})
+		"config": map[string]any{"minute": float64(3), "hour": float64(10), "policy": "redis", "limit_by": "consumer"}})
 	now := time.Date(2026, 11, 26, 15, 0, 20, 0, time.UTC)
-	_, front := startProxy(t, c.e, Options{Now: func() time.Time { return now }})
+	s, front := startProxy(t, c.e, Options{Now: func() time.Time { return now }})
+	if got := s.Stats().PluginsApproximated; len(got) != 1 || got[0] != "rate-limiting policy redis counted locally per node" {
+		t.Errorf("PluginsApproximated = %v", got)
+	}
 
 	for i := 1; i <= 3; i++ {
 		r := get(t, front.URL, "/api", "apikey", keyAlice)
@@ -158,6 +161,9 @@ func TestRequestTerminationAndNotExecutedPlugins(t *testing.T) {
 	st := s.Stats()
 	if len(st.PluginsNotExecuted) != 1 || st.PluginsNotExecuted[0] != "prometheus" {
 		t.Errorf("PluginsNotExecuted = %v, want [prometheus] (disabled zipkin ignored)", st.PluginsNotExecuted)
+	}
+	if len(st.PluginsApproximated) != 0 {
+		t.Errorf("PluginsApproximated = %v", st.PluginsApproximated)
 	}
 	if st.Requests != 2 || st.Entities["plugins"] != 2 || !st.ConfigLoaded {
 		t.Errorf("stats %+v", st)

@@ -83,6 +83,9 @@ type Stats struct {
 	// PluginsNotExecuted names the configured plugins the emulator stores
 	// but does not run, sorted.
 	PluginsNotExecuted []string `json:"plugins_not_executed"`
+	// PluginsApproximated says how executed plugins run other than
+	// configured (a rate-limiting policy counted locally), sorted.
+	PluginsApproximated []string `json:"plugins_approximated"`
 	// StreamRoutes counts routes of the stream subsystem (tcp, tls, udp,
 	// tls_passthrough): stored, not served, as the emulator has no stream
 	// listener.
@@ -148,11 +151,12 @@ func (s *Server) Stats() Stats {
 		ents[k] = v
 	}
 	return Stats{
-		Requests:           s.requests.Load(),
-		Entities:           ents,
-		PluginsNotExecuted: append([]string(nil), sn.notExecuted...),
-		StreamRoutes:       sn.streamRoutes,
-		ConfigLoaded:       s.loaded.Load(),
+		Requests:            s.requests.Load(),
+		Entities:            ents,
+		PluginsNotExecuted:  append([]string(nil), sn.notExecuted...),
+		StreamRoutes:        sn.streamRoutes,
+		PluginsApproximated: append([]string(nil), sn.plugins.approximate...),
+		ConfigLoaded:        s.loaded.Load(),
 	}
 }
 
@@ -166,6 +170,12 @@ func (s *Server) logOnce(sn *Snapshot) {
 		if !s.warned["plugin:"+name] {
 			s.warned["plugin:"+name] = true
 			s.log.Warn("plugin is configured but the emulator does not execute it; requests pass as if it were absent", "plugin", name)
+		}
+	}
+	for _, note := range sn.plugins.approximate {
+		if !s.warned["approx:"+note] {
+			s.warned["approx:"+note] = true
+			s.log.Warn("plugin runs approximated by the emulator", "note", note)
 		}
 	}
 	if sn.streamRoutes > 0 && !s.warned["stream"] {
