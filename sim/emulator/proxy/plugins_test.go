@@ -247,3 +247,17 @@ func TestPluginLookupPrecedence(t *testing.T) {
 		t.Errorf("anonymous request got the consumer's configuration")
 	}
 }
+
+func TestRedirectPluginKeepsIncomingPath(t *testing.T) {
+	c := newConfig()
+	c.service(t, pluginSvc, newEcho(t, "a"), nil)
+	c.route(routeID, pluginSvc, map[string]any{"paths": []any{"/old"}})
+	c.add("plugins", map[string]any{"id": "p1", "name": "redirect", "route": map[string]any{"id": routeID},
+		"config": map[string]any{"status_code": float64(308), "location": "https://new.example/base", "keep_incoming_path": true}})
+	_, front := startProxy(t, c.e, Options{})
+
+	r := get(t, front.URL, "/old/./x?y=1")
+	if r.status != http.StatusPermanentRedirect || r.header.Get("Location") != "https://new.example/old/x?y=1" || string(r.body) != "redirecting" {
+		t.Errorf("redirect: %d %v %q", r.status, r.header, r.body)
+	}
+}

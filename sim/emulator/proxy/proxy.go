@@ -6,10 +6,11 @@
 // swaps in a snapshot built after it — which is what makes propagation
 // observable, as it is on Kong.
 //
-// Executed plugins: key-auth, basic-auth, acl, rate-limiting (local policy,
-// whatever policy is configured), request-termination, the header
-// operations of request-transformer and response-transformer, cors,
-// correlation-id and redirect, with Kong's priorities and scoping. Every
+// Executed plugins: key-auth, basic-auth, acl, rate-limiting (counted
+// locally whatever the policy; Stats says so for others),
+// request-termination, the header operations of request-transformer and
+// response-transformer, cors, correlation-id and redirect, with Kong's
+// priorities and scoping. Every
 // other configured plugin is stored and reported in Stats and the log as not
 // executed. What the emulator does not do, and says so rather than pretend:
 // stream routes (tcp, tls, udp) are counted, not served; upstreams of every
