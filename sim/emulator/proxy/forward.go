@@ -184,7 +184,11 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 	x.headerFilter(h, resp.StatusCode)
 	h.Set("X-Kong-Upstream-Latency", strconv.FormatInt(now.Sub(x.proxyStart).Milliseconds(), 10))
 	h.Set("X-Kong-Proxy-Latency", strconv.FormatInt(x.proxyStart.Sub(x.start).Milliseconds(), 10))
-	h.Set("Via", joinHeader(strings.Join(h.Values("Via"), ", "), "1.1 kong/"+s.opts.Version))
+	version := "1.1" // Kong's proxy_http_version; grpc_pass speaks 2
+	if x.service.protocol == "grpc" || x.service.protocol == "grpcs" {
+		version = "2"
+	}
+	h.Set("Via", joinHeader(strings.Join(h.Values("Via"), ", "), version+" kong/"+s.opts.Version))
 	if h.Get("Server") == "" {
 		h.Set("Server", "kong/"+s.opts.Version)
 	}
@@ -260,10 +264,11 @@ type transportCache struct{ m sync.Map } // transportKey → *http.Transport
 
 type transportKey struct {
 	connect, read time.Duration
+	grpc          bool
 }
 
 func (c *transportCache) get(svc *service) *http.Transport {
-	k := transportKey{svc.connect, svc.read}
+	k := transportKey{svc.connect, svc.read, svc.protocol == "grpc" || svc.protocol == "grpcs"}
 	if t, ok := c.m.Load(k); ok {
 		return t.(*http.Transport)
 	}
@@ -279,6 +284,14 @@ func (c *transportCache) get(svc *service) *http.Transport {
 		// tls_verify says so; the emulator does not verify them at all.
 		TLSClientConfig:    &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // see above
 		DisableCompression: true,
+	}
+	if k.grpc {
+		// grpc_pass speaks HTTP/2 only: cleartext (h2c) for grpc, over TLS
+		// for grpcs.
+		p := new(http.Protocols)
+		p.SetUnencryptedHTTP2(svc.protocol == "grpc")
+		p.SetHTTP2(svc.protocol == "grpcs")
+		t.Protocols = p
 	}
 	actual, _ := c.m.LoadOrStore(k, t)
 	return actual.(*http.Transport)
