@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestProxyRoutesToServiceAndAnswersKong404(t *testing.T) {
@@ -144,4 +145,59 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+func TestErrorsFollowAcceptAndPassGlobalHeaderFilters(t *testing.T) {
+	c := newConfig()
+	c.add("plugins", map[string]any{"id": "p1", "name": "response-transformer", "config": map[string]any{
+		"add": map[string]any{"headers": []any{"x-global:1"}}}})
+	_, front := startProxy(t, c.e, Options{})
+
+	r := get(t, front.URL, "/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	if r.status != http.StatusNotFound || r.header.Get("Content-Type") != "text/html; charset=utf-8" ||
+		!strings.Contains(string(r.body), "<p>no Route matched with those values.</p>") {
+		t.Errorf("html 404: %d %v %q", r.status, r.header, r.body)
+	}
+	r = get(t, front.URL, "/", "Accept", "text/*;q=0.5, application/xml;q=0.9")
+	if r.header.Get("Content-Type") != "application/xml; charset=utf-8" || !strings.Contains(string(r.body), "<message>no Route matched with those values</message>") {
+		t.Errorf("xml 404: %v %q", r.header, r.body)
+	}
+	if r.header.Get("X-Global") != "1" {
+		t.Errorf("a global response-transformer must run on the 404: %v", r.header)
+	}
+}
+
+func TestTrustedClientsForwardedHeadersAndStreamRoutes(t *testing.T) {
+	c := newConfig()
+	c.service(t, "s", newEcho(t, "a"), nil)
+	c.route(id1, "s", map[string]any{"paths": []any{"/secure"}, "protocols": []any{"https"}})
+	c.add("routes", map[string]any{"id": id2, "protocols": []any{"tcp"}, "destinations": []any{map[string]any{"port": float64(9000)}},
+		"service": map[string]any{"id": "s"}})
+	trusted, err := ParseTrustedIPs([]string{"127.0.0.1", "::1/128", "unix:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, front := startProxy(t, c.e, Options{TrustedIPs: trusted})
+
+	r := get(t, front.URL, "/secure", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "edge.example", "X-Forwarded-Prefix", "/edge")
+	if r.status != http.StatusOK {
+		t.Fatalf("https-only route behind a trusted proxy: %d %q", r.status, r.body)
+	}
+	if h := r.echo.Header; h.Get("X-Forwarded-Proto") != "https" || h.Get("X-Forwarded-Host") != "edge.example" || h.Get("X-Forwarded-Prefix") != "/edge" {
+		t.Errorf("trusted forwarded headers not passed on: %v", h)
+	}
+	if got := s.Stats().StreamRoutes; got != 1 {
+		t.Errorf("StreamRoutes = %d, want 1", got)
+	}
+	// A name that does not resolve is Kong's 503; checked on the error
+	// mapping itself, since a test may not query a DNS server.
+	x := &exchange{s: s, req: httptest.NewRequest(http.MethodGet, "/", nil), route: &route{id: id3}, requestID: "r", start: time.Now()}
+	rec := httptest.NewRecorder()
+	s.proxyError(rec, withExchange(x.req, x), &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "svc.internal", IsNotFound: true}})
+	if rec.Code != http.StatusServiceUnavailable || message(t, rec.Body.Bytes()) != "name resolution failed" {
+		t.Errorf("unresolvable service host: %d %q", rec.Code, rec.Body.Bytes())
+	}
+	if _, err := ParseTrustedIPs([]string{"10.0.0.0/33"}); err == nil || !strings.Contains(err.Error(), "10.0.0.0/33") {
+		t.Errorf("bad trusted_ips error %v", err)
+	}
 }

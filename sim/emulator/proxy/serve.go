@@ -100,6 +100,7 @@ func (s *Server) serve(sn *Snapshot, w http.ResponseWriter, r *http.Request) {
 	}
 
 	m, matched := sn.match(&q)
+	x.filters = sn.plugins.globalFilters()
 	if m == nil {
 		s.kongError(w, x, http.StatusNotFound, "no Route matched with those values", nil)
 		return
@@ -120,6 +121,7 @@ func (s *Server) serve(sn *Snapshot, w http.ResponseWriter, r *http.Request) {
 	if (x.route.grpc || x.route.grpcs) && s.grpcMismatch(w, x) {
 		return
 	}
+	x.filters = x.filters[:0] // from here the access phase collects them
 	if sn.plugins.access(x, w) {
 		return
 	}
