@@ -20,6 +20,7 @@ type Snapshot struct {
 	certs     certIndex
 
 	counts          map[string]int
+	streamRoutes    int
 	notExecuted     []string
 	otherAlgorithms []string
 
@@ -124,6 +125,10 @@ func Compile(e Entities, opts Options) (*Snapshot, error) {
 	}
 
 	for _, r := range rows("routes") {
+		if isStreamRoute(r) {
+			sn.streamRoutes++
+			continue
+		}
 		ms, err := compileRoute(r, services, disabledServices, opts)
 		if err != nil {
 			errs = append(errs, err)
@@ -163,21 +168,28 @@ func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millise
 // others (tcp, tls, udp, tls_passthrough) are the stream router's.
 var httpProtocols = map[string]bool{"http": true, "https": true, "grpc": true, "grpcs": true}
 
+// isStreamRoute is transform.lua is_stream_route: the first protocol
+// decides the subsystem.
+func isStreamRoute(r *row) bool {
+	p := r.strs("protocols")
+	return len(p) > 0 && !httpProtocols[p[0]]
+}
+
 func compileRoute(r *row, services map[string]*service, disabled map[string]bool, opts Options) ([]*matcher, error) {
 	protocols := r.strs("protocols")
 	if len(protocols) == 0 {
 		protocols = []string{"http", "https"}
 	}
-	isHTTP := false
 	has := map[string]bool{}
 	for _, p := range protocols {
 		has[p] = true
-		isHTTP = isHTTP || httpProtocols[p]
 	}
 	svcID := r.fk("service")
 	rt := &route{
 		id: r.str("id"), name: r.str("name"),
 		httpsOnly:    has["https"] && !has["http"],
+		grpc:         has["grpc"],
+		grpcs:        has["grpcs"],
 		redirectCode: r.integer("https_redirect_status_code", 426),
 		stripPath:    r.boolean("strip_path", true),
 		preserveHost: r.boolean("preserve_host", false),
@@ -193,7 +205,7 @@ func compileRoute(r *row, services map[string]*service, disabled map[string]bool
 	if r.err != nil {
 		return nil, r.err
 	}
-	if !isHTTP || disabled[svcID] {
+	if disabled[svcID] {
 		return nil, nil
 	}
 	if s := services[svcID]; s != nil && httpProtocols[s.protocol] {

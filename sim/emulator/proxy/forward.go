@@ -112,12 +112,22 @@ func (s *Server) reverseProxy() *httputil.ReverseProxy {
 			Transport:      (*retryTransport)(s),
 			ModifyResponse: s.modifyResponse,
 			ErrorHandler:   s.proxyError,
-			ErrorLog:       nil,
-			FlushInterval:  -1,
+			BufferPool:     bufferPool{},
 		}
 	})
 	return s.rp
 }
+
+// bufferPool reuses the 32 KiB buffers that copy response bodies, which
+// ReverseProxy would otherwise allocate per response.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { return make([]byte, 32<<10) }}
+
+func (bufferPool) Get() []byte { return buffers.Get().([]byte) }
+
+//lint:ignore SA6002 a slice header per Put costs less than the 32 KiB per response it saves
+func (bufferPool) Put(b []byte) { buffers.Put(b) }
 
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	x := exchangeOf(pr.In)
@@ -174,7 +184,11 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 	x.headerFilter(h, resp.StatusCode)
 	h.Set("X-Kong-Upstream-Latency", strconv.FormatInt(now.Sub(x.proxyStart).Milliseconds(), 10))
 	h.Set("X-Kong-Proxy-Latency", strconv.FormatInt(x.proxyStart.Sub(x.start).Milliseconds(), 10))
-	h.Set("Via", joinHeader(strings.Join(h.Values("Via"), ", "), "1.1 kong/"+s.opts.Version))
+	version := "1.1" // Kong's proxy_http_version; grpc_pass speaks 2
+	if x.service.protocol == "grpc" || x.service.protocol == "grpcs" {
+		version = "2"
+	}
+	h.Set("Via", joinHeader(strings.Join(h.Values("Via"), ", "), version+" kong/"+s.opts.Version))
 	if h.Get("Server") == "" {
 		h.Set("Server", "kong/"+s.opts.Version)
 	}
@@ -183,11 +197,17 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 }
 
 // proxyError answers a failed upstream exchange as Kong's error handler:
-// 504 on timeouts, 502 otherwise.
+// 503 when the name does not resolve, 504 on timeouts, 502 otherwise.
 func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	x := exchangeOf(r)
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the client went away (nginx's 499): nobody to answer
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		s.log.Debug("upstream name resolution failed", "route", x.route.id, "host", x.peer.host, "error", err)
+		s.kongError(w, x, http.StatusServiceUnavailable, "name resolution failed", nil)
+		return
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
@@ -238,38 +258,41 @@ func isDialError(err error) bool {
 }
 
 // transportCache shares connection pools between snapshots: one transport
-// per distinct timeouts and TLS setting, as nginx keeps upstream keepalive
-// pools across router rebuilds.
-type transportCache struct {
-	mu sync.Mutex
-	m  map[transportKey]*http.Transport
-}
+// per distinct timeouts, as nginx keeps upstream keepalive pools across
+// router rebuilds.
+type transportCache struct{ m sync.Map } // transportKey → *http.Transport
 
 type transportKey struct {
-	connect, read, write time.Duration
+	connect, read time.Duration
+	grpc          bool
 }
 
 func (c *transportCache) get(svc *service) *http.Transport {
-	k := transportKey{svc.connect, svc.read, svc.write}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.m[k]; ok {
-		return t
-	}
-	if c.m == nil {
-		c.m = map[transportKey]*http.Transport{}
+	k := transportKey{svc.connect, svc.read, svc.protocol == "grpc" || svc.protocol == "grpcs"}
+	if t, ok := c.m.Load(k); ok {
+		return t.(*http.Transport)
 	}
 	d := &net.Dialer{Timeout: svc.connect, KeepAlive: 60 * time.Second}
 	t := &http.Transport{
-		DialContext:           d.DialContext,
+		DialContext: d.DialContext,
+		// nginx's proxy_read_timeout bounds each read; Go bounds the wait
+		// for the response head, which is where a silent upstream stalls.
 		ResponseHeaderTimeout: svc.read,
 		MaxIdleConnsPerHost:   60, // Kong's upstream_keepalive_pool_size
 		IdleConnTimeout:       60 * time.Second,
-		// Kong does not verify upstream certificates unless the service's
+		// Kong verifies upstream certificates only when the service's
 		// tls_verify says so; the emulator does not verify them at all.
 		TLSClientConfig:    &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // see above
 		DisableCompression: true,
 	}
-	c.m[k] = t
-	return t
+	if k.grpc {
+		// grpc_pass speaks HTTP/2 only: cleartext (h2c) for grpc, over TLS
+		// for grpcs.
+		p := new(http.Protocols)
+		p.SetUnencryptedHTTP2(svc.protocol == "grpc")
+		p.SetHTTP2(svc.protocol == "grpcs")
+		t.Protocols = p
+	}
+	actual, _ := c.m.LoadOrStore(k, t)
+	return actual.(*http.Transport)
 }

@@ -19,6 +19,12 @@ type headerFilterer interface {
 	headerFilter(x *exchange, h http.Header, status int)
 }
 
+// approximator is an instance that runs, but not quite as configured; its
+// note says how (Stats and the log repeat it).
+type approximator interface {
+	approximation() string
+}
+
 // pluginKind is a plugin the emulator executes: its Kong PRIORITY (the
 // handler's, which orders execution) and how its config is read.
 type pluginKind struct {
@@ -40,11 +46,12 @@ type pluginSet struct {
 	order       []string
 	combos      map[string]map[scope]instance
 	notExecuted []string
+	approximate []string
 }
 
 func compilePlugins(rows []*row) (pluginSet, error) {
 	ps := pluginSet{combos: map[string]map[scope]instance{}}
-	skipped := map[string]bool{}
+	skipped, approx := map[string]bool{}, map[string]bool{}
 	var errs []error
 	for _, r := range rows {
 		name := r.str("name")
@@ -76,6 +83,9 @@ func compilePlugins(rows []*row) (pluginSet, error) {
 			errs = append(errs, fmt.Errorf("plugin %s %s: %w", name, r.str("id"), err))
 			continue
 		}
+		if a, ok := inst.(approximator); ok && a.approximation() != "" {
+			approx[a.approximation()] = true
+		}
 		if ps.combos[name] == nil {
 			ps.combos[name] = map[scope]instance{}
 			ps.order = append(ps.order, name)
@@ -89,7 +99,7 @@ func compilePlugins(rows []*row) (pluginSet, error) {
 		}
 		return ps.order[i] < ps.order[j]
 	})
-	ps.notExecuted = sortedKeys(skipped)
+	ps.notExecuted, ps.approximate = sortedKeys(skipped), sortedKeys(approx)
 	if len(errs) > 0 {
 		return ps, joinErrs(errs)
 	}
@@ -171,4 +181,19 @@ func (ps *pluginSet) access(x *exchange, w http.ResponseWriter) bool {
 		}
 	}
 	return false
+}
+
+// globalFilters are the global plugins with a header_filter phase, which
+// Kong runs on responses it answers before plugins are collected (no
+// route matched, HTTPS required): its iterator falls back to the globals.
+func (ps *pluginSet) globalFilters() []collected {
+	var out []collected
+	for _, name := range ps.order {
+		if inst := ps.combos[name][scope{}]; inst != nil {
+			if _, ok := inst.(headerFilterer); ok {
+				out = append(out, collected{inst})
+			}
+		}
+	}
+	return out
 }

@@ -88,9 +88,12 @@ func TestBasicAuthChecksKongsHashedPassword(t *testing.T) {
 func TestRateLimitingAnswers429WithKongHeaders(t *testing.T) {
 	c := authConfig(t)
 	c.add("plugins", map[string]any{"id": "p3", "name": ratePlugin, "service": map[string]any{"id": pluginSvc},
-		"config": map[string]any{"minute": float64(3), "hour": float64(10), "policy": "local", "limit_by": "consumer"}})
+		"config": map[string]any{"minute": float64(3), "hour": float64(10), "policy": "redis", "limit_by": "consumer"}})
 	now := time.Date(2026, 11, 26, 15, 0, 20, 0, time.UTC)
-	_, front := startProxy(t, c.e, Options{Now: func() time.Time { return now }})
+	s, front := startProxy(t, c.e, Options{Now: func() time.Time { return now }})
+	if got := s.Stats().PluginsApproximated; len(got) != 1 || got[0] != "rate-limiting policy redis counted locally per node" {
+		t.Errorf("PluginsApproximated = %v", got)
+	}
 
 	for i := 1; i <= 3; i++ {
 		r := get(t, front.URL, "/api", "apikey", keyAlice)
@@ -159,6 +162,9 @@ func TestRequestTerminationAndNotExecutedPlugins(t *testing.T) {
 	if len(st.PluginsNotExecuted) != 1 || st.PluginsNotExecuted[0] != "prometheus" {
 		t.Errorf("PluginsNotExecuted = %v, want [prometheus] (disabled zipkin ignored)", st.PluginsNotExecuted)
 	}
+	if len(st.PluginsApproximated) != 0 {
+		t.Errorf("PluginsApproximated = %v", st.PluginsApproximated)
+	}
 	if st.Requests != 2 || st.Entities["plugins"] != 2 || !st.ConfigLoaded {
 		t.Errorf("stats %+v", st)
 	}
@@ -204,5 +210,54 @@ func TestHeaderPluginsTransformCORSAndCorrelationID(t *testing.T) {
 	r := do(t, pre)
 	if r.status != http.StatusOK || r.header.Get("Access-Control-Allow-Methods") != "GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT" {
 		t.Errorf("preflight: %d %v", r.status, r.header)
+	}
+}
+
+// TestPluginLookupPrecedence checks plugins_iterator.lua lookup_cfg: with
+// every combination configured, removing the most specific one at a time
+// must fall to the next in Kong's order.
+func TestPluginLookupPrecedence(t *testing.T) {
+	order := []scope{
+		{route: "r", service: "s", consumer: "c"},
+		{route: "r", consumer: "c"},
+		{service: "s", consumer: "c"},
+		{route: "r", service: "s"},
+		{consumer: "c"},
+		{route: "r"},
+		{service: "s"},
+		{},
+	}
+	combos := map[scope]instance{}
+	for i, sc := range order {
+		combos[sc] = &redirect{status: i}
+	}
+	for i, sc := range order {
+		got := lookup(combos, "r", "s", "c")
+		if got == nil || got.(*redirect).status != i {
+			t.Fatalf("with %v the most specific left, lookup chose %v", sc, got)
+		}
+		delete(combos, sc)
+	}
+	if lookup(combos, "r", "s", "c") != nil {
+		t.Error("nothing configured, something found")
+	}
+	// Without a consumer, consumer-scoped configurations never apply.
+	combos = map[scope]instance{{consumer: "c"}: &redirect{status: 1}, {service: "s"}: &redirect{status: 2}}
+	if got := lookup(combos, "r", "s", ""); got.(*redirect).status != 2 {
+		t.Errorf("anonymous request got the consumer's configuration")
+	}
+}
+
+func TestRedirectPluginKeepsIncomingPath(t *testing.T) {
+	c := newConfig()
+	c.service(t, pluginSvc, newEcho(t, "a"), nil)
+	c.route(routeID, pluginSvc, map[string]any{"paths": []any{"/old"}})
+	c.add("plugins", map[string]any{"id": "p1", "name": "redirect", "route": map[string]any{"id": routeID},
+		"config": map[string]any{"status_code": float64(308), "location": "https://new.example/base", "keep_incoming_path": true}})
+	_, front := startProxy(t, c.e, Options{})
+
+	r := get(t, front.URL, "/old/./x?y=1")
+	if r.status != http.StatusPermanentRedirect || r.header.Get("Location") != "https://new.example/old/x?y=1" || string(r.body) != "redirecting" {
+		t.Errorf("redirect: %d %v %q", r.status, r.header, r.body)
 	}
 }

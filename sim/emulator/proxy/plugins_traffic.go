@@ -33,12 +33,13 @@ type rateLimiting struct {
 	errorCode  int
 	errorMsg   string
 	scope      scope
+	policy     string
 }
 
 func buildRateLimiting(c *row, sc scope) (instance, error) {
 	rl := &rateLimiting{limitBy: c.str("limit_by"), headerName: c.str("header_name"), path: c.str("path"),
 		hide: c.boolean("hide_client_headers", false), errorCode: c.integer("error_code", 429),
-		errorMsg: c.str("error_message"), scope: sc}
+		errorMsg: c.str("error_message"), scope: sc, policy: c.str("policy")}
 	if rl.limitBy == "" {
 		rl.limitBy = "consumer"
 	}
@@ -48,9 +49,17 @@ func buildRateLimiting(c *row, sc scope) (instance, error) {
 	for i, p := range periods {
 		rl.limits[i] = int64(c.num(p.name, 0))
 	}
-	// The policy is always applied locally: cluster and redis counters
-	// belong to a database or a Redis the emulator does not share.
 	return rl, nil
+}
+
+// approximation: cluster and redis counters live in a database table or a
+// Redis the emulator does not share, so every policy counts locally, per
+// node.
+func (rl *rateLimiting) approximation() string {
+	if rl.policy == "" || rl.policy == "local" {
+		return ""
+	}
+	return "rate-limiting policy " + rl.policy + " counted locally per node"
 }
 
 func (rl *rateLimiting) identifier(x *exchange) string {

@@ -5,14 +5,31 @@
 // database per request, so a change becomes visible exactly when the node
 // swaps in a snapshot built after it — which is what makes propagation
 // observable, as it is on Kong.
+//
+// Executed plugins: key-auth, basic-auth, acl, rate-limiting (counted
+// locally whatever the policy; Stats says so for others),
+// request-termination, the header operations of request-transformer and
+// response-transformer, cors, correlation-id and redirect, with Kong's
+// priorities and scoping. Every
+// other configured plugin is stored and reported in Stats and the log as not
+// executed. What the emulator does not do, and says so rather than pretend:
+// stream routes (tcp, tls, udp) are counted, not served; upstreams of every
+// algorithm are balanced weighted round-robin (logged once per algorithm);
+// no active or passive health checks; a hostname target is resolved per
+// connection rather than expanded into weighted addresses; read_timeout
+// bounds the wait for the response head and write_timeout is not enforced;
+// upstream TLS is not verified and client_certificate/ca_certificates are
+// not used; certificates' cert_alt/key_alt are not served.
 package proxy
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +84,13 @@ type Stats struct {
 	// PluginsNotExecuted names the configured plugins the emulator stores
 	// but does not run, sorted.
 	PluginsNotExecuted []string `json:"plugins_not_executed"`
+	// PluginsApproximated says how executed plugins run other than
+	// configured (a rate-limiting policy counted locally), sorted.
+	PluginsApproximated []string `json:"plugins_approximated"`
+	// StreamRoutes counts routes of the stream subsystem (tcp, tls, udp,
+	// tls_passthrough): stored, not served, as the emulator has no stream
+	// listener.
+	StreamRoutes int `json:"stream_routes"`
 	// ConfigLoaded is false until the first snapshot is swapped in.
 	ConfigLoaded bool `json:"config_loaded"`
 }
@@ -109,6 +133,9 @@ func NewServer(log *slog.Logger, opts Options) *Server {
 // Swap installs a snapshot for every request that starts after it returns.
 // Requests already running keep the snapshot they started with.
 func (s *Server) Swap(sn *Snapshot) {
+	if sn == nil {
+		return
+	}
 	s.snap.Store(sn)
 	s.loaded.Store(true)
 	s.logOnce(sn)
@@ -125,10 +152,12 @@ func (s *Server) Stats() Stats {
 		ents[k] = v
 	}
 	return Stats{
-		Requests:           s.requests.Load(),
-		Entities:           ents,
-		PluginsNotExecuted: append([]string(nil), sn.notExecuted...),
-		ConfigLoaded:       s.loaded.Load(),
+		Requests:            s.requests.Load(),
+		Entities:            ents,
+		PluginsNotExecuted:  append([]string(nil), sn.notExecuted...),
+		StreamRoutes:        sn.streamRoutes,
+		PluginsApproximated: append([]string(nil), sn.plugins.approximate...),
+		ConfigLoaded:        s.loaded.Load(),
 	}
 }
 
@@ -144,6 +173,16 @@ func (s *Server) logOnce(sn *Snapshot) {
 			s.log.Warn("plugin is configured but the emulator does not execute it; requests pass as if it were absent", "plugin", name)
 		}
 	}
+	for _, note := range sn.plugins.approximate {
+		if !s.warned["approx:"+note] {
+			s.warned["approx:"+note] = true
+			s.log.Warn("plugin runs approximated by the emulator", "note", note)
+		}
+	}
+	if sn.streamRoutes > 0 && !s.warned["stream"] {
+		s.warned["stream"] = true
+		s.log.Warn("routes with stream protocols (tcp, tls, udp, tls_passthrough) are stored but not served: the emulator has no stream listener", "routes", sn.streamRoutes)
+	}
 	for _, alg := range sn.otherAlgorithms {
 		if !s.warned["alg:"+alg] {
 			s.warned["alg:"+alg] = true
@@ -156,4 +195,31 @@ func (s *Server) logOnce(sn *Snapshot) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	s.serve(s.snap.Load(), w, r)
+}
+
+// ParseTrustedIPs reads Kong's trusted_ips values (addresses or CIDR
+// blocks, "0.0.0.0/0,::/0" for all); "unix:" is accepted and ignored, as
+// the emulator listens on TCP only.
+func ParseTrustedIPs(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "" || v == "unix:":
+			continue
+		case strings.Contains(v, "/"):
+			p, err := netip.ParsePrefix(v)
+			if err != nil {
+				return nil, fmt.Errorf("trusted_ips: %q: %w", v, err)
+			}
+			out = append(out, p.Masked())
+		default:
+			a, err := netip.ParseAddr(v)
+			if err != nil {
+				return nil, fmt.Errorf("trusted_ips: %q: %w", v, err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,17 +20,68 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// errorBody is kong.response.error's JSON template (kong/tools/http.lua),
-// byte for byte, with the message escaped as JSON would.
-func errorBody(message, requestID string) []byte {
-	m, _ := json.Marshal(message)
-	return []byte("{\n  \"message\":" + string(m) + ",\n  \"request_id\":\"" + requestID + "\"\n}")
+// responseType is kong/tools/http.lua get_response_type: the media type
+// of the Accept entry with the highest q (the first on ties), mapped onto
+// the types Kong has error templates for; JSON by default.
+func responseType(accept []string) string {
+	ct, best := contentTypeJSON, 0.0
+	for _, entry := range strings.Split(strings.Join(accept, ","), ",") {
+		parts := strings.Split(strings.TrimSpace(entry), ";")
+		media := strings.ToLower(strings.TrimSpace(parts[0]))
+		if !mediaRange.MatchString(media) {
+			continue
+		}
+		q := 1.0
+		for _, p := range parts[1:] {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok && qValue.MatchString(v) {
+				q, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		if q > best {
+			best, ct = q, mimeType(media)
+		}
+	}
+	return ct
 }
 
-// exitBody is kong.response.exit's body for a table: cjson-encoded.
-func exitBody(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
+var (
+	mediaRange = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9-!#$&^_+.]+|\*)/(?:[a-z0-9][a-z0-9-!#$&^_+.]+|\*)$`)
+	qValue     = regexp.MustCompile(`^(?:1(?:\.0{0,3})?|0(?:\.\d{0,3})?)$`)
+)
+
+// mimeType is get_mime_type: "type/*" by its type, unknown types JSON.
+func mimeType(media string) string {
+	typ, sub, _ := strings.Cut(media, "/")
+	key := media
+	if sub == "*" {
+		key = typ
+	}
+	switch key {
+	case "text/html":
+		return "text/html; charset=utf-8"
+	case "text/plain", "text":
+		return "text/plain; charset=utf-8"
+	case "application/xml":
+		return "application/xml; charset=utf-8"
+	}
+	return contentTypeJSON
+}
+
+// errorBody is kong.response.error's template for the content type
+// (kong/tools/http.lua ERROR_TEMPLATES), byte for byte.
+func errorBody(contentType, message, requestID string) []byte {
+	switch contentType {
+	case "text/html; charset=utf-8":
+		return []byte("<!doctype html>\n<html>\n  <head>\n    <meta charset=\"utf-8\">\n    <title>Error</title>\n  </head>\n" +
+			"  <body>\n    <h1>Error</h1>\n    <p>" + message + ".</p>\n    <p>request_id: " + requestID + "</p>\n  </body>\n</html>\n")
+	case "text/plain; charset=utf-8":
+		return []byte(message + "\nrequest_id: " + requestID + "\n")
+	case "application/xml; charset=utf-8":
+		return []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<error>\n  <message>" + message +
+			"</message>\n  <requestid>" + requestID + "</requestid>\n</error>\n")
+	}
+	m, _ := json.Marshal(message)
+	return []byte("{\n  \"message\":" + string(m) + ",\n  \"request_id\":\"" + requestID + "\"\n}")
 }
 
 // kongResponse is a response Kong generates itself (an error, a plugin's
@@ -65,7 +117,12 @@ func (s *Server) kongResponse(w http.ResponseWriter, x *exchange, status int, he
 
 // kongError is kong.response.error(status, message, headers).
 func (s *Server) kongError(w http.ResponseWriter, x *exchange, status int, message string, header http.Header) {
-	s.kongResponse(w, x, status, header, errorBody(message, x.requestID))
+	ct := responseType(x.req.Header.Values("Accept"))
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Content-Type", ct)
+	s.kongResponse(w, x, status, header, errorBody(ct, message, x.requestID))
 }
 
 // joinHeader appends to a comma-separated header value.

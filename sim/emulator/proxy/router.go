@@ -16,6 +16,7 @@ type route struct {
 	id, name     string
 	service      *service // nil: Kong answers 503 after the access phase
 	httpsOnly    bool     // protocols has https but not http
+	grpc, grpcs  bool     // protocols include grpc / grpcs
 	redirectCode int
 	stripPath    bool
 	preserveHost bool

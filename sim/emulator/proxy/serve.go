@@ -100,6 +100,7 @@ func (s *Server) serve(sn *Snapshot, w http.ResponseWriter, r *http.Request) {
 	}
 
 	m, matched := sn.match(&q)
+	x.filters = sn.plugins.globalFilters()
 	if m == nil {
 		s.kongError(w, x, http.StatusNotFound, "no Route matched with those values", nil)
 		return
@@ -117,6 +118,10 @@ func (s *Server) serve(sn *Snapshot, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if (x.route.grpc || x.route.grpcs) && s.grpcMismatch(w, x) {
+		return
+	}
+	x.filters = x.filters[:0] // from here the access phase collects them
 	if sn.plugins.access(x, w) {
 		return
 	}
@@ -125,6 +130,27 @@ func (s *Server) serve(sn *Snapshot, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.forward(w, x)
+}
+
+// grpcMismatch answers a request that matched a gRPC route but is not
+// one, as handler.lua access.before does.
+func (s *Server) grpcMismatch(w http.ResponseWriter, x *exchange) bool {
+	r := x.req
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+		s.kongError(w, x, http.StatusUnsupportedMediaType, "Non-gRPC request matched gRPC route", nil)
+		return true
+	}
+	if r.ProtoMajor != 2 {
+		s.kongError(w, x, http.StatusUpgradeRequired, "Please use HTTP2 protocol",
+			http.Header{"Connection": {"Upgrade"}, "Upgrade": {"HTTP/2"}})
+		return true
+	}
+	if !x.route.grpc && x.fwdProto != "https" {
+		s.kongResponse(w, x, http.StatusOK, http.Header{"Content-Type": {"application/grpc"}, "Grpc-Status": {"1"},
+			"Grpc-Message": {"gRPC request matched gRPCs route"}}, nil)
+		return true
+	}
+	return false
 }
 
 // match finds the route for a request, through the cache when the router

@@ -27,6 +27,10 @@ func compileCerts(certRows, sniRows []*row) (certIndex, error) {
 			continue
 		}
 		byID[id] = &c
+		// A declarative file may nest a certificate's SNI names in it.
+		for _, name := range r.strs("snis") {
+			idx.add(name, &c)
+		}
 	}
 	for _, r := range sniRows {
 		name, cert := r.str("name"), r.fk("certificate")
@@ -34,20 +38,22 @@ func compileCerts(certRows, sniRows []*row) (certIndex, error) {
 			errs = append(errs, r.err)
 			continue
 		}
-		c := byID[cert]
-		if c == nil {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(name, "*."):
-			idx.suffixes[name[1:]] = c
-		case strings.HasSuffix(name, ".*"):
-			idx.prefixes[name[:len(name)-1]] = c
-		default:
-			idx.exact[name] = c
+		if c := byID[cert]; c != nil {
+			idx.add(name, c)
 		}
 	}
 	return idx, joinErrs(errs)
+}
+
+func (idx certIndex) add(name string, c *tls.Certificate) {
+	switch {
+	case strings.HasPrefix(name, "*."):
+		idx.suffixes[name[1:]] = c
+	case strings.HasSuffix(name, ".*"):
+		idx.prefixes[name[:len(name)-1]] = c
+	default:
+		idx.exact[name] = c
+	}
 }
 
 // lookup finds the certificate for an SNI as Kong's certificate phase

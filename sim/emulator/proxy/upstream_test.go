@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -209,5 +210,56 @@ func TestSwapUnderConcurrentLoad(t *testing.T) {
 	wg.Wait()
 	if seen["a"]+seen["b"] != 200 || len(seen) > 2 {
 		t.Errorf("answers %v, want 200 from a or b", seen)
+	}
+}
+
+// TestGRPCRouteProxiesOverHTTP2 sends a gRPC-shaped request (HTTP/2
+// cleartext, application/grpc) through a grpc route to an h2c upstream:
+// the upstream is reached over HTTP/2 and its trailers come back.
+func TestGRPCRouteProxiesOverHTTP2(t *testing.T) {
+	h2c := new(http.Protocols)
+	h2c.SetUnencryptedHTTP2(true)
+	backend := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Trailer", "Grpc-Status")
+		w.Header().Set("X-Upstream-Proto", r.Proto)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte{0, 0, 0, 0, 0})
+		w.Header().Set("Grpc-Status", "0")
+	}))
+	backend.Config.Protocols = h2c
+	backend.Start()
+	t.Cleanup(backend.Close)
+	bh, bp := hostPort(t, backend.URL)
+
+	c := newConfig()
+	c.add("services", map[string]any{"id": "g", "protocol": "grpc", "host": bh, "port": float64(bp)})
+	c.route(id1, "g", map[string]any{"paths": []any{"/pkg.Svc/"}, "protocols": []any{"grpc"}, "strip_path": false})
+	sn, err := Compile(c.e, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(discard(), Options{})
+	s.Swap(sn)
+	front := httptest.NewUnstartedServer(s)
+	front.Config.Protocols = h2c
+	front.Start()
+	t.Cleanup(front.Close)
+
+	client := &http.Transport{Protocols: h2c}
+	t.Cleanup(client.CloseIdleConnections)
+	req, _ := http.NewRequest(http.MethodPost, front.URL+"/pkg.Svc/Call", strings.NewReader("\x00\x00\x00\x00\x00"))
+	req.Header.Set("Content-Type", "application/grpc")
+	resp, err := client.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Upstream-Proto") != "HTTP/2.0" || resp.Trailer.Get("Grpc-Status") != "0" {
+		t.Errorf("grpc: %d upstream proto %q trailer %v", resp.StatusCode, resp.Header.Get("X-Upstream-Proto"), resp.Trailer)
+	}
+	if via := resp.Header.Get("Via"); via != "2 kong/3.9.3" {
+		t.Errorf("Via %q, want Kong's grpc_pass version 2", via)
 	}
 }

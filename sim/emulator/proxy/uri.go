@@ -2,94 +2,13 @@ package proxy
 
 import (
 	"strings"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 )
 
-// reserved are the bytes Kong's uri.normalize keeps percent-encoded
-// (kong/tools/uri.lua RESERVED_CHARS); every other triplet is decoded.
-const reserved = "!*'();:@&=+$,/?%#[]"
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// normalizePath is kong/tools/uri.lua normalize(uri, true): decode every
-// non-reserved %XX, upper-case the hex of reserved ones, remove dot segments
-// and merge slashes. The router matches against its result.
-func normalizePath(uri string) string {
-	if uri == "" || uri == "/" {
-		return uri
-	}
-	if strings.IndexByte(uri, '%') >= 0 {
-		var b strings.Builder
-		for i := 0; i < len(uri); i++ {
-			if uri[i] == '%' && i+2 < len(uri) {
-				h, ok1 := unhex(uri[i+1])
-				l, ok2 := unhex(uri[i+2])
-				if ok1 && ok2 {
-					c := h<<4 | l
-					if strings.IndexByte(reserved, c) < 0 {
-						b.WriteByte(c)
-					} else {
-						b.WriteByte('%')
-						b.WriteString(strings.ToUpper(uri[i+1 : i+3]))
-					}
-					i += 2
-					continue
-				}
-			}
-			b.WriteByte(uri[i])
-		}
-		uri = b.String()
-	}
-	if !strings.Contains(uri, ".") && !strings.Contains(uri, "//") {
-		return uri
-	}
-	var out []string
-	for len(uri) > 0 {
-		switch {
-		case uri == "/.":
-			uri = "/"
-		case uri == "/..":
-			uri = "/"
-			if len(out) > 0 {
-				out = out[:len(out)-1]
-			}
-		case uri == "." || uri == "..":
-			uri = ""
-		case strings.HasPrefix(uri, "../"):
-			uri = uri[3:]
-		case strings.HasPrefix(uri, "./"):
-			uri = uri[2:]
-		case strings.HasPrefix(uri, "/./"):
-			uri = uri[2:]
-		case strings.HasPrefix(uri, "/../"):
-			uri = uri[3:]
-			if len(out) > 0 {
-				out = out[:len(out)-1]
-			}
-		case strings.HasPrefix(uri, "//"):
-			uri = uri[1:]
-		default:
-			i := strings.IndexByte(uri[1:], '/')
-			if i >= 0 {
-				out = append(out, uri[:i+1])
-				uri = uri[i+1:]
-			} else {
-				out = append(out, uri)
-				uri = ""
-			}
-		}
-	}
-	return strings.Join(out, "")
-}
+// normalizePath is the request path the router matches (router/utils.lua
+// strip_uri_args → kong/tools/uri.lua normalize(uri, true)).
+func normalizePath(uri string) string { return schema.NormalizeURI(uri, true) }
 
 // escapeURI is kong/tools/uri.lua escape: every byte outside
 // A-Za-z0-9 and !#$&'()*+,/:;=?@[]-_.~% is percent-encoded, so bytes the
