@@ -110,7 +110,10 @@ func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, er
 	n := &Node{Config: c, NodeID: nodeID, log: log}
 	var applier cluster.Applier
 	if c.Role != config.RoleControlPlane {
-		opts := proxy.Options{Version: Version, RouterFlavor: c.RouterFlavor}
+		opts, err := proxyOptions(c)
+		if err != nil {
+			return nil, err
+		}
 		n.Proxy = proxy.NewServer(log, opts)
 		applier = cluster.ProxyApplier{Server: n.Proxy, Options: opts}
 	}
@@ -275,7 +278,7 @@ func (n *Node) listen(setting string, l config.Listener, certKey, keyKey string)
 	}
 	certs, _ := n.Config.Values[certKey].([]string)
 	keys, _ := n.Config.Values[keyKey].([]string)
-	cert, err := listenerCert(certs, keys)
+	cert, err := listenerCert(certKey, keyKey, certs, keys)
 	if err != nil {
 		_ = ln.Close()
 		n.Close()

@@ -12,13 +12,13 @@ import (
 // listenerCert returns the certificate for an SSL listener: the files or
 // PEM values named by the setting (admin_ssl_cert / admin_ssl_cert_key),
 // else a self-signed one, as Kong generates under its prefix.
-func listenerCert(certs, keys []string) (tls.Certificate, error) {
+func listenerCert(certSetting, keySetting string, certs, keys []string) (tls.Certificate, error) {
 	if len(certs) > 0 && len(keys) > 0 {
-		c, err := config.ReadPEM("admin_ssl_cert", certs[0])
+		c, err := config.ReadPEM(certSetting, certs[0])
 		if err != nil {
 			return tls.Certificate{}, err
 		}
-		k, err := config.ReadPEM("admin_ssl_cert_key", keys[0])
+		k, err := config.ReadPEM(keySetting, keys[0])
 		if err != nil {
 			return tls.Certificate{}, err
 		}
