@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -48,9 +49,11 @@ type ControlPlane struct {
 	mu      sync.Mutex
 	clients map[*dpConn]struct{}
 	payload *payload // the last export, deflated once for every client
+	exports atomic.Int64
 }
 
 type payload struct {
+	seq        int64 // order of the exports, so an older one never replaces a newer
 	frame      []byte
 	hash       string
 	configured []string // plugin names the export configures
@@ -108,6 +111,7 @@ func (c *ControlPlane) Run(ctx context.Context) error {
 }
 
 func (c *ControlPlane) export(ctx context.Context) (*payload, error) {
+	seq := c.exports.Add(1) // taken before reading: a later number is a later view
 	x, err := c.store.Export(ctx)
 	if err != nil {
 		return nil, err
@@ -117,9 +121,11 @@ func (c *ControlPlane) export(ctx context.Context) (*payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &payload{frame: frame, hash: hash, configured: configuredPlugins(x.Config)}
+	p := &payload{seq: seq, frame: frame, hash: hash, configured: configuredPlugins(x.Config)}
 	c.mu.Lock()
-	c.payload = p
+	if c.payload == nil || c.payload.seq < seq {
+		c.payload = p
+	}
 	c.mu.Unlock()
 	return p, nil
 }
@@ -149,7 +155,7 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 	dp := &dpConn{cp: c, conn: conn, row: store.DataPlane{ID: id, Hostname: q.Get("node_hostname"), IP: ip,
 		Version: version, ConfigHash: EmptyHash, SyncStatus: SyncUnknown, TTL: c.o.PurgeDelay},
-		queue: make(chan *payload, 1), dirty: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), dirty: make(chan struct{}, 1)}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		dp.row.CertExpiry = r.TLS.PeerCertificates[0].NotAfter
 	}
@@ -160,9 +166,13 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // dpConn is one connected data plane.
 type dpConn struct {
-	cp    *ControlPlane
-	conn  *websocket.Conn
-	queue chan *payload
+	cp   *ControlPlane
+	conn *websocket.Conn
+	// pending is the newest configuration not yet written; wake tells the
+	// writer there is one.
+	pending *payload
+	sentSeq int64
+	wake    chan struct{}
 	// dirty asks the recorder to write the row; writes happen one at a
 	// time so an older state never overwrites a newer one.
 	dirty chan struct{}
@@ -251,11 +261,15 @@ func (dp *dpConn) send(p *payload) {
 		dp.cp.o.Log.Error("configuration not sent to data plane", "node_id", dp.row.ID, "sync_status", status, "error", err)
 		return
 	}
+	dp.mu.Lock()
+	if p.seq > dp.sentSeq && (dp.pending == nil || p.seq > dp.pending.seq) {
+		dp.pending = p
+	}
+	dp.mu.Unlock()
 	select {
-	case <-dp.queue:
+	case dp.wake <- struct{}{}:
 	default:
 	}
-	dp.queue <- p
 }
 
 func (dp *dpConn) writer(ctx context.Context) error {
@@ -263,7 +277,17 @@ func (dp *dpConn) writer(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case p := <-dp.queue:
+		case <-dp.wake:
+			dp.mu.Lock()
+			p := dp.pending
+			dp.pending = nil
+			if p != nil {
+				dp.sentSeq = p.seq
+			}
+			dp.mu.Unlock()
+			if p == nil {
+				continue
+			}
 			_ = dp.conn.SetWriteDeadline(time.Now().Add(2 * frameTimeout))
 			if err := dp.conn.WriteMessage(websocket.BinaryMessage, p.frame); err != nil {
 				return fmt.Errorf("send configuration: %w", err)
