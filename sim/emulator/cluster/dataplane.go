@@ -79,7 +79,10 @@ func NewDataPlane(o DataPlaneOptions, a Applier) (*DataPlane, error) {
 		return nil, fmt.Errorf("read persisted configuration: %w", err)
 	}
 	if _, err := d.apply(raw, false); err != nil {
-		return nil, fmt.Errorf("load persisted configuration %s: %w", d.persistPath(), err)
+		// Serve nothing rather than refuse to start: the control plane
+		// sends a configuration as soon as it is reachable.
+		o.Log.Error("cannot load the persisted configuration; starting empty", "path", d.persistPath(), "error", err)
+		return d, nil
 	}
 	o.Log.Info("found persisted configuration, loaded", "config_hash", d.Hash())
 	return d, nil

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -217,5 +219,38 @@ func TestControlPlaneCoalescesChangesWithinTheUpdateFrequency(t *testing.T) {
 	waitUntil(t, 20*time.Second, "later changes pushed", func() bool { _, svcs := c.state(); return svcs == 5 })
 	if n, _ := c.state(); n != 3 {
 		t.Errorf("data plane applied %d configurations, want 3 (initial, first change, the other four as one)", n)
+	}
+}
+
+// A data plane restarts with what it persisted, and an unreadable file
+// makes it start empty rather than not at all.
+func TestDataPlaneLoadsItsPersistedConfiguration(t *testing.T) {
+	st := openStores(t, 1)[0]
+	insert(t, st, "services", map[string]any{"name": "kept", "host": "example.com"})
+	certs := clusterTLS(t)
+	_, addr := startCP(t, st, certs, quiet)
+	prefix := t.TempDir()
+	first := startDP(t, addr, certs, &holder{}, func(o *DataPlaneOptions) { o.Prefix = prefix })
+	waitUntil(t, 20*time.Second, "configured", func() bool { return first.Hash() != EmptyHash })
+
+	h := &holder{}
+	again, err := NewDataPlane(DataPlaneOptions{Prefix: prefix, MaxPayload: 64 << 20, Log: quiet}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Hash() != first.Hash() || len(h.e["services"]) != 1 {
+		t.Errorf("restarted data plane serves %s with %d services, want %s with 1", again.Hash(), len(h.e["services"]), first.Hash())
+	}
+
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, persistName), []byte("not gzip"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := NewDataPlane(DataPlaneOptions{Prefix: broken, MaxPayload: 64 << 20, Log: quiet}, &holder{})
+	if err != nil {
+		t.Fatalf("data plane with an unreadable file refused to start: %v", err)
+	}
+	if empty.Hash() != EmptyHash {
+		t.Errorf("data plane with an unreadable file serves %s, want nothing", empty.Hash())
 	}
 }

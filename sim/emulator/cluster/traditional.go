@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -56,7 +55,9 @@ func (t *Traditional) Applied() int64 { return t.applied.Load() }
 // Run builds the first snapshot, then polls and rebuilds until ctx ends.
 func (t *Traditional) Run(ctx context.Context) error {
 	if err := t.Rebuild(ctx); err != nil {
-		return fmt.Errorf("build the first snapshot: %w", err)
+		// The node stays up, not ready (nothing applied), and the next
+		// change or poll retries, as Kong keeps running on a failed build.
+		t.Log.Error("cannot build the first configuration snapshot", "error", err)
 	}
 	go func() { _ = t.Poller.Run(ctx) }()
 	for {
