@@ -132,7 +132,6 @@ func NewNode(ctx context.Context, c *config.Config, log *slog.Logger) (*Node, er
 		return n, n.controlPlane(poller)
 	}
 	trad := cluster.NewTraditional(st, poller, applier, log)
-	n.hash = trad.Hash
 	n.ready = func() (bool, string) {
 		if trad.Applied() == 0 {
 			return false, "router builds not yet complete"
