@@ -1,3 +1,6 @@
+// Package conformance measures the emulator's fidelity to Kong 3.9: it builds cmd/kong-emulator,
+// runs it on a fresh real PostgreSQL database per suite, and drives it with go-kong's and decK's
+// own test suites, concurrent writers, bad input and several nodes on one database.
 package conformance
 
 import (
