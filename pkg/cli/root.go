@@ -53,10 +53,10 @@ func NewRootCmd(name string, streams genericiooptions.IOStreams) *cobra.Command 
 
 	root := &cobra.Command{
 		Use:   "kongdb",
-		Short: "Sync Kubernetes into a database-backed Kong Gateway and prove every node serves it",
-		Long: `kongdb translates Ingress, Gateway API routes and Kong's CRDs exactly as the Kong Ingress
-Controller does, pushes the result through the Admin API of a database-backed Kong
-(traditional or hybrid mode), and shows whether every node serves what Kubernetes says.`,
+		Short: "Translate Kubernetes objects into Kong configuration exactly as the Kong Ingress Controller does",
+		Long: `kongdb translates Ingress, Gateway API routes and Kong's CRDs into the Kong configuration the
+Kong Ingress Controller 3.5 would build (the same names, IDs and tags), from a live cluster or
+from manifests, without talking to Kong.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{
