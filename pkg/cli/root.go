@@ -73,19 +73,10 @@ from manifests, without talking to Kong.`,
 	})
 	configFlags.AddFlags(root.PersistentFlags())
 
+	// Every command is listed here, so the whole tree reads in one place.
 	root.AddCommand(
+		NewCmdTranslate(f, streams, nil),
 		NewCmdVersion(f, streams, nil),
 	)
-	for _, add := range extraCommands {
-		root.AddCommand(add(f, streams))
-	}
 	return root
-}
-
-// extraCommands lets each command file register itself (see translate.go), so that adding a
-// command touches only its own file.
-var extraCommands []func(Factory, genericiooptions.IOStreams) *cobra.Command
-
-func registerCommand(newCmd func(Factory, genericiooptions.IOStreams) *cobra.Command) {
-	extraCommands = append(extraCommands, newCmd)
 }

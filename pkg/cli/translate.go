@@ -123,12 +123,6 @@ func NewCmdTranslate(f Factory, streams genericiooptions.IOStreams, runF func(*T
 	return cmd
 }
 
-func init() {
-	registerCommand(func(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
-		return NewCmdTranslate(f, streams, nil)
-	})
-}
-
 // Complete takes the namespace from the root's -n flag, or from the kubeconfig when reading
 // a cluster.
 func (o *TranslateOptions) Complete(f Factory) error {

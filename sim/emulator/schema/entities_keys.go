@@ -186,24 +186,30 @@ var keySets = &Entity{
 	},
 }
 
-var keysEntity = &Entity{
-	Name: "keys", Table: "keys", AdminPath: "keys", NestedPath: "keys", EndpointKey: "name", Workspaceable: true,
-	CacheKey: []string{"kid", "set"},
-	Fields: []*Field{
-		idField(),
-		F("set", Foreign, Ref("key_sets"), Optional, OnDelete("cascade")),
-		F("name", String, Optional, Unique),
-		F("kid", String, Required),
-		F("jwk", String, Referenceable, Encrypted),
-		F("pem", Record, Optional, Custom(validatePEMKeys), Fields(
-			F("private_key", String, Optional, Referenceable, Encrypted),
-			F("public_key", String, Referenceable, Optional),
-		), func(f *Field) { f.Checks = []*Check{atLeastOneOf("private_key", "public_key")} }),
-		tagsField(), createdAt(), updatedAt(),
-	},
-	Checks: []*Check{
-		{Kind: "mutually_exclusive", Fields: []string{"jwk", "pem"}},
-		atLeastOneOf("jwk", "pem"),
-		{Kind: "custom_entity_check", FieldSources: []string{"jwk", "pem", "kid"}, Fn: checkKey},
-	},
+// newKeysEntity declares keys. It is a function, not a variable like the
+// other entities, because its jwk check validates through the registry's
+// compiled patterns, and the registry is built from it: as a variable it
+// would depend on its own initialisation.
+func newKeysEntity() *Entity {
+	return &Entity{
+		Name: "keys", Table: "keys", AdminPath: "keys", NestedPath: "keys", EndpointKey: "name", Workspaceable: true,
+		CacheKey: []string{"kid", "set"},
+		Fields: []*Field{
+			idField(),
+			F("set", Foreign, Ref("key_sets"), Optional, OnDelete("cascade")),
+			F("name", String, Optional, Unique),
+			F("kid", String, Required),
+			F("jwk", String, Referenceable, Encrypted),
+			F("pem", Record, Optional, Custom(validatePEMKeys), Fields(
+				F("private_key", String, Optional, Referenceable, Encrypted),
+				F("public_key", String, Referenceable, Optional),
+			), func(f *Field) { f.Checks = []*Check{atLeastOneOf("private_key", "public_key")} }),
+			tagsField(), createdAt(), updatedAt(),
+		},
+		Checks: []*Check{
+			{Kind: "mutually_exclusive", Fields: []string{"jwk", "pem"}},
+			atLeastOneOf("jwk", "pem"),
+			{Kind: "custom_entity_check", FieldSources: []string{"jwk", "pem", "kid"}, Fn: checkKey},
+		},
+	}
 }
