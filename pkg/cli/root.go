@@ -4,9 +4,12 @@
 package cli
 
 import (
+	"context"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -19,11 +22,17 @@ func StdStreams() genericiooptions.IOStreams {
 }
 
 // Main runs the command line args (args[0] is the program name) and returns the process exit
-// code, so that main stays a one-liner and the whole flow is testable.
+// code, so that main stays a one-liner and the whole flow is testable. The commands' context
+// is cancelled on SIGINT or SIGTERM, so Ctrl-C stops a cluster read where it is and the
+// command returns its error like any other. The first signal also restores the default
+// handling, so a second Ctrl-C kills a process stuck in a call that ignores its context.
 func Main(args []string, streams genericiooptions.IOStreams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
 	root := NewRootCmd(CommandName(args[0]), streams)
 	root.SetArgs(args[1:])
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err != nil && !isSilentError(err) {
 		// Commands return errors instead of printing them, so each is printed once, here.
 		root.PrintErrln("error:", err)

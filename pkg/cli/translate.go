@@ -176,9 +176,6 @@ func (o *TranslateOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads, translates and prints.
 func (o *TranslateOptions) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	filter := source.Options{IngressClass: o.IngressClass, GatewayClassController: o.GatewayClassController}
 	var (
 		snap *source.Snapshot

@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -263,9 +262,6 @@ func newMigrations(stdout, stderr io.Writer) *cobra.Command {
 			}
 			logf := func(f string, a ...any) { fmt.Fprintf(out, f+"\n", a...) }
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			pool, err := store.Pool(ctx, emulator.StoreOptions(c, ""))
 			if err != nil {
 				return err
