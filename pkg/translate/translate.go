@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -106,7 +107,10 @@ func (t *translator) run() {
 	t.fillCertificates(rules, services)
 	t.fillCACertificates()
 	for _, err := range t.state.FillIDs(t.opts.Workspace) {
-		_ = err // only consumers without username fail, and KIC leaves those without ID too
+		// The entity stays, as KIC keeps it, but without a deterministic ID Kong gives it a
+		// random one, which a later sync cannot match: worth a warning.
+		t.diags = append(t.diags, Diagnostic{Severity: SeverityWarning, Kind: "Kong " + err.Entity, Name: err.Name,
+			Reason: fmt.Sprintf("left without an ID, so Kong will give it a random one: %v", err.Err)})
 	}
 	if t.opts.OwnershipTag != "" {
 		t.state.MergeTags(t.opts.OwnershipTag)

@@ -192,14 +192,12 @@ func PIDFile(c *config.Config) string {
 	return filepath.Join(c.Prefix, "pids", "nginx.pid")
 }
 
-// Health checks the node the way `kong health` does: it reads the prefix's
-// pid file and probes the Admin API.
+// Health checks the node the way `kong health` does: the process named by
+// the prefix's pid file runs, and the Admin API answers.
 func Health(ctx context.Context, c *config.Config) error {
-	raw, err := os.ReadFile(PIDFile(c))
-	if err != nil {
-		return fmt.Errorf("Kong is not running at %s", c.Prefix)
+	if _, err := RunningPID(c); err != nil {
+		return err
 	}
-	_ = strings.TrimSpace(string(raw))
 	for _, l := range c.AdminListen {
 		if l.SSL {
 			continue
@@ -214,12 +212,12 @@ func Health(ctx context.Context, c *config.Config) error {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, err)
+			return notRunning(c, err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			return nil
 		}
 	}
-	return fmt.Errorf("Kong is not running at %s", c.Prefix)
+	return notRunning(c, nil)
 }
