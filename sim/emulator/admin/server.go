@@ -13,13 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongversion"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
 // Version is the Kong version the emulator reports.
-const Version = "3.9.3"
+const Version = kongversion.Version
 
 // ServerHeader is Kong's Server header value.
 const ServerHeader = "kong/" + Version

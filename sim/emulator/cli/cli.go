@@ -73,7 +73,7 @@ func (g *globalFlags) load() (*config.Config, error) {
 func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "kong",
-		Short:         "Kong Gateway 3.9.3-compatible emulator on PostgreSQL",
+		Short:         "Kong Gateway " + emulator.Version + "-compatible emulator on PostgreSQL",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

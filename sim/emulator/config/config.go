@@ -72,7 +72,7 @@ type PG struct {
 	SSLVerify bool
 	// TimeoutMS is pg_timeout in milliseconds.
 	TimeoutMS int
-	// PoolSize is pg_pool_size (0 = driver default).
+	// PoolSize is pg_pool_size (0 = the store's default of 32 connections).
 	PoolSize int
 }
 

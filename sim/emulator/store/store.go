@@ -39,7 +39,7 @@ type Options struct {
 	// such as the migration lock another node holds; 0 waits as long as
 	// Timeout lets a statement run.
 	LockTimeout time.Duration
-	// PoolSize is the pool's maximum connections (0 = 4 × CPUs, min 16).
+	// PoolSize is the pool's maximum connections (pg_pool_size; 0 = 32).
 	PoolSize int
 	// NodeID is written as cluster_events.node_id.
 	NodeID string
