@@ -13,8 +13,7 @@ import (
 // Kong's exit codes for `kong migrations list` (kong/cmd/migrations.lua).
 const (
 	exitNeedsBootstrap = 3
-	exitPending        = 4
-	exitNewMigrations  = 5
+	exitNewMigrations  = 5 // 4 (pending) never happens: the emulator has no teardown phases
 )
 
 func runMigrations(ctx context.Context, sub string, yes bool, pool *pgxpool.Pool, logf store.Logf) error {
@@ -67,7 +66,3 @@ func runMigrations(ctx context.Context, sub string, yes bool, pool *pgxpool.Pool
 		return fmt.Errorf("no such migrations command: %s", sub)
 	}
 }
-
-// pending is kept for Kong's exit code table; the emulator never leaves
-// migrations pending (it has no teardown phases).
-var _ = exitPending

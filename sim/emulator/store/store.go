@@ -149,10 +149,6 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.pool.Close() }
 
-// PoolHandle exposes the pool to the node's other parts (cluster events
-// polling in part 2) so they share connections.
-func (s *Store) PoolHandle() *pgxpool.Pool { return s.pool }
-
 // WorkspaceID is the id of the default workspace.
 func (s *Store) WorkspaceID() string { return s.wsID }
 
