@@ -142,13 +142,7 @@ type httpError struct {
 
 func (e *httpError) Error() string { return fmt.Sprintf("%d %v", e.status, e.body) }
 
-func notFound() error { return &httpError{http.StatusNotFound, msg("Not found")} }
-
 func badRequest(m string) error { return &httpError{http.StatusBadRequest, msg(m)} }
-
-func methodNotAllowed() error {
-	return &httpError{http.StatusMethodNotAllowed, msg("Method not allowed")}
-}
 
 // allow answers OPTIONS and refuses methods a path does not support.
 func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {

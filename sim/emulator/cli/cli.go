@@ -199,7 +199,7 @@ func newStop(stdout io.Writer) *cobra.Command {
 				}
 				time.Sleep(100 * time.Millisecond)
 			}
-			return fmt.Errorf("Kong at %s did not stop within 10s", c.Prefix)
+			return fmt.Errorf("stop kong at %s: still running after 10s", c.Prefix)
 		},
 	}
 	addConfFlags(cmd, g)

@@ -28,6 +28,7 @@ func runMigrations(ctx context.Context, sub string, yes bool, pool *pgxpool.Pool
 			return err
 		}
 		if st.NeedsBootstrap {
+			//lint:ignore ST1005 Kong's own message, which scripts match
 			return &ExitError{Code: 1, Err: errors.New("Database needs bootstrapping; run 'kong migrations bootstrap'")}
 		}
 		logf("No pending migrations to finish")

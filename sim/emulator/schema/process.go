@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 )
@@ -163,7 +162,7 @@ func processRecord(fields []*Field, shorthands []*Shorthand, data map[string]any
 			case f.Name == "created_at" && insertish && v == nil,
 				f.Name == "updated_at":
 				if f.Type == Number {
-					v = math.Floor(float64(c.now.UnixMilli())) / 1000
+					v = float64(c.now.UnixMilli()) / 1000
 				} else {
 					v = float64(c.now.Unix())
 				}
