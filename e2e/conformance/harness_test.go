@@ -1,8 +1,10 @@
+// Package conformance measures the emulator's fidelity to Kong 3.9: it builds cmd/kong-emulator,
+// runs it on a fresh real PostgreSQL database per suite, and drives it with go-kong's and decK's
+// own test suites, concurrent writers, bad input and several nodes on one database.
 package conformance
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -146,10 +148,4 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-func ctxTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }

@@ -10,10 +10,9 @@ import (
 // Exit codes, mapped from errors in one place (ExitCode).
 const (
 	ExitOK = 0
-	// ExitError is any failure: bad flags, unreachable Kong or Kubernetes, rejected writes.
+	// ExitError is any failure: bad flags, unreadable manifests, an unreachable cluster.
 	ExitError = 1
-	// ExitPartial means the command ran but left some objects out (translate --strict,
-	// sync with failed entities, diff with changes).
+	// ExitPartial means the command ran but left some objects out (translate --strict).
 	ExitPartial = 2
 )
 

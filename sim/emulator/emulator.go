@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -350,40 +349,14 @@ func PIDFile(c *config.Config) string {
 	return filepath.Join(c.Prefix, "pids", "nginx.pid")
 }
 
-// NotRunningError is `kong health`'s failure, worded as Kong prints it.
-type NotRunningError struct {
-	Prefix string
-	// Why says what failed: no pid file, a dead pid, a node that does not
-	// serve yet (nil when the pid file is missing).
-	Why error
-}
-
-func (e *NotRunningError) Error() string {
-	msg := "Kong is not running at " + e.Prefix
-	if e.Why != nil {
-		msg += ": " + e.Why.Error()
-	}
-	return msg
-}
-
-func (e *NotRunningError) Unwrap() error { return e.Why }
-
 // Health checks the node the way `kong health` does, and stricter: the
 // process named by the prefix's pid file must be alive, and the node must
 // serve: /status/ready answers 200 on the Status API (or /status on the
 // Admin API when there is no Status API).
 func Health(ctx context.Context, c *config.Config) error {
-	fail := func(why error) error { return &NotRunningError{Prefix: c.Prefix, Why: why} }
-	raw, err := os.ReadFile(PIDFile(c))
+	pid, err := RunningPID(c)
 	if err != nil {
-		return fail(nil)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || pid <= 0 {
-		return fail(fmt.Errorf("pid file %s holds no pid", PIDFile(c)))
-	}
-	if err := syscall.Kill(pid, 0); err != nil {
-		return fail(fmt.Errorf("process %d: %w", pid, err))
+		return err
 	}
 	url := ""
 	for _, l := range c.StatusListen {
@@ -397,7 +370,7 @@ func Health(ctx context.Context, c *config.Config) error {
 		}
 	}
 	if url == "" {
-		return fail(errors.New("neither status_listen nor admin_listen has a plain HTTP listener to probe"))
+		return notRunning(c, errors.New("neither status_listen nor admin_listen has a plain HTTP listener to probe"))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -405,11 +378,11 @@ func Health(ctx context.Context, c *config.Config) error {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fail(err)
+		return notRunning(c, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fail(fmt.Errorf("process %d runs but does not serve yet (%s answered %d)", pid, url, resp.StatusCode))
+		return notRunning(c, fmt.Errorf("process %d runs but does not serve yet (%s answered %d)", pid, url, resp.StatusCode))
 	}
 	return nil
 }
