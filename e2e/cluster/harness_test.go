@@ -15,61 +15,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/emutest"
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
 	"github.com/kongdb/kubectl-kongdb/sim/pki"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// emulatorBinary builds cmd/kong-emulator once per test binary.
-func emulatorBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kong-emulator-cluster-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kong")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kongdb/kubectl-kongdb/cmd/kong-emulator").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// syncBuffer is a log buffer the process writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // node is one kong-emulator process.
 type node struct {
@@ -78,7 +33,7 @@ type node struct {
 	StatusURL string
 	ProxyURL  string
 	Env       []string
-	Log       *syncBuffer
+	Log       *emutest.Buffer
 	cmd       *exec.Cmd
 	done      chan struct{}
 }
@@ -113,7 +68,7 @@ func (n *node) Kill(t testing.TB) {
 // start runs `kong start` with env and waits until its Status API answers.
 func start(t testing.TB, name string, env []string) *node {
 	t.Helper()
-	n := &node{name: name, Env: env, Log: &syncBuffer{}}
+	n := &node{name: name, Env: env, Log: &emutest.Buffer{}}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
@@ -134,7 +89,7 @@ func start(t testing.TB, name string, env []string) *node {
 
 func (n *node) restart(t testing.TB) {
 	t.Helper()
-	cmd := exec.Command(emulatorBinary(t), "start")
+	cmd := exec.Command(emutest.Binary(t), "start")
 	cmd.Env = n.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.Stdout, cmd.Stderr = n.Log, n.Log
@@ -165,7 +120,7 @@ func baseEnv(t testing.TB) []string {
 // bootstrap runs `kong migrations bootstrap` on db.
 func bootstrap(t testing.TB, db pgtest.Database) {
 	t.Helper()
-	cmd := exec.Command(emulatorBinary(t), "migrations", "bootstrap")
+	cmd := exec.Command(emutest.Binary(t), "migrations", "bootstrap")
 	cmd.Env = append(os.Environ(), db.Env()...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("kong migrations bootstrap: %v: %s", err, out)
@@ -290,7 +245,7 @@ func proxied(n *node, path string) error {
 // health runs `kong health` with a node's environment.
 func health(t testing.TB, n *node) error {
 	t.Helper()
-	cmd := exec.Command(emulatorBinary(t), "health")
+	cmd := exec.Command(emutest.Binary(t), "health")
 	cmd.Env = n.Env
 	out, err := cmd.CombinedOutput()
 	if err != nil {

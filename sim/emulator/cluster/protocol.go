@@ -90,9 +90,15 @@ func encodePayload(x *store.Export, hash string, hashes map[string]string, now t
 	return buf.Bytes(), nil
 }
 
-// decodePayload inflates and decodes a configuration frame; limit bounds
-// the inflated size (cluster_max_payload).
-func decodePayload(b []byte, limit int64) (*reconfigure, error) {
+// inflateRatio bounds a frame's inflated size at this many times
+// cluster_max_payload. Kong sets no bound; configuration JSON compresses
+// about tenfold, so this only stops a gzip bomb.
+const inflateRatio = 64
+
+// decodePayload inflates and decodes a configuration frame of at most
+// maxPayload bytes.
+func decodePayload(b []byte, maxPayload int64) (*reconfigure, error) {
+	limit := maxPayload * inflateRatio
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("inflate configuration frame: %w", err)
@@ -102,7 +108,7 @@ func decodePayload(b []byte, limit int64) (*reconfigure, error) {
 		return nil, fmt.Errorf("inflate configuration frame: %w", err)
 	}
 	if int64(len(raw)) > limit {
-		return nil, fmt.Errorf("configuration frame inflates past cluster_max_payload (%d bytes)", limit)
+		return nil, fmt.Errorf("configuration frame inflates past %d bytes (%d × cluster_max_payload)", limit, inflateRatio)
 	}
 	var m reconfigure
 	if err := json.Unmarshal(raw, &m); err != nil {
