@@ -28,6 +28,8 @@ type registry struct {
 	ordered  []*Entity
 	plugins  map[string]*Plugin
 	patterns map[string]*regexp.Regexp
+	// unusedDocs are doc paths that name no field (see documented).
+	unusedDocs []string
 }
 
 // schemas returns the registry, built by newRegistry on first use and only
@@ -52,7 +54,7 @@ func newRegistry() *registry {
 		plugins:  map[string]*Plugin{},
 		patterns: map[string]*regexp.Regexp{},
 	}
-	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins(), serverlessPlugins()} {
+	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins(), serverlessPlugins(), aiPlugins()} {
 		for _, p := range list {
 			r.registerPlugin(p)
 		}
@@ -87,6 +89,7 @@ func newRegistry() *registry {
 // register adds entities in creation order.
 func (r *registry) register(es ...*Entity) {
 	for _, e := range es {
+		e.Fields = r.documented(e.Name, e.Fields)
 		r.compileFields(e.Fields)
 		r.compileChecks(e.Checks)
 		for _, sh := range e.Shorthands {
@@ -99,6 +102,7 @@ func (r *registry) register(es ...*Entity) {
 
 // registerPlugin adds a bundled plugin.
 func (r *registry) registerPlugin(p *Plugin) {
+	p.Fields = r.documented("plugins/"+p.Name, p.Fields)
 	r.compileFields(p.Fields)
 	r.compileChecks(p.Checks)
 	r.plugins[p.Name] = p
