@@ -57,6 +57,17 @@ func CommandName(argv0 string) string {
 // NewRootCmd builds the whole command tree. name is what CommandName returned; the
 // kubeconfig flags are registered once here and shared by every command through f.
 func NewRootCmd(name string, streams genericiooptions.IOStreams) *cobra.Command {
+	return newRootCmd(name, streams, runSeams{})
+}
+
+// runSeams replace commands' run functions (nil: the real one), so that tests of flag parsing
+// build the very tree the binary runs and stop just before the work.
+type runSeams struct {
+	translate func(*TranslateOptions) error
+	version   func(*VersionOptions) error
+}
+
+func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
 	f := NewFactory(configFlags, name)
 
@@ -84,8 +95,8 @@ from manifests, without talking to Kong.`,
 
 	// Every command is listed here, so the whole tree reads in one place.
 	root.AddCommand(
-		NewCmdTranslate(f, streams, nil),
-		NewCmdVersion(f, streams, nil),
+		NewCmdTranslate(f, streams, seams.translate),
+		NewCmdVersion(f, streams, seams.version),
 	)
 	return root
 }

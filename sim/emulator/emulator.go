@@ -1,7 +1,6 @@
 // Package emulator is a Kong 3.9.3-compatible node on PostgreSQL: it wires
-// configuration, storage and the Admin API, and runs Kong's commands
-// (start, health, version, migrations). Part 2 adds cluster (cluster_events
-// polling, hybrid) and proxy to Node.Run next to the Admin API.
+// configuration, storage and the Admin API (and the Status API) into a Node,
+// and backs Kong's start and health commands.
 package emulator
 
 import (
@@ -55,8 +54,8 @@ func Logger(w io.Writer, level string) *slog.Logger {
 }
 
 // Service is a part of a node that runs next to the Admin API until the
-// node stops: part 2's cluster_events poller, hybrid CP/DP links and the
-// proxy plug in here.
+// node stops. NewNode adds none: a caller that builds a node with more parts
+// (a cluster_events poller, a proxy) appends them to Node.Services before Run.
 type Service interface {
 	Run(ctx context.Context) error
 }
@@ -67,7 +66,8 @@ type Node struct {
 	Store  *store.Store
 	Admin  *admin.Server
 	NodeID string
-	// Services run alongside the Admin API; a failing one stops the node.
+	// Services run alongside the Admin API until ctx ends; a failing one
+	// stops the node. Empty unless the caller adds some.
 	Services []Service
 	log      *slog.Logger
 
@@ -192,14 +192,12 @@ func PIDFile(c *config.Config) string {
 	return filepath.Join(c.Prefix, "pids", "nginx.pid")
 }
 
-// Health checks the node the way `kong health` does: it reads the prefix's
-// pid file and probes the Admin API.
+// Health checks the node the way `kong health` does: the process named by
+// the prefix's pid file runs, and the Admin API answers.
 func Health(ctx context.Context, c *config.Config) error {
-	raw, err := os.ReadFile(PIDFile(c))
-	if err != nil {
-		return fmt.Errorf("Kong is not running at %s", c.Prefix)
+	if _, err := RunningPID(c); err != nil {
+		return err
 	}
-	_ = strings.TrimSpace(string(raw))
 	for _, l := range c.AdminListen {
 		if l.SSL {
 			continue
@@ -214,12 +212,12 @@ func Health(ctx context.Context, c *config.Config) error {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, err)
+			return notRunning(c, err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			return nil
 		}
 	}
-	return fmt.Errorf("Kong is not running at %s", c.Prefix)
+	return notRunning(c, nil)
 }

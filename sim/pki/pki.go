@@ -1,7 +1,7 @@
 // Package pki makes the certificates a local Kong cluster needs and that tests feed it: a
 // self-signed certificate for a listener or a Kubernetes TLS Secret, or a CA certificate for
-// Kong's ca_certificates. Part 2 of the simulator adds the hybrid-mode cluster certificates
-// here, so every certificate the project makes comes from one place.
+// Kong's ca_certificates. Every certificate the project makes comes from here, so there is
+// one place to change key types, lifetimes and names.
 package pki
 
 import (

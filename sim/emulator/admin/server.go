@@ -13,13 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongversion"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
 // Version is the Kong version the emulator reports.
-const Version = "3.9.3"
+const Version = kongversion.Version
 
 // ServerHeader is Kong's Server header value.
 const ServerHeader = "kong/" + Version
@@ -141,13 +142,7 @@ type httpError struct {
 
 func (e *httpError) Error() string { return fmt.Sprintf("%d %v", e.status, e.body) }
 
-func notFound() error { return &httpError{http.StatusNotFound, msg("Not found")} }
-
 func badRequest(m string) error { return &httpError{http.StatusBadRequest, msg(m)} }
-
-func methodNotAllowed() error {
-	return &httpError{http.StatusMethodNotAllowed, msg("Method not allowed")}
-}
 
 // allow answers OPTIONS and refuses methods a path does not support.
 func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {

@@ -18,8 +18,9 @@ import (
 // DefaultPaths are where Kong looks for kong.conf when -c is not given.
 var DefaultPaths = []string{"/etc/kong/kong.conf", "/etc/kong.conf"}
 
-// Roles are the values Kong accepts for role; data_plane and control_plane
-// are the hybrid roles part 2 implements.
+// Roles are the values Kong accepts for role. The emulator runs traditional
+// and control_plane nodes (the latter without data-plane links yet) and
+// refuses data_plane.
 const (
 	RoleTraditional  = "traditional"
 	RoleControlPlane = "control_plane"
@@ -72,7 +73,7 @@ type PG struct {
 	SSLVerify bool
 	// TimeoutMS is pg_timeout in milliseconds.
 	TimeoutMS int
-	// PoolSize is pg_pool_size (0 = driver default).
+	// PoolSize is pg_pool_size (0 = the store's default of 32 connections).
 	PoolSize int
 }
 

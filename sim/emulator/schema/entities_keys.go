@@ -69,8 +69,16 @@ func loadJWK(m map[string]any) bool {
 		if !ok1 || !ok2 {
 			return false
 		}
-		pub := ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
-		_, err := pub.ECDH()
+		// SEC 1 uncompressed point: 0x04, then x and y left-padded to the curve's size.
+		size := (curve.Params().BitSize + 7) / 8
+		if len(x) > size || len(y) > size {
+			return false
+		}
+		point := make([]byte, 1+2*size)
+		point[0] = 4
+		copy(point[1+size-len(x):1+size], x)
+		copy(point[1+2*size-len(y):], y)
+		_, err := ecdsa.ParseUncompressedPublicKey(curve, point)
 		return err == nil
 	case "OKP":
 		x, ok := b64url(m["x"])

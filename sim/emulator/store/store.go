@@ -32,9 +32,14 @@ type Options struct {
 	Schema    string
 	SSL       bool
 	SSLVerify bool
-	// Timeout bounds connecting and each statement.
+	// Timeout bounds connecting and each statement (PostgreSQL's
+	// statement_timeout), as Kong's pg_timeout bounds each query.
 	Timeout time.Duration
-	// PoolSize is the pool's maximum connections (0 = 4 × CPUs, min 16).
+	// LockTimeout bounds each wait for a lock (PostgreSQL's lock_timeout),
+	// such as the migration lock another node holds; 0 waits as long as
+	// Timeout lets a statement run.
+	LockTimeout time.Duration
+	// PoolSize is the pool's maximum connections (pg_pool_size; 0 = 32).
 	PoolSize int
 	// NodeID is written as cluster_events.node_id.
 	NodeID string
@@ -65,6 +70,10 @@ func (o Options) ConnString() string {
 	}
 	if o.Timeout > 0 {
 		q.Set("connect_timeout", strconv.Itoa(max(1, int(o.Timeout.Seconds()))))
+		q.Set("statement_timeout", strconv.FormatInt(o.Timeout.Milliseconds(), 10)) // a run-time parameter
+	}
+	if o.LockTimeout > 0 {
+		q.Set("lock_timeout", strconv.FormatInt(o.LockTimeout.Milliseconds(), 10))
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -139,10 +148,6 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 
 // Close releases the pool.
 func (s *Store) Close() { s.pool.Close() }
-
-// PoolHandle exposes the pool to the node's other parts (cluster events
-// polling in part 2) so they share connections.
-func (s *Store) PoolHandle() *pgxpool.Pool { return s.pool }
 
 // WorkspaceID is the id of the default workspace.
 func (s *Store) WorkspaceID() string { return s.wsID }
