@@ -21,6 +21,7 @@ import (
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/admin"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
@@ -34,7 +35,19 @@ func StoreOptions(c *config.Config, nodeID string) store.Options {
 		Schema: c.PG.Schema,
 		SSL:    c.PG.SSL, SSLVerify: c.PG.SSLVerify, Timeout: time.Duration(c.PG.TimeoutMS) * time.Millisecond,
 		PoolSize: c.PG.PoolSize, NodeID: nodeID, DBUpdatePropagation: c.DBUpdatePropagation,
+		Schemas: routerSchemas(c.RouterFlavor),
 	}
+}
+
+// routerSchemas are the entity schemas of a router_flavor; config has
+// refused any flavor but Kong's three, so the fallback to Kong's default
+// only serves a Config built by hand.
+func routerSchemas(flavor string) *schema.Schemas {
+	s, err := schema.ForRouterFlavor(flavor)
+	if err != nil {
+		s, _ = schema.ForRouterFlavor("")
+	}
+	return s
 }
 
 // Logger builds the slog logger for KONG_LOG_LEVEL.

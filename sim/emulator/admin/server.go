@@ -35,11 +35,18 @@ type Server struct {
 	now      func() time.Time
 	// requests counts requests served, for /status "total_requests".
 	requests atomic.Int64
+	// entities are the node's entity schemas (routes depend on its
+	// router_flavor) and paths the Admin API paths built from them.
+	entities *schema.Schemas
+	paths    routes
 }
 
-// New builds the Admin API of a node.
+// New builds the Admin API of a node. It serves and validates entities with
+// the store's schemas, whose routes follow the node's router_flavor.
 func New(st *store.Store, cfg *config.Config, nodeID, hostname string, log *slog.Logger) *Server {
-	return &Server{store: st, cfg: cfg, log: log, nodeID: nodeID, hostname: hostname, now: time.Now}
+	sch := st.Schemas()
+	return &Server{store: st, cfg: cfg, log: log, nodeID: nodeID, hostname: hostname, now: time.Now,
+		entities: sch, paths: buildRoutes(sch)}
 }
 
 // ServeHTTP adds Kong's headers, limits the body, recovers panics into

@@ -50,8 +50,12 @@ type Schemas struct {
 }
 
 // ForRouterFlavor returns the schemas of a node running the given
-// router_flavor ("traditional", "traditional_compatible" or "expressions").
+// router_flavor ("traditional", "traditional_compatible" or "expressions";
+// "" is Kong's default, traditional_compatible).
 func ForRouterFlavor(flavor string) (*Schemas, error) {
+	if flavor == "" {
+		flavor = FlavorTraditionalCompatible
+	}
 	routes, ok := schemas().routes[flavor]
 	if !ok {
 		return nil, fmt.Errorf("router_flavor %q: want traditional, traditional_compatible or expressions", flavor)

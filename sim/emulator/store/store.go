@@ -45,6 +45,20 @@ type Options struct {
 	NodeID string
 	// DBUpdatePropagation is Kong's db_update_propagation, in seconds.
 	DBUpdatePropagation float64
+	// Schemas are the node's entity schemas, whose routes depend on its
+	// router_flavor (nil = Kong's default flavor).
+	Schemas *schema.Schemas
+}
+
+// Schemas returns the entity schemas the store lays its tables out by.
+func (s *Store) Schemas() *schema.Schemas { return s.opts.schemas() }
+
+func (o Options) schemas() *schema.Schemas {
+	if o.Schemas != nil {
+		return o.Schemas
+	}
+	s, _ := schema.ForRouterFlavor("")
+	return s
 }
 
 // ConnString builds a pgx connection string; the password travels in it and
