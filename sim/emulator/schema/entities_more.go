@@ -338,7 +338,8 @@ var vaults = &Entity{
 }
 
 var envVaultFields = []*Field{
-	F("config", Record, Required, Fields(F("prefix", String, Match("^[%a_-][%a%d_-]*$")))),
+	F("config", Record, Required, Fields(F("prefix", String, Match("^[%a_-][%a%d_-]*$"),
+		Desc("The prefix for the environment variable that the value will be stored in.")))),
 }
 
 // tags is Kong's tags view (one row per entity tag), served on /tags.
