@@ -19,15 +19,25 @@ type fieldDoc struct {
 	deprecation string
 }
 
-// docsFor returns the docs of one schema ("routes", "plugins/acl").
+// docsFor returns the docs of one schema ("routes", "plugins/acl"): its own
+// table and the shared tables it mounts.
 func docsFor(key string) map[string]fieldDoc {
-	if d, ok := entityDocs[key]; ok {
-		return d
+	own, ok := entityDocs[key]
+	if !ok {
+		if own, ok = pluginDocsA[key]; !ok {
+			own = pluginDocsB[key]
+		}
 	}
-	if d, ok := pluginDocsA[key]; ok {
-		return d
+	out := maps.Clone(own)
+	for prefix, shared := range docMounts[key] {
+		if out == nil {
+			out = map[string]fieldDoc{}
+		}
+		for p, d := range shared {
+			out[prefix+p] = d
+		}
 	}
-	return pluginDocsB[key]
+	return out
 }
 
 // withDocs returns a copy of fields carrying the descriptions and

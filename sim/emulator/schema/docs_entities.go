@@ -229,3 +229,53 @@ var entityDocs = map[string]map[string]fieldDoc{
 		"updated_at": {desc: descAutoTimestampS},
 	},
 }
+
+// Doc tables several plugins share word for word, mounted under a path
+// prefix by docMounts.
+var docsQueue = map[string]fieldDoc{
+	"concurrency_limit":    {desc: "The number of of queue delivery timers. -1 indicates unlimited."},
+	"initial_retry_delay":  {desc: "Time in seconds before the initial retry is made for a failing batch."},
+	"max_batch_size":       {desc: "Maximum number of entries that can be processed at a time."},
+	"max_bytes":            {desc: "Maximum number of bytes that can be waiting on a queue, requires string content."},
+	"max_coalescing_delay": {desc: "Maximum number of (fractional) seconds to elapse after the first entry was queued before the queue starts calling the handler."},
+	"max_entries":          {desc: "Maximum number of entries that can be waiting on the queue."},
+	"max_retry_delay":      {desc: "Maximum time in seconds between retries, caps exponential backoff."},
+	"max_retry_time":       {desc: "Time in seconds before the queue gives up calling a failed handler for a batch."},
+}
+
+var docsRedis = map[string]fieldDoc{
+	"database":    {desc: "Database to use for the Redis connection when using the `redis` strategy"},
+	"host":        {desc: descHost},
+	"password":    {desc: "Password to use for Redis connections. If undefined, no AUTH commands are sent to Redis."},
+	"port":        {desc: descPort},
+	"server_name": {desc: descSNI},
+	"ssl":         {desc: "If set to true, uses SSL to connect to Redis."},
+	"ssl_verify":  {desc: "If set to true, verifies the validity of the server SSL certificate. If setting this parameter, also configure `lua_ssl_trusted_certificate` in `kong.conf` to specify the CA (or server) certificate used by your Redis server. You may also need to configure `lua_ssl_verify_depth` accordingly."},
+	"timeout":     {desc: descTimeout},
+	"username":    {desc: "Username to use for Redis connections. If undefined, ACL authentication won't be performed. This requires Redis v6.0.0+. To be compatible with Redis v5.x.y, you can set it to `default`."},
+}
+
+var docsFunctionPlugin = map[string]fieldDoc{
+	"config.access":        {desc: "Custom functions, which can be user-defined, are cached and executed sequentially during specific phases: `certificate`, `rewrite`, `access`, `header_filter`, `body_filter`, and `log`."},
+	"config.body_filter":   {desc: "Custom functions, which can be user-defined, are cached and executed sequentially during specific phases: `certificate`, `rewrite`, `access`, `header_filter`, `body_filter`, and `log`."},
+	"config.certificate":   {desc: "Custom functions, which can be user-defined, are cached and executed sequentially during specific phases: `certificate`, `rewrite`, `access`, `header_filter`, `body_filter`, and `log`."},
+	"config.header_filter": {desc: "Custom functions, which can be user-defined, are cached and executed sequentially during specific phases: `certificate`, `rewrite`, `access`, `header_filter`, `body_filter`, and `log`."},
+	"config.log":           {desc: "Custom functions, which can be user-defined, are cached and executed sequentially during specific phases: `certificate`, `rewrite`, `access`, `header_filter`, `body_filter`, and `log`."},
+	"config.rewrite":       {desc: "Custom functions, which can be user-defined, are cached and executed sequentially during specific phases: `certificate`, `rewrite`, `access`, `header_filter`, `body_filter`, and `log`."},
+	"consumer":             {desc: descNoConsumer},
+	"protocols":            {desc: descProtocols},
+	"protocols[]":          {desc: descProtocol},
+}
+
+// docMounts are the shared doc tables each schema mounts, by path prefix.
+var docMounts = map[string]map[string]map[string]fieldDoc{
+	"plugins/datadog":               {"config.queue.": docsQueue},
+	"plugins/http-log":              {"config.queue.": docsQueue},
+	"plugins/opentelemetry":         {"config.queue.": docsQueue},
+	"plugins/post-function":         {"": docsFunctionPlugin},
+	"plugins/pre-function":          {"": docsFunctionPlugin},
+	"plugins/rate-limiting":         {"config.redis.": docsRedis},
+	"plugins/response-ratelimiting": {"config.redis.": docsRedis},
+	"plugins/statsd":                {"config.queue.": docsQueue},
+	"plugins/zipkin":                {"config.queue.": docsQueue},
+}
