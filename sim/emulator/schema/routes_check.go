@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,6 +115,54 @@ func (x *exprBuilder) and() {
 	}
 }
 
+// nets writes transform.lua's gen_for_nets for sources or destinations,
+// which HTTP routes may set under the expressions flavor: each element's ip
+// (a CIDR as "in" its masked IPv4 network) and port, alternated.
+func (x *exprBuilder) nets(field string, v any) {
+	list, _ := v.([]any)
+	if len(list) == 0 {
+		return
+	}
+	x.and()
+	x.b.WriteString("(")
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		var parts []string
+		if ip, ok := m["ip"].(string); ok {
+			parts = append(parts, field+".ip "+netOperand(ip))
+		}
+		if port, ok := m["port"].(float64); ok {
+			parts = append(parts, field+".port == "+strconv.Itoa(int(port)))
+		}
+		if i > 0 {
+			x.b.WriteString(" || ")
+		}
+		if len(parts) == 2 {
+			x.b.WriteString("(" + parts[0] + " && " + parts[1] + ")")
+		} else {
+			x.b.WriteString(strings.Join(parts, ""))
+		}
+	}
+	x.b.WriteString(")")
+}
+
+// netOperand is "== addr", or "in network/mask" for a CIDR, IPv4 networks
+// masked as parse_ip_addr masks them.
+func netOperand(ip string) string {
+	addr, mask, ok := strings.Cut(ip, "/")
+	if !ok {
+		return "== " + addr
+	}
+	if p, err := netip.ParseAddr(addr); err == nil && p.Is4() {
+		if bits, err := strconv.Atoi(mask); err == nil {
+			if pfx, err := p.Prefix(bits); err == nil {
+				addr = pfx.Addr().String()
+			}
+		}
+	}
+	return "in " + addr + "/" + mask
+}
+
 // wildcardOp is the operator and operand for a host or SNI with a leading
 // (postfix match) or trailing (prefix match) wildcard.
 func wildcardOp(s string) (string, string) {
@@ -143,6 +192,8 @@ func routeExpression(rec map[string]any) (string, []exprRegex) {
 		})
 		x.b.WriteString(")")
 	}
+	x.nets("net.src", rec["sources"])
+	x.nets("net.dst", rec["destinations"])
 	if methods, _ := rec["methods"].([]any); len(methods) > 0 {
 		x.and()
 		x.group(methods, func(m string) {

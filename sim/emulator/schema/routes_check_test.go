@@ -147,3 +147,17 @@ func TestExpressionsFlavorAddsExpressionAndPriority(t *testing.T) {
 		t.Errorf("traditional_compatible: %s", canon(t, e.Fields))
 	}
 }
+
+// Under the expressions flavor HTTP routes may match sources, which come
+// before the paths in the expression and so move the underlined column.
+func TestRouteExpressionWritesNetsAsKong(t *testing.T) {
+	expr, regexes := routeExpression(decode(t, `{"sources":[{"ip":"10.1.2.3/16","port":80},{"ip":"10.0.0.1"}],`+
+		`"destinations":[{"port":443}],"paths":["~/a"]}`))
+	const want = `((net.src.ip in 10.1.0.0/16 && net.src.port == 80) || net.src.ip == 10.0.0.1) && (net.dst.port == 443) && (http.path ~ r#"^/a"#)`
+	if expr != want {
+		t.Errorf("expression = %s\nwant         %s", expr, want)
+	}
+	if len(regexes) != 1 || regexes[0].start != strings.Index(want, `r#"^/a"#`) || regexes[0].size != 8 {
+		t.Errorf("regex operands = %+v", regexes)
+	}
+}
