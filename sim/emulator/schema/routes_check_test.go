@@ -48,6 +48,7 @@ func TestRouteRegexesAreValidatedAsTheATCRouterCompilesThem(t *testing.T) {
 		// Kong's spec: "won't fail when rust.regex update to 1.8".
 		{`{"paths":["~/\\/*/user$"]}`, ""},
 		{`{"headers":{"x-version":["~*^v[0-9]+$"]},"paths":["~/(?<id>\\d+)$"]}`, ""},
+		{`{"paths":["~/(?i)caf\\p{L}+/[\\x{41}-\\x{5a}]{2,3}$"]}`, ""},
 		// PCRE accepts look-ahead and backreferences, Rust does not.
 		{`{"paths":["~/(?=x)"]}`, "    ^/(?=x)\n      ^^^\nerror: look-around, including look-ahead and look-behind, is not supported"},
 		{`{"methods":["GET"],"hosts":["a.example.com:8080"],"paths":["/x","~/(a)\\1"]}`,

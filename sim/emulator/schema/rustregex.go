@@ -52,7 +52,7 @@ func rustRegexError(pattern string) *rustError {
 			if e := rustEscape(p, i); e != nil {
 				return e
 			}
-			i++
+			i = rustEscapeEnd(p, i)
 			empty = false
 		case '[':
 			end, e := rustClass(p, i)
@@ -131,6 +131,20 @@ func rustEscape(p []rune, i int) *rustError {
 	return nil
 }
 
+// rustEscapeEnd returns the index of the last character of the escape at
+// p[i]: \p{Greek}, \x{263a} and \u{…} carry a braced argument.
+func rustEscapeEnd(p []rune, i int) int {
+	if i+2 < len(p) && strings.ContainsRune("pPxuU", p[i+1]) && p[i+2] == '{' {
+		for j := i + 3; j < len(p); j++ {
+			if p[j] == '}' {
+				return j
+			}
+		}
+		return len(p) - 1
+	}
+	return i + 1
+}
+
 func isAlpha(c rune) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // rustClass scans the bracketed class opening at p[i] and returns the
@@ -178,7 +192,7 @@ func rustClass(p []rune, i int) (int, *rustError) {
 				return 0, e
 			}
 			prev = -1
-			j += 2
+			j = rustEscapeEnd(p, j) + 1
 		case c == '-' && prev >= 0 && j+1 < len(p) && p[j+1] != ']' && p[j+1] != '[' && p[j+1] != '\\' && p[j+1] != '-':
 			if p[j+1] < prev {
 				return 0, &rustError{rustClassRange, j - 1, 3}
