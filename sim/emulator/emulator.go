@@ -26,6 +26,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/cluster"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/proxy"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
@@ -40,7 +41,19 @@ func StoreOptions(c *config.Config, nodeID string) store.Options {
 		SSL:    c.PG.SSL, SSLVerify: c.PG.SSLVerify, Timeout: time.Duration(c.PG.TimeoutMS) * time.Millisecond,
 		PoolSize: c.PG.PoolSize, NodeID: nodeID, DBUpdatePropagation: c.DBUpdatePropagation,
 		ControlPlane: c.Role == config.RoleControlPlane,
+		Schemas:      routerSchemas(c.RouterFlavor),
 	}
+}
+
+// routerSchemas are the entity schemas of a router_flavor; config has
+// refused any flavor but Kong's three, so the fallback to Kong's default
+// only serves a Config built by hand.
+func routerSchemas(flavor string) *schema.Schemas {
+	s, err := schema.ForRouterFlavor(flavor)
+	if err != nil {
+		s, _ = schema.ForRouterFlavor("")
+	}
+	return s
 }
 
 // Logger builds the slog logger for KONG_LOG_LEVEL.

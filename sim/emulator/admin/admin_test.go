@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
@@ -28,8 +29,15 @@ func newTestServer(tb testing.TB) *httptest.Server {
 // newTestServerDB is newTestServer that also returns the database.
 func newTestServerDB(tb testing.TB) (*httptest.Server, pgtest.Database) {
 	tb.Helper()
+	return newTestServerSchemas(tb, nil)
+}
+
+// newTestServerSchemas is newTestServerDB for a node with the given entity
+// schemas (nil = Kong's default router flavor).
+func newTestServerSchemas(tb testing.TB, schemas *schema.Schemas) (*httptest.Server, pgtest.Database) {
+	tb.Helper()
 	db := pgtest.NewDatabase(tb)
-	opts := store.Options{Host: db.Host, Port: db.Port, User: db.User, Database: db.Name}
+	opts := store.Options{Host: db.Host, Port: db.Port, User: db.User, Database: db.Name, Schemas: schemas}
 	ctx := context.Background()
 	pool, err := store.Pool(ctx, opts)
 	if err != nil {

@@ -72,7 +72,7 @@ func (s *Server) endpoints(w http.ResponseWriter, _ *http.Request) {
 		"/plugins/enabled", "/plugins/schema/{name}", "/upstreams/{upstreams}/health",
 		"/upstreams/{upstreams}/targets/all", "/upstreams/{upstreams}/targets/{targets}/healthy",
 		"/upstreams/{upstreams}/targets/{targets}/unhealthy"}
-	for _, e := range schema.All() {
+	for _, e := range s.entities.All() {
 		if e.Internal {
 			continue
 		}
@@ -83,7 +83,7 @@ func (s *Server) endpoints(w http.ResponseWriter, _ *http.Request) {
 			if f.Type != schema.Foreign {
 				continue
 			}
-			ref, ok := schema.Get(f.Reference)
+			ref, ok := s.entities.Get(f.Reference)
 			if !ok || ref.AdminPath == "" {
 				continue
 			}
@@ -146,7 +146,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 		}
 	case len(segs) == 2 && segs[1] == "validate":
 		if allow(w, r, http.MethodPost) {
-			e, ok := schema.Get(segs[0])
+			e, ok := s.entities.Get(segs[0])
 			if !ok || e.Internal {
 				writeJSON(w, http.StatusNotFound, msg("No entity named '"+segs[0]+"'"))
 				return true
@@ -159,7 +159,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, segs []string) 
 		}
 	case len(segs) == 1:
 		if allow(w, r, http.MethodGet) {
-			e, ok := schema.Get(segs[0])
+			e, ok := s.entities.Get(segs[0])
 			if !ok || e.Internal {
 				writeJSON(w, http.StatusNotFound, msg("No entity named '"+segs[0]+"'"))
 				return true

@@ -35,9 +35,9 @@ type routes struct {
 	nested map[string]map[string]nestedRef // parent schema name → nested path → child
 }
 
-func buildRoutes() routes {
+func buildRoutes(sch *schema.Schemas) routes {
 	rt := routes{top: map[string]*schema.Entity{}, nested: map[string]map[string]nestedRef{}}
-	for _, e := range schema.All() {
+	for _, e := range sch.All() {
 		if e.Internal {
 			continue
 		}
@@ -59,8 +59,6 @@ func buildRoutes() routes {
 	}
 	return rt
 }
-
-var allRoutes = buildRoutes()
 
 func splitPath(u *url.URL) []string {
 	p := strings.Trim(u.EscapedPath(), "/")
@@ -161,7 +159,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, msg("Not found"))
 		return
 	}
-	e, ok := allRoutes.top[segs[0]]
+	e, ok := s.paths.top[segs[0]]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, msg("Not found"))
 		return
@@ -185,7 +183,7 @@ func (s *Server) entityRoute(w http.ResponseWriter, r *http.Request, e *schema.E
 	// /{c}/{key}/{sub}[/{childKey}]
 	parent, err := s.find(r, e, segs[1], nil)
 	sub := segs[2]
-	if ref, ok := allRoutes.nested[e.Name][sub]; ok {
+	if ref, ok := s.paths.nested[e.Name][sub]; ok {
 		if err != nil {
 			if r.Method == http.MethodOptions {
 				allow(w, r, http.MethodGet, http.MethodPost)
@@ -240,7 +238,7 @@ func (s *Server) entityRoute(w http.ResponseWriter, r *http.Request, e *schema.E
 				s.fail(w, r, err)
 				return
 			}
-			ref, _ := schema.Get(f.Reference)
+			ref, _ := s.entities.Get(f.Reference)
 			id, _ := parent[f.Name].(map[string]any)["id"].(string)
 			if id == "" || ref == nil {
 				writeJSON(w, http.StatusNotFound, msg("Not found"))

@@ -37,11 +37,25 @@ type Server struct {
 	requests atomic.Int64
 	// Cluster connects the node's cluster part (set before serving).
 	Cluster Cluster
+	// entities are the node's entity schemas (routes depend on its
+	// router_flavor) and paths the Admin API paths built from them.
+	entities *schema.Schemas
+	paths    routes
 }
 
-// New builds the Admin API of a node.
+// New builds the Admin API of a node. It serves and validates entities with
+// the store's schemas, whose routes follow the node's router_flavor.
 func New(st *store.Store, cfg *config.Config, nodeID, hostname string, log *slog.Logger) *Server {
-	return &Server{store: st, cfg: cfg, log: log, nodeID: nodeID, hostname: hostname, now: time.Now}
+	var sch *schema.Schemas
+	if st != nil {
+		sch = st.Schemas()
+	} else {
+		// A data plane has no store: its Status API serves no entity, so the
+		// default flavor's schemas only lay out paths it never reaches.
+		sch, _ = schema.ForRouterFlavor("")
+	}
+	return &Server{store: st, cfg: cfg, log: log, nodeID: nodeID, hostname: hostname, now: time.Now,
+		entities: sch, paths: buildRoutes(sch)}
 }
 
 // ServeHTTP adds Kong's headers, limits the body, recovers panics into

@@ -37,7 +37,7 @@ func (s *Server) prepare(ctx context.Context, e *schema.Entity, body map[string]
 		if !ok || ref["id"] != nil || len(ref) == 0 {
 			continue
 		}
-		target, ok := schema.Get(f.Reference)
+		target, ok := s.entities.Get(f.Reference)
 		if !ok {
 			continue
 		}

@@ -25,7 +25,9 @@ func (e *Error) Error() string {
 }
 
 // Get returns an entity schema by its schema name (core entities and the
-// credential DAOs), because the Admin API and storage are keyed by it.
+// credential DAOs), because the Admin API and storage are keyed by it. Its
+// routes are those of Kong's default router flavor, traditional_compatible;
+// ForRouterFlavor gives another flavor's.
 func Get(name string) (*Entity, bool) {
 	e, ok := schemas().byName[name]
 	return e, ok
@@ -37,6 +39,48 @@ func All() []*Entity {
 	ordered := schemas().ordered
 	out := make([]*Entity, len(ordered))
 	copy(out, ordered)
+	return out
+}
+
+// Schemas are the entity schemas of one node configuration: Kong's routes
+// schema depends on the router_flavor setting, every other schema is the
+// same for all nodes.
+type Schemas struct {
+	routes *Entity
+}
+
+// ForRouterFlavor returns the schemas of a node running the given
+// router_flavor ("traditional", "traditional_compatible" or "expressions";
+// "" is Kong's default, traditional_compatible).
+func ForRouterFlavor(flavor string) (*Schemas, error) {
+	if flavor == "" {
+		flavor = FlavorTraditionalCompatible
+	}
+	routes, ok := schemas().routes[flavor]
+	if !ok {
+		return nil, fmt.Errorf("router_flavor %q: want traditional, traditional_compatible or expressions", flavor)
+	}
+	return &Schemas{routes: routes}, nil
+}
+
+// Get returns an entity schema by its schema name, as the package-level Get
+// does, with this flavor's routes.
+func (s *Schemas) Get(name string) (*Entity, bool) {
+	if name == "routes" {
+		return s.routes, true
+	}
+	return Get(name)
+}
+
+// All returns every entity in creation order, as the package-level All
+// does, with this flavor's routes.
+func (s *Schemas) All() []*Entity {
+	out := All()
+	for i, e := range out {
+		if e.Name == "routes" {
+			out[i] = s.routes
+		}
+	}
 	return out
 }
 

@@ -119,40 +119,70 @@ var (
 		El(Array, Elements(El(String)))))
 )
 
-var routes = &Entity{
-	Name: "routes", Table: "routes", AdminPath: "routes", NestedPath: "routes", EndpointKey: "name", Workspaceable: true,
-	SubschemaKey: "protocols", SubschemaError: "unknown type: %s",
-	Fields: []*Field{
-		idField(), createdAt(), updatedAt(),
-		tUTF8Name.Named("name"),
-		F("protocols", Set, LenMin(1), Required, Elements(tProtocol), Def([]any{"http", "https"}),
-			func(f *Field) {
-				f.ExclusiveSubsets = [][]string{{"http", "https"}, {"tcp", "tls", "udp"}, {"tls_passthrough"}, {"grpc", "grpcs"}}
-			}),
-		F("https_redirect_status_code", Integer, OneOf(426, 301, 302, 307, 308), Def(426), Required),
-		F("strip_path", Boolean, Required, Def(true)),
-		F("preserve_host", Boolean, Required, Def(false)),
-		F("request_buffering", Boolean, Required, Def(true)),
-		F("response_buffering", Boolean, Required, Def(true)),
-		tagsField(),
-		F("service", Foreign, Ref("services")),
-		F("snis", Set, Elements(tWildHost)),
-		tSources.Named("sources"),
-		tSources.Named("destinations"),
-		tMethods.Named("methods"),
-		tHosts.Named("hosts"),
-		tRouterPaths.Named("paths"),
-		tRouteHeaders.Named("headers"),
-		F("regex_priority", Integer, Def(0)),
-		F("path_handling", String, Def("v0"), OneOf("v0", "v1")),
-	},
-	Checks: []*Check{
-		{Kind: "conditional", IfField: "protocols",
-			IfMatch:   match(Elements(El(String, NotOneOf("grpcs", "https", "tls", "tls_passthrough")))),
-			ThenField: "snis", ThenMatch: match(LenEq(0)),
-			ThenErr: "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"},
-		{Kind: "custom_entity_check", FieldSources: []string{"path_handling"}, Fn: func(map[string]any) map[string]string { return nil }},
-	},
+// Kong's router flavors (kong.conf router_flavor); the routes schema
+// depends on the flavor.
+const (
+	FlavorTraditional           = "traditional"
+	FlavorTraditionalCompatible = "traditional_compatible"
+	FlavorExpressions           = "expressions"
+)
+
+// newRoutes is the routes entity of a router flavor
+// (kong/db/schema/entities/routes.lua): SNIs are plain SNIs under the
+// traditional router and may be wildcards otherwise; the ATC flavors add the
+// router check, and expressions adds the expression and priority fields.
+func newRoutes(flavor string) *Entity {
+	sniElement := tWildHost
+	if flavor == FlavorTraditional {
+		sniElement = tSNI
+	}
+	e := &Entity{
+		Name: "routes", Table: "routes", AdminPath: "routes", NestedPath: "routes", EndpointKey: "name", Workspaceable: true,
+		SubschemaKey: "protocols", SubschemaError: "unknown type: %s",
+		Fields: []*Field{
+			idField(), createdAt(), updatedAt(),
+			tUTF8Name.Named("name"),
+			F("protocols", Set, LenMin(1), Required, Elements(tProtocol), Def([]any{"http", "https"}),
+				func(f *Field) {
+					f.ExclusiveSubsets = [][]string{{"http", "https"}, {"tcp", "tls", "udp"}, {"tls_passthrough"}, {"grpc", "grpcs"}}
+				}),
+			F("https_redirect_status_code", Integer, OneOf(426, 301, 302, 307, 308), Def(426), Required),
+			F("strip_path", Boolean, Required, Def(true)),
+			F("preserve_host", Boolean, Required, Def(false)),
+			F("request_buffering", Boolean, Required, Def(true)),
+			F("response_buffering", Boolean, Required, Def(true)),
+			tagsField(),
+			F("service", Foreign, Ref("services")),
+			F("snis", Set, Elements(sniElement)),
+			tSources.Named("sources"),
+			tSources.Named("destinations"),
+			tMethods.Named("methods"),
+			tHosts.Named("hosts"),
+			tRouterPaths.Named("paths"),
+			tRouteHeaders.Named("headers"),
+			F("regex_priority", Integer, Def(0)),
+			F("path_handling", String, Def("v0"), OneOf("v0", "v1")),
+		},
+		Checks: []*Check{
+			{Kind: "conditional", IfField: "protocols",
+				IfMatch:   match(Elements(El(String, NotOneOf("grpcs", "https", "tls", "tls_passthrough")))),
+				ThenField: "snis", ThenMatch: match(LenEq(0)),
+				ThenErr: "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"},
+			{Kind: "custom_entity_check", FieldSources: []string{"path_handling"}, Fn: func(map[string]any) map[string]string { return nil }},
+		},
+	}
+	if flavor != FlavorTraditional {
+		e.Checks = append(e.Checks, routeCheck())
+	}
+	if flavor == FlavorExpressions {
+		e.Fields = append(e.Fields,
+			F("expression", String, Desc("The route expression.")),
+			F("priority", Integer, Between(0, 1<<46-1), Required, Def(0),
+				Desc("A number used to specify the matching order for expression routes. The higher the `priority`, the sooner an route will be evaluated. This field is ignored unless `expression` field is set.")),
+		)
+	}
+	e.subschema = routeSubschemas(flavor)
+	return e
 }
 
 func replaceStar(s string) string {
@@ -168,76 +198,103 @@ func replaceStar(s string) string {
 	return string(res)
 }
 
-var (
-	routeHTTP = routeSub{
-		fields: []*Field{
-			withErr(tSources.Named("sources"), "cannot set 'sources' when 'protocols' is 'http' or 'https'"),
-			withErr(tSources.Named("destinations"), "cannot set 'destinations' when 'protocols' is 'http' or 'https'"),
-		},
-		checks: []*Check{{Kind: "conditional_at_least_one_of", IfField: "protocols",
-			IfMatch: match(func(f *Field) { f.Contains = "https" }), ThenAtLeastOneOf: []string{"methods", "hosts", "headers", "paths", "snis"},
-			ThenErr:   "must set one of %s when 'protocols' is 'https'",
-			ElseMatch: match(func(f *Field) { f.Contains = "http" }), ElseThenAtLeastOneOf: []string{"methods", "hosts", "headers", "paths"},
-			ElseThenErr: "must set one of %s when 'protocols' is 'http'"}},
-	}
-	streamErr   = "when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
-	routeStream = routeSub{
-		fields: []*Field{
-			withErr(tMethods.Named("methods"), "cannot set 'methods' "+streamErr),
-			withErr(tHosts.Named("hosts"), "cannot set 'hosts' "+streamErr),
-			withErr(tRouterPaths.Named("paths"), "cannot set 'paths' "+streamErr),
-			withErr(tRouteHeaders.Named("headers"), "cannot set 'headers' "+streamErr),
-		},
-		checks: []*Check{
-			{Kind: "conditional_at_least_one_of", IfField: "protocols",
-				IfMatch:          match(Elements(El(String, OneOf("tcp", "tls", "udp")))),
-				ThenAtLeastOneOf: []string{"sources", "destinations", "snis"},
-				ThenErr:          "must set one of %s when 'protocols' is 'tcp', 'tls' or 'udp'"},
-			{Kind: "conditional_at_least_one_of", IfField: "protocols",
-				IfMatch:          match(Elements(El(String, OneOf("tls_passthrough")))),
-				ThenAtLeastOneOf: []string{"snis"},
-				ThenErr:          "must set snis when 'protocols' is 'tls_passthrough'"},
-		},
-	}
-	routeGRPC = routeSub{
-		fields: []*Field{
-			F("strip_path", Boolean, Required, Def(false), Ne(true), Err("cannot set 'strip_path' when 'protocols' is 'grpc' or 'grpcs'")),
-			withErr(tMethods.Named("methods"), "cannot set 'methods' when 'protocols' is 'grpc' or 'grpcs'"),
-			withErr(tSources.Named("sources"), "cannot set 'sources' when 'protocols' is 'grpc' or 'grpcs'"),
-			withErr(tSources.Named("destinations"), "cannot set 'destinations' when 'protocols' is 'grpc' or 'grpcs'"),
-		},
-		checks: []*Check{{Kind: "conditional_at_least_one_of", IfField: "protocols",
-			IfMatch: match(func(f *Field) { f.Contains = "grpcs" }), ThenAtLeastOneOf: []string{"hosts", "headers", "paths", "snis"},
-			ThenErr:   "must set one of %s when 'protocols' is 'grpcs'",
-			ElseMatch: match(func(f *Field) { f.Contains = "grpc" }), ElseThenAtLeastOneOf: []string{"hosts", "headers", "paths"},
-			ElseThenErr: "must set one of %s when 'protocols' is 'grpc'"}},
-	}
-)
+// routeSubs are the protocol subschemas of one flavor
+// (kong/db/schema/entities/routes_subschemas.lua).
+type routeSubs struct{ http, stream, grpc routeSub }
 
 type routeSub struct {
 	fields []*Field
 	checks []*Check
 }
 
-// routeSubschema picks the subschema of the first protocol, as Kong's
-// get_subschema does for a set-valued key.
-func routeSubschema(key any) ([]*Field, []*Check, bool) {
-	var list []any
-	switch t := key.(type) {
-	case string:
-		list = []any{t}
-	case []any:
-		list = t
-	}
-	for _, p := range list {
-		switch p {
-		case "http", "https":
-			return routeHTTP.fields, routeHTTP.checks, true
-		case "tcp", "tls", "udp", "tls_passthrough":
-			return routeStream.fields, routeStream.checks, true
-		case "grpc", "grpcs":
-			return routeGRPC.fields, routeGRPC.checks, true
+var streamErr = "when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
+
+// newRouteSubs builds the subschemas; under the expressions flavor HTTP and
+// gRPC routes may set sources and destinations, and every "at least one
+// of" check also accepts an expression.
+func newRouteSubs(flavor string) routeSubs {
+	expr := func(fields ...string) []string {
+		if flavor == FlavorExpressions {
+			return append(fields, "expression")
 		}
+		return fields
 	}
-	return nil, nil, false
+	s := routeSubs{
+		http: routeSub{
+			fields: []*Field{
+				withErr(tSources.Named("sources"), "cannot set 'sources' when 'protocols' is 'http' or 'https'"),
+				withErr(tSources.Named("destinations"), "cannot set 'destinations' when 'protocols' is 'http' or 'https'"),
+			},
+			checks: []*Check{{Kind: "conditional_at_least_one_of", IfField: "protocols",
+				IfMatch: match(func(f *Field) { f.Contains = "https" }), ThenAtLeastOneOf: expr("methods", "hosts", "headers", "paths", "snis"),
+				ThenErr:   "must set one of %s when 'protocols' is 'https'",
+				ElseMatch: match(func(f *Field) { f.Contains = "http" }), ElseThenAtLeastOneOf: expr("methods", "hosts", "headers", "paths"),
+				ElseThenErr: "must set one of %s when 'protocols' is 'http'"}},
+		},
+		stream: routeSub{
+			fields: []*Field{
+				withErr(tMethods.Named("methods"), "cannot set 'methods' "+streamErr),
+				withErr(tHosts.Named("hosts"), "cannot set 'hosts' "+streamErr),
+				withErr(tRouterPaths.Named("paths"), "cannot set 'paths' "+streamErr),
+				withErr(tRouteHeaders.Named("headers"), "cannot set 'headers' "+streamErr),
+			},
+			checks: []*Check{
+				{Kind: "conditional_at_least_one_of", IfField: "protocols",
+					IfMatch:          match(Elements(El(String, OneOf("tcp", "tls", "udp")))),
+					ThenAtLeastOneOf: expr("sources", "destinations", "snis"),
+					ThenErr:          "must set one of %s when 'protocols' is 'tcp', 'tls' or 'udp'"},
+				{Kind: "conditional_at_least_one_of", IfField: "protocols",
+					IfMatch:          match(Elements(El(String, OneOf("tls_passthrough")))),
+					ThenAtLeastOneOf: expr("snis"),
+					ThenErr:          "must set snis when 'protocols' is 'tls_passthrough'"},
+			},
+		},
+		grpc: routeSub{
+			fields: []*Field{
+				F("strip_path", Boolean, Required, Def(false), Ne(true), Err("cannot set 'strip_path' when 'protocols' is 'grpc' or 'grpcs'")),
+				withErr(tMethods.Named("methods"), "cannot set 'methods' when 'protocols' is 'grpc' or 'grpcs'"),
+				withErr(tSources.Named("sources"), "cannot set 'sources' when 'protocols' is 'grpc' or 'grpcs'"),
+				withErr(tSources.Named("destinations"), "cannot set 'destinations' when 'protocols' is 'grpc' or 'grpcs'"),
+			},
+			checks: []*Check{{Kind: "conditional_at_least_one_of", IfField: "protocols",
+				IfMatch: match(func(f *Field) { f.Contains = "grpcs" }), ThenAtLeastOneOf: expr("hosts", "headers", "paths", "snis"),
+				ThenErr:   "must set one of %s when 'protocols' is 'grpcs'",
+				ElseMatch: match(func(f *Field) { f.Contains = "grpc" }), ElseThenAtLeastOneOf: expr("hosts", "headers", "paths"),
+				ElseThenErr: "must set one of %s when 'protocols' is 'grpc'"}},
+		},
+	}
+	if flavor == FlavorExpressions {
+		s.http.fields = nil
+		s.grpc.fields = s.grpc.fields[:2]
+	}
+	return s
+}
+
+// all lists the subschemas, for compiling their patterns.
+func (s routeSubs) all() []routeSub { return []routeSub{s.http, s.stream, s.grpc} }
+
+// routeSubschemas returns the subschema lookup of a flavor: the subschema
+// of the first protocol, as Kong's get_subschema does for a set-valued key.
+func routeSubschemas(flavor string) func(key any) ([]*Field, []*Check, bool) {
+	subs := newRouteSubs(flavor)
+	return func(key any) ([]*Field, []*Check, bool) {
+		var list []any
+		switch t := key.(type) {
+		case string:
+			list = []any{t}
+		case []any:
+			list = t
+		}
+		for _, p := range list {
+			switch p {
+			case "http", "https":
+				return subs.http.fields, subs.http.checks, true
+			case "tcp", "tls", "udp", "tls_passthrough":
+				return subs.stream.fields, subs.stream.checks, true
+			case "grpc", "grpcs":
+				return subs.grpc.fields, subs.grpc.checks, true
+			}
+		}
+		return nil, nil, false
+	}
 }

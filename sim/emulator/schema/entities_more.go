@@ -294,7 +294,7 @@ var snis = &Entity{
 	Name: "snis", Table: "snis", AdminPath: "snis", NestedPath: "snis", EndpointKey: "name", Workspaceable: true,
 	Fields: []*Field{
 		idField(),
-		tWildHost.Named("name", Required, Unique),
+		tWildHost.Named("name", Required, Unique, Extra("unique_across_ws", true)),
 		createdAt(), updatedAt(), tagsField(),
 		F("certificate", Foreign, Ref("certificates"), Required),
 	},
@@ -329,7 +329,7 @@ var vaults = &Entity{
 	SubschemaKey: "name", SubschemaError: "vault '%s' is not installed",
 	Fields: []*Field{
 		idField(),
-		F("prefix", String, Required, Unique, Match("^[a-z][a-z%d-]-[a-z%d]+$"), NotOneOf("env")),
+		F("prefix", String, Required, Unique, Extra("unique_across_ws", true), Match("^[a-z][a-z%d-]-[a-z%d]+$"), NotOneOf("env")),
 		F("name", String, Required),
 		F("description", String),
 		F("config", Record, func(f *Field) { f.Extra = map[string]any{"abstract": true} }),
@@ -338,7 +338,8 @@ var vaults = &Entity{
 }
 
 var envVaultFields = []*Field{
-	F("config", Record, Required, Fields(F("prefix", String, Match("^[%a_-][%a%d_-]*$")))),
+	F("config", Record, Required, Fields(F("prefix", String, Match("^[%a_-][%a%d_-]*$"),
+		Desc("The prefix for the environment variable that the value will be stored in.")))),
 }
 
 // tags is Kong's tags view (one row per entity tag), served on /tags.

@@ -32,12 +32,12 @@ func TestEntityJSONIsKongShaped(t *testing.T) {
 		t.Errorf("services field order = %s", got)
 	}
 	for name, want := range map[string]string{
-		"retries":            `{"between":[0,32767],"default":5,"type":"integer"}`,
-		"protocol":           `{"default":"http","one_of":["grpc","grpcs","http","https","tcp","tls","tls_passthrough","udp"],"required":true,"type":"string"}`,
-		"id":                 `{"auto":true,"type":"string","uuid":true}`,
-		"client_certificate": `{"reference":"certificates","type":"foreign"}`,
-		"tls_verify_depth":   `{"between":[0,64],"default":null,"type":"integer"}`,
-		"enabled":            `{"default":true,"required":true,"type":"boolean"}`,
+		"retries":            `{"between":[0,32767],"default":5,"description":"The number of retries to execute upon failure to proxy.","type":"integer"}`,
+		"protocol":           `{"default":"http","description":"A string representing a protocol, such as HTTP or HTTPS.","one_of":["grpc","grpcs","http","https","tcp","tls","tls_passthrough","udp"],"required":true,"type":"string"}`,
+		"id":                 `{"auto":true,"description":"A string representing a UUID (universally unique identifier).","type":"string","uuid":true}`,
+		"client_certificate": `{"description":"Certificate to be used as client certificate while TLS handshaking to the upstream server.","reference":"certificates","type":"foreign"}`,
+		"tls_verify_depth":   `{"between":[0,64],"default":null,"description":"Maximum depth of chain while verifying Upstream server's TLS certificate.","type":"integer"}`,
+		"enabled":            `{"default":true,"description":"Whether the Service is active. ","required":true,"type":"boolean"}`,
 	} {
 		if got := canon(t, fieldAttrs(t, svc, name)); got != want {
 			t.Errorf("services.%s = %s, want %s", name, got, want)
@@ -58,7 +58,7 @@ func TestEntityJSONIsKongShaped(t *testing.T) {
 		t.Errorf("routes.protocols subsets = %s", got)
 	}
 	plugins := roundTrip(t, mustGet(t, "plugins").JSON()).(map[string]any)
-	if got := canon(t, fieldAttrs(t, plugins, "config")); got != `{"abstract":true,"type":"record"}` {
+	if got := canon(t, fieldAttrs(t, plugins, "config")); got != `{"abstract":true,"description":"The configuration properties for the Plugin.","type":"record"}` {
 		t.Errorf("plugins.config = %s", got)
 	}
 }
@@ -69,7 +69,7 @@ func TestPluginJSON(t *testing.T) {
 		t.Fatal("key-auth schema missing")
 	}
 	doc = roundTrip(t, doc).(map[string]any)
-	if got := canon(t, fieldAttrs(t, doc, "consumer")); got != `{"eq":null,"reference":"consumers","type":"foreign"}` {
+	if got := canon(t, fieldAttrs(t, doc, "consumer")); got != `{"description":"Custom type for representing a foreign key with a null value allowed.","eq":null,"reference":"consumers","type":"foreign"}` {
 		t.Errorf("key-auth consumer = %s", got)
 	}
 	cfg := fieldAttrs(t, doc, "config")
@@ -121,5 +121,17 @@ func TestFieldsForSeesThePluginConfig(t *testing.T) {
 	}
 	if got := plugins.FieldsFor(map[string]any{"name": "nope"}); len(got) != len(plugins.Fields) {
 		t.Errorf("unknown plugin: got %d fields, want the entity's %d", len(got), len(plugins.Fields))
+	}
+}
+
+func TestSNIsNameIsUniqueAcrossWorkspaces(t *testing.T) {
+	snis := roundTrip(t, mustGet(t, "snis").JSON()).(map[string]any)
+	name := fieldAttrs(t, snis, "name")
+	if name["unique_across_ws"] != true || name["unique"] != true || name["required"] != true {
+		t.Errorf("snis.name = %s, want unique, required and unique_across_ws", canon(t, name))
+	}
+	vaults := roundTrip(t, mustGet(t, "vaults").JSON()).(map[string]any)
+	if prefix := fieldAttrs(t, vaults, "prefix"); prefix["unique_across_ws"] != true {
+		t.Errorf("vaults.prefix = %s, want unique_across_ws as Kong declares it", canon(t, prefix))
 	}
 }

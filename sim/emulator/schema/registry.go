@@ -28,6 +28,11 @@ type registry struct {
 	ordered  []*Entity
 	plugins  map[string]*Plugin
 	patterns map[string]*regexp.Regexp
+	// unusedDocs are doc paths that name no field (see documented).
+	unusedDocs []string
+	// routes is the routes entity of each router flavor; byName and ordered
+	// hold Kong's default, traditional_compatible.
+	routes map[string]*Entity
 }
 
 // schemas returns the registry, built by newRegistry on first use and only
@@ -52,7 +57,7 @@ func newRegistry() *registry {
 		plugins:  map[string]*Plugin{},
 		patterns: map[string]*regexp.Regexp{},
 	}
-	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins(), serverlessPlugins()} {
+	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins(), serverlessPlugins(), aiPlugins()} {
 		for _, p := range list {
 			r.registerPlugin(p)
 		}
@@ -71,34 +76,56 @@ func newRegistry() *registry {
 		}
 		return nil, nil, false
 	}
-	routes.subschema = routeSubschema
 	r.compileFields(envVaultFields)
-	for _, sub := range []routeSub{routeHTTP, routeStream, routeGRPC} {
-		r.compileFields(sub.fields)
-		r.compileChecks(sub.checks)
+	r.routes = map[string]*Entity{}
+	for _, flavor := range []string{FlavorTraditional, FlavorTraditionalCompatible, FlavorExpressions} {
+		for _, sub := range newRouteSubs(flavor).all() {
+			r.compileFields(sub.fields)
+			r.compileChecks(sub.checks)
+		}
+		r.routes[flavor] = newRoutes(flavor)
 	}
-	r.register(workspaces, certificates, snis, caCertificates, services, routes,
+	r.register(workspaces, certificates, snis, caCertificates, services, r.routes[FlavorTraditionalCompatible],
 		upstreams, targets, consumers, pluginsEntity, vaults, keySets, newKeysEntity())
 	r.register(credentials()...)
 	r.register(tagsEntity)
+	for _, flavor := range []string{FlavorTraditional, FlavorExpressions} {
+		e := r.routes[flavor]
+		r.prepare(e)
+		if flavor == FlavorTraditional {
+			// Kong's traditional routes declare snis of typedefs.sni.
+			for _, f := range e.Fields {
+				if f.Name == "snis" {
+					f.Elements = f.Elements.With(Desc(descSNI))
+				}
+			}
+		}
+	}
 	return r
 }
 
 // register adds entities in creation order.
 func (r *registry) register(es ...*Entity) {
 	for _, e := range es {
-		r.compileFields(e.Fields)
-		r.compileChecks(e.Checks)
-		for _, sh := range e.Shorthands {
-			r.compileField(sh.Field, false)
-		}
+		r.prepare(e)
 		r.byName[e.Name] = e
 		r.ordered = append(r.ordered, e)
 	}
 }
 
+// prepare attaches an entity's docs and compiles its patterns.
+func (r *registry) prepare(e *Entity) {
+	e.Fields = r.documented(e.Name, e.Fields)
+	r.compileFields(e.Fields)
+	r.compileChecks(e.Checks)
+	for _, sh := range e.Shorthands {
+		r.compileField(sh.Field, false)
+	}
+}
+
 // registerPlugin adds a bundled plugin.
 func (r *registry) registerPlugin(p *Plugin) {
+	p.Fields = r.documented("plugins/"+p.Name, p.Fields)
 	r.compileFields(p.Fields)
 	r.compileChecks(p.Checks)
 	r.plugins[p.Name] = p

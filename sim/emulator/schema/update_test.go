@@ -169,7 +169,7 @@ func TestFormatTargetAndVaultJSON(t *testing.T) {
 		t.Error("FormatTarget accepted an invalid address")
 	}
 	doc, ok := VaultJSON("env")
-	if !ok || canon(t, doc["fields"]) != `[{"config":{"fields":[{"prefix":{"match":"^[%a_-][%a%d_-]*$","type":"string"}}],"required":true,"type":"record"}}]` {
+	if !ok || canon(t, doc["fields"]) != `[{"config":{"fields":[{"prefix":{"description":"The prefix for the environment variable that the value will be stored in.","match":"^[%a_-][%a%d_-]*$","type":"string"}}],"required":true,"type":"record"}}]` {
 		t.Errorf("VaultJSON(env) = %s, %v", canon(t, doc), ok)
 	}
 	if _, ok := VaultJSON("aws"); ok {

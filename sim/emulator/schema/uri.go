@@ -2,6 +2,7 @@ package schema
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 )
@@ -81,8 +82,25 @@ func validateRouterPath(path string) string {
 		return ""
 	}
 	re := path[1:]
-	if _, err := regexp.Compile(strings.ReplaceAll(re, "(?<", "(?P<")); err != nil {
+	if _, err := regexp.Compile(strings.ReplaceAll(re, "(?<", "(?P<")); err != nil && !pcreOnly(err) {
 		return "invalid regex: '" + re + "' (PCRE returned: " + err.Error() + ")"
 	}
 	return ""
+}
+
+// pcreOnly reports whether Go refused a regex only for a construct PCRE has
+// and RE2 lacks (look-around, atomic groups, backreferences): Kong's PCRE
+// check accepts those, and the router check then refuses them as Rust does.
+func pcreOnly(err error) bool {
+	se, ok := err.(*syntax.Error)
+	if !ok {
+		return false
+	}
+	switch se.Code {
+	case syntax.ErrInvalidPerlOp:
+		return true
+	case syntax.ErrInvalidEscape:
+		return len(se.Expr) == 2 && se.Expr[1] >= '1' && se.Expr[1] <= '9'
+	}
+	return false
 }

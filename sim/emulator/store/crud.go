@@ -398,7 +398,7 @@ type cascade struct{ entity, column string }
 // DAO deletes itself.
 func (s *Store) cascades(e *schema.Entity) []cascade {
 	var out []cascade
-	for _, child := range schema.All() {
+	for _, child := range s.opts.schemas().All() {
 		ct, ok := s.tables[child.Name]
 		if !ok {
 			continue

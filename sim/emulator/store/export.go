@@ -183,7 +183,7 @@ func str(v any) string { s, _ := v.(string); return s }
 // first, then the entities as the schema registers them (parents first).
 func (s *Store) exportTables() []*table {
 	var out []*table
-	for _, e := range schema.All() {
+	for _, e := range s.opts.schemas().All() {
 		if noExport[e.Name] {
 			continue
 		}

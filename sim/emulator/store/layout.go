@@ -61,7 +61,7 @@ func (s *Store) loadLayout(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read table layout: %w", err)
 	}
-	for _, e := range schema.All() {
+	for _, e := range s.opts.schemas().All() {
 		if e.Table == "" || cols[e.Table] == nil {
 			continue
 		}

@@ -48,6 +48,20 @@ type Options struct {
 	// ControlPlane adds Kong's clustering:push_config event to every write,
 	// so the other control planes of the cluster push it to their data planes.
 	ControlPlane bool
+	// Schemas are the node's entity schemas, whose routes depend on its
+	// router_flavor (nil = Kong's default flavor).
+	Schemas *schema.Schemas
+}
+
+// Schemas returns the entity schemas the store lays its tables out by.
+func (s *Store) Schemas() *schema.Schemas { return s.opts.schemas() }
+
+func (o Options) schemas() *schema.Schemas {
+	if o.Schemas != nil {
+		return o.Schemas
+	}
+	s, _ := schema.ForRouterFlavor("")
+	return s
 }
 
 // ConnString builds a pgx connection string; the password travels in it and
