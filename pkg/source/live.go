@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -245,4 +246,21 @@ func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) 
 			"acceptance and listeners; its certificates are left to a run over its own namespace", key, r.in.Namespace))
 		gw.add(snap, g)
 	}
+}
+
+// toTyped converts an object listed from the cluster into kongdb's typed version of its kind;
+// the type meta is set to that version so objects from every source look the same. A JSON
+// round trip, not runtime.DefaultUnstructuredConverter: the converter rejects some Gateway
+// API fields whose Go types differ from their JSON shape.
+func toTyped(u *unstructured.Unstructured, k kindInfo) (object, error) {
+	obj := k.newObject()
+	data, err := u.MarshalJSON()
+	if err == nil {
+		err = json.Unmarshal(data, obj)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", k.gvk.Kind, objectKey(u), err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(k.gvk)
+	return obj, nil
 }
