@@ -49,29 +49,42 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 	var typed []object
 	var kindsOf []kindInfo
 	index := map[string]int{}
-	err := readDocuments(ctx, in, func(d document) error {
-		gk := d.gvk.GroupKind()
-		if gk == namespaceGVK.GroupKind() {
+	decode := func(d document) (any, error) {
+		if d.gvk.GroupKind() == namespaceGVK.GroupKind() {
 			var nsObj metav1.PartialObjectMetadata
 			if err := json.Unmarshal(d.data, &nsObj); err != nil {
-				return fmt.Errorf("%s: decode Namespace: %w", d.source, err)
+				return nil, fmt.Errorf("%s: decode Namespace: %w", d.source, err)
 			}
+			return &nsObj, nil
+		}
+		k, ok := kindByGroupKind(d.gvk.GroupKind())
+		if !ok {
+			return nil, nil
+		}
+		obj, err := decodeTyped(d, k, ns)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.source, err)
+		}
+		applyDefaults(obj)
+		return obj, nil
+	}
+	err := readDocuments(ctx, in, docReader{decode: decode, fn: func(d document) error {
+		if d.err != nil {
+			return d.err
+		}
+		if nsObj, ok := d.decoded.(*metav1.PartialObjectMetadata); ok {
 			raw.namespaceLabels[nsObj.Name] = nsObj.Labels
 			return nil
 		}
-		k, ok := kindByGroupKind(gk)
+		k, ok := kindByGroupKind(d.gvk.GroupKind())
 		if !ok {
 			ignored[d.gvk.Kind]++
 			return nil
 		}
-		obj, err := decodeTyped(d, k, ns)
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.source, err)
-		}
+		obj := d.decoded.(object)
 		if k.selectable && !selector.Matches(labels.Set(obj.GetLabels())) {
 			return nil
 		}
-		applyDefaults(obj)
 		key := k.gvk.Kind + " " + objectKey(obj)
 		if i, dup := index[key]; dup {
 			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("%s appears more than once (%s): the last one read is used",
@@ -83,7 +96,7 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 		typed = append(typed, obj)
 		kindsOf = append(kindsOf, k)
 		return nil
-	})
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("read manifests: %w", err)
 	}
