@@ -113,6 +113,7 @@ func (o options) measureSize(dir string, size float64, stdout, stderr io.Writer)
 	type target struct {
 		name string
 		cmd  func() *exec.Cmd
+		test bool
 		runs []measurement
 	}
 	var targets []*target
@@ -122,7 +123,7 @@ func (o options) measureSize(dir string, size float64, stdout, stderr io.Writer)
 		}})
 	}
 	if o.kic != "" {
-		targets = append(targets, &target{name: "KIC golden test -update", cmd: func() *exec.Cmd {
+		targets = append(targets, &target{name: "KIC golden test -update", test: true, cmd: func() *exec.Cmd {
 			c := exec.Command(o.kic, "-test.run", "^TestKongClient_GoldenTests$", "-update")
 			c.Dir = caseDir
 			return c
@@ -130,7 +131,7 @@ func (o options) measureSize(dir string, size float64, stdout, stderr io.Writer)
 	}
 	for round := range o.runs {
 		for _, t := range targets {
-			m, err := measure(t.cmd())
+			m, err := measure(t.cmd(), t.test)
 			if err != nil {
 				return fmt.Errorf("size %g, %s, run %d: %w", size, t.name, round+1, err)
 			}
@@ -161,11 +162,15 @@ type measurement struct {
 	rss  int64 // bytes
 }
 
-// measure runs cmd to completion with its output discarded (stderr kept for errors) and
-// returns its wall time and the peak resident set size the kernel recorded for it.
-func measure(cmd *exec.Cmd) (measurement, error) {
+// measure runs cmd to completion and returns its wall time and the peak resident set size
+// the kernel recorded for it. A translate's output is discarded; the output of a test binary
+// (keepStdout) is small and kept for its error.
+func measure(cmd *exec.Cmd, keepStdout bool) (measurement, error) {
 	var stderr bytes.Buffer
 	cmd.Stdout = io.Discard
+	if keepStdout {
+		cmd.Stdout = &stderr
+	}
 	cmd.Stderr = &stderr
 	start := time.Now()
 	err := cmd.Run()

@@ -180,7 +180,13 @@ func (d document) writeYAML(w *errWriter) error {
 		}
 		return 1
 	})
-	var buf []byte
+	var (
+		buf  []byte
+		elem bytes.Buffer
+	)
+	// Unescaped, so that values such as <redacted> stay simple scalars for the emitter.
+	enc := json.NewEncoder(&elem)
+	enc.SetEscapeHTML(false)
 	for _, p := range parts {
 		if p.entry != nil {
 			value, err := json.Marshal(p.entry.value)
@@ -195,11 +201,12 @@ func (d document) writeYAML(w *errWriter) error {
 		}
 		w.write([]byte(p.key + ":\n"))
 		for i := range p.list.n {
-			elem, err := json.Marshal(p.list.elem(i))
-			if err != nil {
+			elem.Reset()
+			if err := enc.Encode(p.list.elem(i)); err != nil {
 				return fmt.Errorf("%s[%d]: %w", p.key, i, err)
 			}
-			if buf, err = yamlSequenceItem(buf[:0], p.key, elem); err != nil {
+			var err error
+			if buf, err = yamlSequenceItem(buf[:0], p.key, bytes.TrimSuffix(elem.Bytes(), []byte("\n"))); err != nil {
 				return fmt.Errorf("%s[%d]: %w", p.key, i, err)
 			}
 			w.write(buf)

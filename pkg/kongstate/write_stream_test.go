@@ -135,7 +135,7 @@ var trickyValues = []string{
 	"1:20", "1:20.5", "10.0.0.1:8080", "a:b", "a:", "a: b", "a #b", "a#b", "#a", "*.example.com", "&x", "!x",
 	"%x", "@x", "x@y", "`x`", "'q'", `"q"`, "a'b", `a"b`, `a\b`, "a,b", "[a]", "{a}", "a?b", "?a", "|a", ">a",
 	"a b", " a", "a ", "a  b", "tab\there", "line\nbreak", "trailing\n", "\nleading", "ünï", "emoji 🙂",
-	"<redacted>", "a && b", "(http.path ^= \"/api\") && (http.host == \"x\")",
+	"<redacted>", "<", "<<", "<<x", "a<b", "a>b", "a && b", "(http.path ^= \"/api\") && (http.host == \"x\")",
 	"a very long value with spaces that goes past the eighty column line width of go-yaml's emitter for sure",
 	"averylongvaluewithoutanyspacesthatgoespasttheeightycolumnlinewidthofgoyamlsemitterforsure0123456789",
 	"/", "/api", "~/api$", "_under", "x=y", "a+b", "0", "00", "007", "-0", "9223372036854775808", "18446744073709551616",

@@ -43,7 +43,8 @@ type jvalue struct {
 
 // parseJSON parses the output of encoding/json, which is always valid, compact JSON.
 func parseJSON(data []byte) (jvalue, error) {
-	p := jsonParser{data: data}
+	// One string for the whole text: the values' strings are slices of it, not copies.
+	p := jsonParser{data: data, text: string(data)}
 	v, err := p.value()
 	if err == nil && p.pos != len(bytes.TrimRight(data, "\n")) {
 		err = fmt.Errorf("trailing data at offset %d", p.pos)
@@ -53,6 +54,7 @@ func parseJSON(data []byte) (jvalue, error) {
 
 type jsonParser struct {
 	data []byte
+	text string // data as a string
 	pos  int
 }
 
@@ -118,9 +120,9 @@ func (p *jsonParser) value() (jvalue, error) {
 			case '"':
 				p.pos = i + 1
 				if escaped {
-					return jvalue{kind: '"', str: string(p.data[start-1 : i+1]), escaped: true}, nil
+					return jvalue{kind: '"', str: p.text[start-1 : i+1], escaped: true}, nil
 				}
-				return jvalue{kind: '"', str: string(p.data[start:i])}, nil
+				return jvalue{kind: '"', str: p.text[start:i]}, nil
 			}
 		}
 		return jvalue{}, errors.New("unterminated JSON string")
@@ -138,7 +140,7 @@ func (p *jsonParser) value() (jvalue, error) {
 		if p.pos == start {
 			return jvalue{}, fmt.Errorf("unexpected %q in JSON", c)
 		}
-		return jvalue{kind: '0', str: string(p.data[start:p.pos])}, nil
+		return jvalue{kind: '0', str: p.text[start:p.pos]}, nil
 	}
 }
 
@@ -301,6 +303,8 @@ func simpleScalar(s string, col int, key bool) (string, bool) {
 		case i > 0 && (c == '=' || c == '+' || c == '@'):
 		case i > 0 && c == ':' && i+1 < len(s) && s[i+1] != ' ':
 		case c == ' ' && !key && i > 0 && i+1 < len(s) && col+len(s) < yamlLineWidth:
+		case c == '<' && (i > 0 || len(s) == 1 || s[1] != '<'): // "<<" alone is YAML's merge key
+		case c == '>' && i > 0:
 		default:
 			return "", false
 		}
