@@ -1,64 +1,27 @@
+// Package conformance measures the emulator's fidelity to Kong 3.9: it builds cmd/kong-emulator,
+// runs it on a fresh real PostgreSQL database per suite, and drives it with go-kong's and decK's
+// own test suites, concurrent writers, bad input and several nodes on one database.
 package conformance
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/emutest"
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
-	"github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// emulatorBinary builds cmd/kong-emulator once per test binary, so the
-// suites drive the real program as the image will.
-func emulatorBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kong-emulator-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kong")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kongdb/kubectl-kongdb/cmd/kong-emulator").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
-			return
-		}
-		// The binary must be the code linked into this test (calling cli.Main
-		// here also ties go test's result cache to the emulator's sources).
-		var want bytes.Buffer
-		if code := cli.Main([]string{"version"}, &want, &want); code != 0 {
-			buildErr = fmt.Errorf("in-process kong version: exit %d: %s", code, want.String())
-			return
-		}
-		got, err := exec.Command(binPath, "version").Output()
-		if err != nil || string(got) != want.String() {
-			buildErr = fmt.Errorf("built kong version = %q (%v), in-process %q", got, err, want.String())
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+// emulatorBinary is the kong-emulator binary the suites drive.
+func emulatorBinary(t testing.TB) string { return emutest.Binary(t) }
 
 // Emulator is a running kong-emulator process on its own database.
 type Emulator struct {
@@ -83,7 +46,7 @@ func startEmulatorOn(t testing.TB, db pgtest.Database, port int, extraEnv ...str
 	env := append(os.Environ(), db.Env()...)
 	statusPort := freePort(t)
 	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn",
-		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort))
+		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort), "KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(freePort(t)))
 	env = append(env, extraEnv...)
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env
@@ -146,10 +109,4 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-func ctxTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
