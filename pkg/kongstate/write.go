@@ -175,10 +175,13 @@ func (d document) writeYAML(w *errWriter) error {
 		return w.err
 	}
 	slices.SortFunc(parts, func(a, b part) int {
-		if keyLess(a.key, b.key) {
+		switch {
+		case keyLess(a.key, b.key):
 			return -1
+		case keyLess(b.key, a.key):
+			return 1
 		}
-		return 1
+		return 0
 	})
 	var (
 		buf  []byte
@@ -199,7 +202,7 @@ func (d document) writeYAML(w *errWriter) error {
 			w.write(buf)
 			continue
 		}
-		w.write([]byte(p.key + ":\n"))
+		w.write([]byte(p.key + ":\n")) // the lists' keys are plain words
 		for i := range p.list.n {
 			elem.Reset()
 			if err := enc.Encode(p.list.elem(i)); err != nil {
