@@ -66,6 +66,9 @@ e2e:
 
 bench: deps ## benchmarks (not part of test)
 	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./sim/emulator/... ./pkg/translate/... ./pkg/tui/...
+	@# translate -f end to end at 1/10, full and 5x the issue-8 cluster; KIC_GOLDEN_TEST=<KIC's
+	@# go test -c ./internal/dataplane binary> adds KIC's harness on the same files.
+	$(GO) run ./hack/bench -sizes 0.1,1,5
 
 dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
 	$(GO) run ./hack/dist -out dist -manifest krew.yaml

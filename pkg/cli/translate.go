@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -174,8 +176,40 @@ func (o *TranslateOptions) Validate(cmd *cobra.Command) error {
 	return nil
 }
 
+// writeGCPercent is the garbage collector's target while the output is written.
+const writeGCPercent = 50
+
 // Run reads, translates and prints.
 func (o *TranslateOptions) Run(ctx context.Context) error {
+	state, diags, complete, err := o.readAndTranslate(ctx)
+	if err != nil {
+		return err
+	}
+	var selectTags []string
+	if o.OwnershipTag != "" {
+		selectTags = []string{o.OwnershipTag}
+	}
+	wopts := kongstate.WriteOptions{DeckOptions: kongstate.DeckOptions{SelectTags: selectTags}, ShowSecrets: o.ShowSecrets}
+	if os.Getenv("GOGC") == "" {
+		// While the output is written the state is all that stays live and every entity's
+		// encoding is short-lived garbage: a lower collection target keeps the peak near
+		// the state's size for a little CPU (the default lets the heap double first).
+		defer debug.SetGCPercent(debug.SetGCPercent(writeGCPercent))
+	}
+	if err := kongstate.Write(o.Out, state, kongstate.Format(o.Output), wopts); err != nil {
+		return err
+	}
+	printSummary(o.ErrOut, state.Count(), diags, complete)
+	if o.Strict && (diags.HasErrors() || !complete) {
+		return ErrPartial
+	}
+	return nil
+}
+
+// readAndTranslate reads the objects, prints the reader's notes and the diagnostics, and
+// returns the translation and whether the objects were read in full. The objects themselves
+// are dropped on return, so that the collector can have them while the output is written.
+func (o *TranslateOptions) readAndTranslate(ctx context.Context) (*kongstate.State, translate.Diagnostics, bool, error) {
 	filter := source.Options{IngressClass: o.IngressClass, GatewayClassController: o.GatewayClassController}
 	var (
 		snap *source.Snapshot
@@ -196,7 +230,7 @@ func (o *TranslateOptions) Run(ctx context.Context) error {
 		}, filter)
 	}
 	if err != nil {
-		return err
+		return nil, nil, false, err
 	}
 	for _, n := range snap.Notes {
 		fmt.Fprintln(o.ErrOut, "note:", n)
@@ -212,20 +246,7 @@ func (o *TranslateOptions) Run(ctx context.Context) error {
 	for _, d := range diags {
 		fmt.Fprintln(o.ErrOut, d.String())
 	}
-
-	var selectTags []string
-	if o.OwnershipTag != "" {
-		selectTags = []string{o.OwnershipTag}
-	}
-	wopts := kongstate.WriteOptions{DeckOptions: kongstate.DeckOptions{SelectTags: selectTags}, ShowSecrets: o.ShowSecrets}
-	if err := kongstate.Write(o.Out, state, kongstate.Format(o.Output), wopts); err != nil {
-		return err
-	}
-	printSummary(o.ErrOut, state.Count(), diags, snap.Complete)
-	if o.Strict && (diags.HasErrors() || !snap.Complete) {
-		return ErrPartial
-	}
-	return nil
+	return state, diags, snap.Complete, nil
 }
 
 func printSummary(w io.Writer, c kongstate.Counts, diags translate.Diagnostics, complete bool) {

@@ -1,16 +1,11 @@
 package kongstate
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
-	"fmt"
-	"io"
 	"slices"
 
 	"github.com/kong/go-database-reconciler/pkg/file"
 	"github.com/kong/go-kong/kong"
-	"sigs.k8s.io/yaml"
 )
 
 // DeckFormatVersion is the decK file format KIC 3.5's deckgen writes.
@@ -38,90 +33,104 @@ func ToDeck(s *State, opts DeckOptions) *file.Content {
 	if s == nil {
 		return c
 	}
-	for _, svc := range s.Services {
-		fs := file.FService{Service: *svc.Service.DeepCopy()}
-		for _, p := range svc.Plugins {
-			fs.Plugins = append(fs.Plugins, &file.FPlugin{Plugin: *p.DeepCopy()})
-		}
-		sortDesc(fs.Plugins, func(p *file.FPlugin) string { return deref(p.Name) })
-		for _, r := range svc.Routes {
-			fr := &file.FRoute{Route: *r.Route.DeepCopy()}
-			if fr.HTTPSRedirectStatusCode == nil {
-				fr.HTTPSRedirectStatusCode = kong.Int(426)
-			}
-			if fr.PathHandling == nil && !opts.ExpressionRoutes {
-				fr.PathHandling = kong.String("v0")
-			}
-			for _, p := range r.Plugins {
-				fr.Plugins = append(fr.Plugins, &file.FPlugin{Plugin: *p.DeepCopy()})
-			}
-			sortDesc(fr.Plugins, func(p *file.FPlugin) string { return deref(p.Name) })
-			fs.Routes = append(fs.Routes, fr)
-		}
-		sortDesc(fs.Routes, func(r *file.FRoute) string { return deref(r.Name) })
-		c.Services = append(c.Services, fs)
+	// The deck* conversions share the entities' memory; the copy keeps s unmodified by
+	// whoever edits the content.
+	s = s.DeepCopy()
+	for _, svc := range sortedDesc(s.Services, func(svc *Service) string { return deref(svc.Name) }) {
+		c.Services = append(c.Services, deckService(svc, opts))
 	}
-	sortDesc(c.Services, func(s file.FService) string { return deref(s.Name) })
-
-	for _, p := range s.Plugins {
-		c.Plugins = append(c.Plugins, file.FPlugin{Plugin: *p.DeepCopy()})
+	for _, p := range sortedDesc(s.Plugins, pluginString) {
+		c.Plugins = append(c.Plugins, file.FPlugin{Plugin: *p})
 	}
-	sortDesc(c.Plugins, pluginString)
-
-	for _, cg := range s.ConsumerGroups {
-		c.ConsumerGroups = append(c.ConsumerGroups, file.FConsumerGroupObject{ConsumerGroup: *cg.ConsumerGroup.DeepCopy()})
+	for _, cg := range sortedDesc(s.ConsumerGroups, func(g *ConsumerGroup) string { return deref(g.Name) }) {
+		c.ConsumerGroups = append(c.ConsumerGroups, file.FConsumerGroupObject{ConsumerGroup: cg.ConsumerGroup})
 	}
-	sortDesc(c.ConsumerGroups, func(g file.FConsumerGroupObject) string { return deref(g.Name) })
-
-	for _, u := range s.Upstreams {
-		fu := file.FUpstream{Upstream: *u.Upstream.DeepCopy()}
-		if fu.Algorithm == nil {
-			fu.Algorithm = kong.String("round-robin")
-		}
-		for _, t := range u.Targets {
-			fu.Targets = append(fu.Targets, &file.FTarget{Target: *t.DeepCopy()})
-		}
-		sortDesc(fu.Targets, func(t *file.FTarget) string { return deref(t.Target.Target) })
-		c.Upstreams = append(c.Upstreams, fu)
+	for _, u := range sortedDesc(s.Upstreams, func(u *Upstream) string { return deref(u.Name) }) {
+		c.Upstreams = append(c.Upstreams, deckUpstream(u))
 	}
-	sortDesc(c.Upstreams, func(u file.FUpstream) string { return deref(u.Name) })
-
-	for _, cert := range s.Certificates {
+	for _, cert := range sortedDesc(s.Certificates, func(c *Certificate) string { return deref(c.Cert) }) {
 		c.Certificates = append(c.Certificates, deckCertificate(cert, opts.SelectTags))
 	}
-	sortDesc(c.Certificates, func(f file.FCertificate) string { return deref(f.Cert) })
-
-	for _, ca := range s.CACertificates {
-		c.CACertificates = append(c.CACertificates, file.FCACertificate{CACertificate: *ca.DeepCopy()})
+	for _, ca := range sortedDesc(s.CACertificates, func(c *kong.CACertificate) string { return deref(c.Cert) }) {
+		c.CACertificates = append(c.CACertificates, file.FCACertificate{CACertificate: *ca})
 	}
-	sortDesc(c.CACertificates, func(f file.FCACertificate) string { return deref(f.Cert) })
-
-	for _, con := range s.Consumers {
-		if con.Username == nil && con.CustomID == nil {
-			continue // deckgen drops such consumers; translation never makes them.
-		}
+	for _, con := range deckConsumers(s.Consumers) {
 		c.Consumers = append(c.Consumers, deckConsumer(con))
 	}
-	slices.SortStableFunc(c.Consumers, compareConsumers)
-
-	for _, v := range s.Vaults {
-		c.Vaults = append(c.Vaults, file.FVault{Vault: *v.DeepCopy()})
+	for _, v := range sortedDesc(s.Vaults, func(v *kong.Vault) string { return deref(v.Prefix) }) {
+		c.Vaults = append(c.Vaults, file.FVault{Vault: *v})
 	}
-	sortDesc(c.Vaults, func(v file.FVault) string { return deref(v.Prefix) })
-
-	if len(opts.SelectTags) > 0 {
-		c.Info = &file.Info{SelectorTags: slices.Clone(opts.SelectTags)}
-	}
+	c.Info = deckInfo(opts)
 	return c
 }
 
+func deckInfo(opts DeckOptions) *file.Info {
+	if len(opts.SelectTags) == 0 {
+		return nil
+	}
+	return &file.Info{SelectorTags: slices.Clone(opts.SelectTags)}
+}
+
+// The deck* conversions below wrap the entities they are given without copying them, and
+// never modify them: defaults are set on the wrapper's own fields.
+
+// deckService nests the service's routes and plugins in deckgen's order, routes defaulted.
+func deckService(svc *Service, opts DeckOptions) file.FService {
+	fs := file.FService{Service: svc.Service}
+	fs.Plugins = deckPlugins(svc.Plugins)
+	for _, r := range sortedDesc(svc.Routes, func(r *Route) string { return deref(r.Name) }) {
+		fr := &file.FRoute{Route: r.Route, Plugins: deckPlugins(r.Plugins)}
+		if fr.HTTPSRedirectStatusCode == nil {
+			fr.HTTPSRedirectStatusCode = kong.Int(426)
+		}
+		if fr.PathHandling == nil && !opts.ExpressionRoutes {
+			fr.PathHandling = kong.String("v0")
+		}
+		fs.Routes = append(fs.Routes, fr)
+	}
+	return fs
+}
+
+// deckPlugins wraps nested plugins, names descending.
+func deckPlugins(ps []*kong.Plugin) []*file.FPlugin {
+	var out []*file.FPlugin
+	for _, p := range sortedDesc(ps, func(p *kong.Plugin) string { return deref(p.Name) }) {
+		out = append(out, &file.FPlugin{Plugin: *p})
+	}
+	return out
+}
+
+func deckUpstream(u *Upstream) file.FUpstream {
+	fu := file.FUpstream{Upstream: u.Upstream}
+	if fu.Algorithm == nil {
+		fu.Algorithm = kong.String("round-robin")
+	}
+	for _, t := range sortedDesc(u.Targets, func(t *kong.Target) string { return deref(t.Target) }) {
+		fu.Targets = append(fu.Targets, &file.FTarget{Target: *t})
+	}
+	return fu
+}
+
+// deckConsumers is the consumers deckgen writes, in its order.
+func deckConsumers(cons []*Consumer) []*Consumer {
+	var out []*Consumer
+	for _, con := range cons {
+		if con.Username == nil && con.CustomID == nil {
+			continue // deckgen drops such consumers; translation never makes them.
+		}
+		out = append(out, con)
+	}
+	slices.SortStableFunc(out, compareConsumers)
+	return out
+}
+
 func deckCertificate(cert *Certificate, selectTags []string) file.FCertificate {
-	k := cert.Certificate.DeepCopy()
+	k := &cert.Certificate
 	f := file.FCertificate{ID: k.ID, Cert: k.Cert, Key: k.Key, Tags: k.Tags}
 	for _, name := range k.SNIs {
 		sni := kong.SNI{Name: name}
 		if k.ID != nil {
-			sni.Certificate = &kong.Certificate{ID: kong.String(*k.ID)}
+			sni.Certificate = &kong.Certificate{ID: k.ID}
 		}
 		// decK's builder gives SNIs the select tags; saying so here keeps the file and
 		// the database equal.
@@ -134,18 +143,14 @@ func deckCertificate(cert *Certificate, selectTags []string) file.FCertificate {
 }
 
 func deckConsumer(con *Consumer) file.FConsumer {
-	f := file.FConsumer{Consumer: *con.Consumer.DeepCopy()}
-	f.Groups = cloneAll(con.Groups)
-	for _, p := range con.Plugins {
-		f.Plugins = append(f.Plugins, &file.FPlugin{Plugin: *p.DeepCopy()})
+	f := file.FConsumer{
+		Consumer: con.Consumer, Groups: con.Groups,
+		KeyAuths: con.KeyAuths, HMACAuths: con.HMACAuths, BasicAuths: con.BasicAuths, JWTAuths: con.JWTAuths,
+		ACLGroups: con.ACLGroups, Oauth2Creds: con.Oauth2Creds, MTLSAuths: con.MTLSAuths,
 	}
-	f.KeyAuths = cloneAll(con.KeyAuths)
-	f.HMACAuths = cloneAll(con.HMACAuths)
-	f.BasicAuths = cloneAll(con.BasicAuths)
-	f.JWTAuths = cloneAll(con.JWTAuths)
-	f.ACLGroups = cloneAll(con.ACLGroups)
-	f.Oauth2Creds = cloneAll(con.Oauth2Creds)
-	f.MTLSAuths = cloneAll(con.MTLSAuths)
+	for _, p := range con.Plugins {
+		f.Plugins = append(f.Plugins, &file.FPlugin{Plugin: *p})
+	}
 	return f
 }
 
@@ -166,14 +171,17 @@ func cloneAll[T any, P deepCopier[T]](in []P) []P {
 	return out
 }
 
-// sortDesc orders by key, greatest first, stably: deckgen's order (strings.Compare(a, b) > 0).
-func sortDesc[T any](s []T, key func(T) string) {
-	slices.SortStableFunc(s, func(a, b T) int { return cmp.Compare(key(b), key(a)) })
+// sortedDesc returns s ordered by key, greatest first, stably: deckgen's order
+// (strings.Compare(a, b) > 0). s itself keeps its order.
+func sortedDesc[T any](s []T, key func(T) string) []T {
+	out := slices.Clone(s)
+	slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(key(b), key(a)) })
+	return out
 }
 
 // pluginString is deckgen.PluginString: name then the IDs of consumer, consumer group, route
 // and service, in that order.
-func pluginString(p file.FPlugin) string {
+func pluginString(p *kong.Plugin) string {
 	s := deref(p.Name)
 	if p.Consumer != nil {
 		s += deref(p.Consumer.ID)
@@ -192,7 +200,7 @@ func pluginString(p file.FPlugin) string {
 
 // compareConsumers is deckgen's fConsumerByUsernameAndCustomID: absent before present,
 // username first, then custom_id, ascending.
-func compareConsumers(a, b file.FConsumer) int {
+func compareConsumers(a, b *Consumer) int {
 	if c := comparePtr(a.Username, b.Username); c != 0 {
 		return c
 	}
@@ -209,60 +217,4 @@ func comparePtr(a, b *string) int {
 		return 1
 	}
 	return cmp.Compare(*a, *b)
-}
-
-// Format is an output format of the state.
-type Format string
-
-// Output formats: decK's declarative file, or the plain State as YAML or JSON.
-const (
-	FormatDeck Format = "deck"
-	FormatYAML Format = "yaml"
-	FormatJSON Format = "json"
-)
-
-// WriteOptions shape what Write prints.
-type WriteOptions struct {
-	DeckOptions
-	// ShowSecrets prints credential secrets, private keys and Secret-sourced plugin config as
-	// they are, for output meant to be fed to decK; by default Write prints s.Redacted(), since
-	// output ends up in terminals, logs and CI artefacts.
-	ShowSecrets bool
-}
-
-// Write writes s to w in the given format, with secrets redacted unless opts.ShowSecrets. deck
-// is decK's YAML as decK itself writes it (sigs.k8s.io/yaml: JSON field names, sorted keys);
-// yaml and json are the State's own shape, for scripts that want entities without decK's
-// conventions. s is not modified.
-func Write(w io.Writer, s *State, format Format, opts WriteOptions) error {
-	if !opts.ShowSecrets {
-		s = s.Redacted()
-	}
-	var (
-		out []byte
-		err error
-	)
-	switch format {
-	case FormatDeck:
-		out, err = yaml.Marshal(ToDeck(s, opts.DeckOptions))
-	case FormatYAML:
-		out, err = yaml.Marshal(s)
-	case FormatJSON:
-		// Unescaped, so that <redacted> and expression routes' && read as written.
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(s)
-		out = b.Bytes()
-	default:
-		return fmt.Errorf("unknown output format %q (want deck, yaml or json)", format)
-	}
-	if err != nil {
-		return fmt.Errorf("encode kong state as %s: %w", format, err)
-	}
-	if _, err := w.Write(out); err != nil {
-		return fmt.Errorf("write kong state: %w", err)
-	}
-	return nil
 }

@@ -58,15 +58,10 @@ func (s *State) Redacted() *State {
 		return nil
 	}
 	for _, cert := range c.Certificates {
-		hide(&cert.Key)
-		hide(&cert.KeyAlt)
+		hideCertificateKeys(cert)
 	}
 	for _, con := range c.Consumers {
-		hideAll(con.KeyAuths, func(k *kong.KeyAuth) { hide(&k.Key) })
-		hideAll(con.BasicAuths, func(b *kong.BasicAuth) { hide(&b.Password) })
-		hideAll(con.HMACAuths, func(h *kong.HMACAuth) { hide(&h.Secret) })
-		hideAll(con.JWTAuths, func(j *kong.JWTAuth) { hide(&j.Secret) })
-		hideAll(con.Oauth2Creds, func(o *kong.Oauth2Credential) { hide(&o.ClientSecret) })
+		hideCredentials(con)
 	}
 	c.eachPluginList(func(ps []*kong.Plugin) {
 		for _, p := range ps {
@@ -77,6 +72,79 @@ func (s *State) Redacted() *State {
 	})
 	for _, v := range c.Vaults {
 		hideFields(v.Config, vaultSecretFields)
+	}
+	return c
+}
+
+func hideCertificateKeys(cert *Certificate) {
+	hide(&cert.Key)
+	hide(&cert.KeyAlt)
+}
+
+// hideCredentials hides the secrets of con's credentials, which must be con's own copies.
+func hideCredentials(con *Consumer) {
+	hideAll(con.KeyAuths, func(k *kong.KeyAuth) { hide(&k.Key) })
+	hideAll(con.BasicAuths, func(b *kong.BasicAuth) { hide(&b.Password) })
+	hideAll(con.HMACAuths, func(h *kong.HMACAuth) { hide(&h.Secret) })
+	hideAll(con.JWTAuths, func(j *kong.JWTAuth) { hide(&j.Secret) })
+	hideAll(con.Oauth2Creds, func(o *kong.Oauth2Credential) { hide(&o.ClientSecret) })
+}
+
+// printer prepares entities one at a time for writers that stream: each method returns a copy
+// of what it changes and shares the rest with s, which stays unmodified. Plugins and vaults
+// are always copied, secrets hidden or not: their config copies go through JSON (go-kong's
+// Configuration.DeepCopy), and the whole-document output was always written from such copies.
+type printer struct {
+	s *State
+	// hide hides secrets as Redacted does.
+	hide bool
+}
+
+func (p printer) plugin(pl *kong.Plugin) *kong.Plugin {
+	c := pl.DeepCopy()
+	if p.hide {
+		for _, ptr := range p.s.secretConfig[pl] {
+			c.Config = hideAt(c.Config, ptr)
+		}
+	}
+	return c
+}
+
+func (p printer) service(svc *Service) *Service {
+	c := &Service{Service: svc.Service, Plugins: mapAll(svc.Plugins, p.plugin)}
+	c.Routes = mapAll(svc.Routes, func(r *Route) *Route {
+		return &Route{Route: r.Route, Plugins: mapAll(r.Plugins, p.plugin)}
+	})
+	return c
+}
+
+func (p printer) consumer(con *Consumer) *Consumer {
+	c := *con
+	c.Plugins = mapAll(con.Plugins, p.plugin)
+	if p.hide {
+		c.KeyAuths = cloneAll(con.KeyAuths)
+		c.BasicAuths = cloneAll(con.BasicAuths)
+		c.HMACAuths = cloneAll(con.HMACAuths)
+		c.JWTAuths = cloneAll(con.JWTAuths)
+		c.Oauth2Creds = cloneAll(con.Oauth2Creds)
+		hideCredentials(&c)
+	}
+	return &c
+}
+
+func (p printer) certificate(cert *Certificate) *Certificate {
+	if !p.hide {
+		return cert
+	}
+	c := *cert
+	hideCertificateKeys(&c)
+	return &c
+}
+
+func (p printer) vault(v *kong.Vault) *kong.Vault {
+	c := v.DeepCopy()
+	if p.hide {
+		hideFields(c.Config, vaultSecretFields)
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -80,16 +81,14 @@ func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.REST
 		if k.namespaced {
 			ns = in.Namespace
 		}
-		err = r.list(ctx, mapping.Resource, ns, selector, func(u *unstructured.Unstructured) error {
-			obj, err := toTyped(u, k)
-			if err != nil {
-				return err
-			}
-			k.add(raw.snap, obj)
-			return nil
+		objs, err := listAll(ctx, r, mapping.Resource, ns, selector, func(u *unstructured.Unstructured) (object, error) {
+			return toTyped(u, k)
 		})
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		for _, obj := range objs {
+			k.add(raw.snap, obj)
 		}
 		if err != nil {
 			raw.snap.Complete = false
@@ -102,12 +101,18 @@ func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.REST
 	// Namespaces only serve Gateway listeners' namespace selectors: without them those
 	// selectors are assumed to match, with a note, and the Snapshot stays complete.
 	if mapping, err := r.mapping(namespaceGVK); err == nil {
-		err := r.list(ctx, mapping.Resource, "", "", func(u *unstructured.Unstructured) error {
-			raw.namespaceLabels[u.GetName()] = u.GetLabels()
-			return nil
+		type nsLabels struct {
+			name   string
+			labels map[string]string
+		}
+		namespaces, err := listAll(ctx, r, mapping.Resource, "", "", func(u *unstructured.Unstructured) (nsLabels, error) {
+			return nsLabels{u.GetName(), u.GetLabels()}, nil
 		})
 		if err != nil {
 			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read namespaces: %v", err))
+		}
+		for _, n := range namespaces {
+			raw.namespaceLabels[n.name] = n.labels
 		}
 	}
 	sortSnapshot(raw.snap)
@@ -131,14 +136,16 @@ func (r *clusterReader) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping,
 	return m, err
 }
 
-// list reads every object of resource in ns (all when ""), page by page. An expired
-// continue token restarts the listing, as kubectl's pager does on a 410.
-func (r *clusterReader) list(ctx context.Context, resource schema.GroupVersionResource, ns, selector string,
-	each func(*unstructured.Unstructured) error,
-) error {
+// listAll reads every object of resource in ns (all when ""), page by page, and converts each
+// page as it arrives, so that only one page of unstructured objects is held at a time. An
+// expired continue token restarts the listing from scratch, as kubectl's pager does on a 410;
+// any other error returns no objects at all (the caller notes the kind as incomplete).
+func listAll[T any](ctx context.Context, r *clusterReader, resource schema.GroupVersionResource, ns, selector string,
+	convert func(*unstructured.Unstructured) (T, error),
+) ([]T, error) {
 	const restarts = 3
 	for attempt := 0; ; attempt++ {
-		var items []*unstructured.Unstructured
+		var out []T
 		opts := metav1.ListOptions{Limit: r.in.PageSize, LabelSelector: selector}
 		var err error
 		for {
@@ -150,7 +157,14 @@ func (r *clusterReader) list(ctx context.Context, resource schema.GroupVersionRe
 			for i := range page.Items {
 				u := &page.Items[i]
 				u.SetManagedFields(nil)
-				items = append(items, u)
+				var v T
+				if v, err = convert(u); err != nil {
+					break
+				}
+				out = append(out, v)
+			}
+			if err != nil {
+				break
 			}
 			opts.Continue = page.GetContinue()
 			if opts.Continue == "" {
@@ -161,14 +175,9 @@ func (r *clusterReader) list(ctx context.Context, resource schema.GroupVersionRe
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, u := range items {
-			if err := each(u); err != nil {
-				return err
-			}
-		}
-		return nil
+		return out, nil
 	}
 }
 
@@ -245,4 +254,21 @@ func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) 
 			"acceptance and listeners; its certificates are left to a run over its own namespace", key, r.in.Namespace))
 		gw.add(snap, g)
 	}
+}
+
+// toTyped converts an object listed from the cluster into kongdb's typed version of its kind;
+// the type meta is set to that version so objects from every source look the same. A JSON
+// round trip, not runtime.DefaultUnstructuredConverter: the converter rejects some Gateway
+// API fields whose Go types differ from their JSON shape.
+func toTyped(u *unstructured.Unstructured, k kindInfo) (object, error) {
+	obj := k.newObject()
+	data, err := u.MarshalJSON()
+	if err == nil {
+		err = json.Unmarshal(data, obj)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", k.gvk.Kind, objectKey(u), err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(k.gvk)
+	return obj, nil
 }

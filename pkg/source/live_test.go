@@ -90,6 +90,9 @@ func TestReadClusterSkipsMissingCRDsAndFiltersByClass(t *testing.T) {
 type pagedServices struct {
 	dynamic.Interface
 	requests *[]metav1.ListOptions
+	// expireOnce, when set and true, answers the first continued request with 410 Gone
+	// (and is then set false), as an API server whose continue token expired.
+	expireOnce *bool
 }
 
 func (p pagedServices) Resource(gvr schema.GroupVersionResource) dynamic.NamespaceableResourceInterface {
@@ -97,18 +100,23 @@ func (p pagedServices) Resource(gvr schema.GroupVersionResource) dynamic.Namespa
 	if gvr.Resource != "services" {
 		return inner
 	}
-	return pagedResource{NamespaceableResourceInterface: inner, requests: p.requests}
+	return pagedResource{NamespaceableResourceInterface: inner, requests: p.requests, expireOnce: p.expireOnce}
 }
 
 type pagedResource struct {
 	dynamic.NamespaceableResourceInterface
-	requests *[]metav1.ListOptions
+	requests   *[]metav1.ListOptions
+	expireOnce *bool
 }
 
 func (p pagedResource) Namespace(string) dynamic.ResourceInterface { return p }
 
 func (p pagedResource) List(_ context.Context, opts metav1.ListOptions) (*unstructured.UnstructuredList, error) {
 	*p.requests = append(*p.requests, opts)
+	if p.expireOnce != nil && *p.expireOnce && opts.Continue != "" {
+		*p.expireOnce = false
+		return nil, apierrors.NewResourceExpired("continue token expired")
+	}
 	page := 0
 	if opts.Continue != "" {
 		if _, err := fmt.Sscanf(opts.Continue, "page-%d", &page); err != nil {
@@ -146,6 +154,27 @@ func TestReadClusterPaginates(t *testing.T) {
 	}
 	if requests[0].LabelSelector != "" {
 		t.Errorf("services listed with selector %q; a supporting kind must be read whole", requests[0].LabelSelector)
+	}
+}
+
+func TestReadClusterRestartsAnExpiredListingWithoutDuplicates(t *testing.T) {
+	client, mapper := fakeCluster(t)
+	var requests []metav1.ListOptions
+	expire := true
+	snap, err := readCluster(t.Context(), pagedServices{Interface: client, requests: &requests, expireOnce: &expire}, mapper,
+		ClusterInput{PageSize: 2}, Options{})
+	if err != nil {
+		t.Fatalf("readCluster: %v", err)
+	}
+	if got := names(snap.Services); len(got) != 6 || len(slices.Compact(got)) != 6 {
+		t.Errorf("services = %v, want the 6 services once each after the restart", got)
+	}
+	if !snap.Complete {
+		t.Error("snapshot incomplete although the restarted listing succeeded")
+	}
+	// First page, expired second page, then three pages from scratch.
+	if len(requests) != 5 || requests[2].Continue != "" {
+		t.Errorf("requests = %+v, want the listing restarted from the first page", requests)
 	}
 }
 

@@ -3,15 +3,13 @@ package source
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/cli-runtime/pkg/resource"
 )
 
 // ManifestInput says which manifests to read: kubectl's -f, -k and -R.
@@ -32,17 +30,12 @@ type ManifestInput struct {
 }
 
 // ReadManifests reads objects from manifests without any cluster, as the API server would
-// store them (defaults applied), and pre-filters them as KIC's controllers would.
+// store them (defaults applied), and pre-filters them as KIC's controllers would. Each document
+// is decoded once, straight into its typed object, and dropped as soon as that is done.
 func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapshot, error) {
-	objs, err := decodeManifests(in)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	selector := labels.Everything()
 	if in.Selector != "" {
+		var err error
 		if selector, err = labels.Parse(in.Selector); err != nil {
 			return nil, fmt.Errorf("read manifests: selector %q: %w", in.Selector, err)
 		}
@@ -56,42 +49,56 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 	var typed []object
 	var kindsOf []kindInfo
 	index := map[string]int{}
-	for _, d := range objs {
-		u := d.obj
-		gvk := u.GroupVersionKind()
-		if gvk.GroupKind() == namespaceGVK.GroupKind() {
-			raw.namespaceLabels[u.GetName()] = u.GetLabels()
-			continue
+	decode := func(d document) (any, error) {
+		if d.gvk.GroupKind() == namespaceGVK.GroupKind() {
+			var nsObj metav1.PartialObjectMetadata
+			if err := json.Unmarshal(d.data, &nsObj); err != nil {
+				return nil, fmt.Errorf("%s: decode Namespace: %w", d.source, err)
+			}
+			return &nsObj, nil
 		}
-		k, ok := kindByGroupKind(gvk.GroupKind())
+		k, ok := kindByGroupKind(d.gvk.GroupKind())
 		if !ok {
-			ignored[gvk.Kind]++
-			continue
+			return nil, nil
 		}
-		if k.selectable && !selector.Matches(labels.Set(u.GetLabels())) {
-			continue
-		}
-		if k.namespaced && u.GetNamespace() == "" {
-			u.SetNamespace(ns)
-		}
-		if !k.namespaced {
-			u.SetNamespace("")
-		}
-		obj, err := toTyped(u, k)
+		obj, err := decodeTyped(d, k, ns)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.source, err)
 		}
 		applyDefaults(obj)
+		return obj, nil
+	}
+	err := readDocuments(ctx, in, docReader{decode: decode, fn: func(d document) error {
+		if d.err != nil {
+			return d.err
+		}
+		if nsObj, ok := d.decoded.(*metav1.PartialObjectMetadata); ok {
+			raw.namespaceLabels[nsObj.Name] = nsObj.Labels
+			return nil
+		}
+		k, ok := kindByGroupKind(d.gvk.GroupKind())
+		if !ok {
+			ignored[d.gvk.Kind]++
+			return nil
+		}
+		obj := d.decoded.(object)
+		if k.selectable && !selector.Matches(labels.Set(obj.GetLabels())) {
+			return nil
+		}
 		key := k.gvk.Kind + " " + objectKey(obj)
 		if i, dup := index[key]; dup {
 			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("%s appears more than once (%s): the last one read is used",
 				key, d.source))
 			typed[i] = obj
-			continue
+			return nil
 		}
 		index[key] = len(typed)
 		typed = append(typed, obj)
 		kindsOf = append(kindsOf, k)
+		return nil
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("read manifests: %w", err)
 	}
 	for i, obj := range typed {
 		kindsOf[i].add(raw.snap, obj)
@@ -103,60 +110,25 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 	return prefilter(raw, opts), nil
 }
 
-// decoded is one object read from a manifest and where it was read from.
-type decoded struct {
-	obj    *unstructured.Unstructured
-	source string
-}
-
-// decodeManifests runs cli-runtime's resource builder in local mode: files, directories,
-// URLs, kustomizations and stdin, Lists flattened, nothing asked of a server.
-func decodeManifests(in ManifestInput) ([]decoded, error) {
-	b := resource.NewLocalBuilder().Unstructured().ContinueOnError().Flatten()
-	var files []string
-	for _, f := range in.Filenames {
-		if f != "-" {
-			files = append(files, f)
-			continue
-		}
-		if in.Stdin == nil {
-			return nil, errors.New("read manifests: -f - given but no standard input")
-		}
-		b = b.Stream(in.Stdin, "STDIN")
-	}
-	if len(files) > 0 || in.Kustomize != "" {
-		b = b.FilenameParam(false, &resource.FilenameOptions{Filenames: files, Kustomize: in.Kustomize, Recursive: in.Recursive})
-	}
-	var objs []decoded
-	err := b.Do().Visit(func(info *resource.Info, err error) error {
-		if err != nil {
-			return err
-		}
-		u, ok := info.Object.(*unstructured.Unstructured)
-		if !ok {
-			return fmt.Errorf("read %s: unexpected object type %T", info.Source, info.Object)
-		}
-		objs = append(objs, decoded{obj: u, source: info.Source})
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read manifests: %w", err)
-	}
-	return objs, nil
-}
-
-// toTyped converts an unstructured object into kongdb's typed version of its kind; the type
-// meta is set to that version so objects from every source look the same.
-func toTyped(u *unstructured.Unstructured, k kindInfo) (object, error) {
+// decodeTyped decodes a document into kongdb's typed version of its kind, in the namespace
+// kubectl apply would give it; the type meta is set to that version so objects from every
+// source look the same. encoding/json, as the live reader's conversion, not a scheme
+// converter: those reject some Gateway API fields whose Go types differ from their JSON shape.
+func decodeTyped(d document, k kindInfo, defaultNamespace string) (object, error) {
 	obj := k.newObject()
-	// A JSON round trip, not runtime.DefaultUnstructuredConverter: the converter rejects some
-	// Gateway API fields whose Go types differ from their JSON shape.
-	data, err := u.MarshalJSON()
-	if err == nil {
-		err = json.Unmarshal(data, obj)
+	if err := json.Unmarshal(d.data, obj); err != nil {
+		var meta metav1.PartialObjectMetadata
+		_ = json.Unmarshal(d.data, &meta) // for the error message only
+		if k.namespaced && meta.Namespace == "" {
+			meta.Namespace = defaultNamespace
+		}
+		return nil, fmt.Errorf("decode %s %s: %w", k.gvk.Kind, objectKey(&meta), err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("decode %s %s: %w", k.gvk.Kind, objectKey(u), err)
+	switch {
+	case !k.namespaced:
+		obj.SetNamespace("")
+	case obj.GetNamespace() == "":
+		obj.SetNamespace(defaultNamespace)
 	}
 	obj.GetObjectKind().SetGroupVersionKind(k.gvk)
 	return obj, nil
