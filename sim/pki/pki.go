@@ -31,6 +31,10 @@ type Options struct {
 	NotBefore, NotAfter time.Time
 	// RSA selects a 2048-bit RSA key instead of ECDSA P-256.
 	RSA bool
+	// Curve replaces ECDSA P-256 by another curve.
+	Curve elliptic.Curve
+	// NoDNSNames leaves the subject alternative names out even for a leaf certificate.
+	NoDNSNames bool
 	// ServerAuth adds the serverAuth extended key usage, for TLS listeners.
 	ServerAuth bool
 }
@@ -47,7 +51,7 @@ func SelfSigned(o Options) (Pair, error) {
 	if o.CommonName == "" {
 		o.CommonName = "localhost"
 	}
-	if len(o.DNSNames) == 0 && !o.IsCA {
+	if len(o.DNSNames) == 0 && !o.IsCA && !o.NoDNSNames {
 		o.DNSNames = []string{o.CommonName}
 	}
 	if o.NotBefore.IsZero() {
@@ -61,7 +65,11 @@ func SelfSigned(o Options) (Pair, error) {
 	if o.RSA {
 		key, err = rsa.GenerateKey(rand.Reader, 2048)
 	} else {
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		curve := o.Curve
+		if curve == nil {
+			curve = elliptic.P256()
+		}
+		key, err = ecdsa.GenerateKey(curve, rand.Reader)
 	}
 	if err != nil {
 		return Pair{}, fmt.Errorf("generate key: %w", err)
@@ -101,4 +109,13 @@ func SelfSigned(o Options) (Pair, error) {
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
 		DER:     der,
 	}, nil
+}
+
+// ClusterCert makes the shared hybrid-mode certificate as `kong hybrid gen_cert`
+// does (kong/cmd/hybrid.lua): EC P-384, CN=kong_clustering, no subject
+// alternative name, valid for three years.
+func ClusterCert() (Pair, error) {
+	from := time.Now().Add(-time.Hour)
+	return SelfSigned(Options{CommonName: "kong_clustering", Curve: elliptic.P384(), NoDNSNames: true,
+		NotBefore: from, NotAfter: from.AddDate(3, 0, 0)})
 }

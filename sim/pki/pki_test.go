@@ -1,6 +1,8 @@
 package pki
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -57,5 +59,29 @@ func TestSelfSigned(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+func TestClusterCertIsWhatKongHybridGenCertMakes(t *testing.T) {
+	pair, err := ClusterCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(pair.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, ok := c.PublicKey.(*ecdsa.PublicKey)
+	if !ok || key.Curve != elliptic.P384() {
+		t.Errorf("key %T, want ECDSA P-384", c.PublicKey)
+	}
+	if c.Subject.CommonName != "kong_clustering" || len(c.DNSNames) != 0 || len(c.IPAddresses) != 0 {
+		t.Errorf("subject %q, DNS %v, IPs %v; want CN=kong_clustering and no SAN", c.Subject.CommonName, c.DNSNames, c.IPAddresses)
+	}
+	if years := c.NotAfter.Sub(c.NotBefore).Hours() / 24 / 365; years < 2.99 || years > 3.01 {
+		t.Errorf("valid for %.2f years, want 3", years)
+	}
+	if _, err := tls.X509KeyPair(pair.CertPEM, pair.KeyPEM); err != nil {
+		t.Errorf("certificate and key do not match: %v", err)
 	}
 }
