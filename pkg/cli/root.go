@@ -75,6 +75,7 @@ Controller does, pushes the result through the Admin API of a database-backed Ko
 
 	root.AddCommand(
 		NewCmdVersion(f, streams, nil),
+		NewCmdSim(f, streams),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(f, streams))

@@ -1,0 +1,308 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/kongdb/kubectl-kongdb/sim"
+)
+
+// Ports inside the containers: Kong's defaults, status_listen moved off
+// loopback so it can be published.
+const (
+	portProxy    = "8000/tcp"
+	portProxySSL = "8443/tcp"
+	portAdmin    = "8001/tcp"
+	portStatus   = "8007/tcp"
+	portPG       = "5432/tcp"
+
+	pgUser     = "kong"
+	pgDatabase = "kong"
+	// readyLine is logged by the official image's temporary server and again by
+	// the real one (initdb restarts): waiting for one would race.
+	readyLine = "database system is ready to accept connections"
+)
+
+// Up brings the cluster up in Kong's order: networks, PostgreSQL, one
+// migrations container, nodes or control planes (Admin /status), data
+// planes (/status), then waits until the control plane lists every data
+// plane in sync. On failure everything created is removed.
+func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress func(string)) (c *sim.Cluster, err error) {
+	defer recovered(&err)
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	existing, err := r.containers(ctx, spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(existing) > 0 {
+		return nil, fmt.Errorf("cluster %q already exists (%d containers); run `kongdb sim down %s` first", spec.Name, len(existing), spec.Name)
+	}
+	for _, img := range []string{spec.PostgresImage, spec.KongImage, spec.DPImage} {
+		if img == "" {
+			continue
+		}
+		if err := r.ensureImage(ctx, img, spec.Pull); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if err != nil {
+			progress("bring-up failed; removing what was created")
+			if derr := r.Down(context.WithoutCancel(ctx), spec.Name); derr != nil {
+				err = errors.Join(err, derr)
+			}
+		}
+	}()
+	labels := func(role sim.Role, member string, index int) map[string]string {
+		return sim.Labels(spec.Name, spec.Mode, role, member, index)
+	}
+	for _, n := range []string{netDB, netCP} {
+		if spec.Mode == sim.Traditional && n == netCP {
+			continue
+		}
+		if _, err := r.cli.NetworkCreate(ctx, networkName(spec.Name, n), client.NetworkCreateOptions{
+			Driver: "bridge", Labels: labels(sim.RoleDB, "network-"+n, 0),
+		}); err != nil {
+			return nil, fmt.Errorf("cluster %q: create network %s: %w", spec.Name, n, err)
+		}
+	}
+	if _, err := r.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: volumeName(spec.Name), Labels: labels(sim.RoleDB, "pgdata", 0)}); err != nil {
+		return nil, fmt.Errorf("cluster %q: create volume: %w", spec.Name, err)
+	}
+
+	progress(fmt.Sprintf("starting PostgreSQL (%s)", spec.PostgresImage))
+	_, err = r.run(ctx, spec.PostgresImage, sim.RoleDB, "db", labels(sim.RoleDB, "db", 0),
+		testcontainers.WithEnv(map[string]string{"POSTGRES_USER": pgUser, "POSTGRES_PASSWORD": st.Password, "POSTGRES_DB": pgDatabase}),
+		testcontainers.WithExposedPorts(portPG),
+		withVolume(volumeName(spec.Name), "/var/lib/postgresql/data"),
+		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
+			wait.ForLog(readyLine).WithOccurrence(2),
+			wait.ForExec([]string{"pg_isready", "-h", "127.0.0.1", "-U", pgUser, "-d", pgDatabase})))
+	if err != nil {
+		return nil, fmt.Errorf("cluster %q: PostgreSQL: %w", spec.Name, err)
+	}
+	db := sim.DBConn{Host: "db", Port: 5432, User: pgUser, Password: st.Password, Database: pgDatabase}
+
+	progress("running kong migrations bootstrap")
+	if err := r.migrate(ctx, &spec, st, db, labels(sim.RoleMigrations, "migrations", 0)); err != nil {
+		return nil, err
+	}
+
+	for _, m := range spec.Members() {
+		progress(fmt.Sprintf("starting %s (%s)", m.Name, m.Image))
+		env := sim.KongEnv(&spec, m, db, cpAlias+":8005", st.Cert)
+		opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), testcontainers.WithCmd("kong", "docker-start")}
+		switch m.Role {
+		case sim.RoleNode:
+			env["KONG_ADMIN_LISTEN"] = "0.0.0.0:8001, 0.0.0.0:8444 ssl"
+			env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
+			opts = append(opts, testcontainers.WithExposedPorts(portProxy, portProxySSL, portAdmin, portStatus),
+				testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(portAdmin)))
+		case sim.RoleCP:
+			env["KONG_ADMIN_LISTEN"] = "0.0.0.0:8001, 0.0.0.0:8444 ssl"
+			env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
+			env["KONG_CLUSTER_LISTEN"] = "0.0.0.0:8005"
+			opts = append(opts, testcontainers.WithExposedPorts(portAdmin, portStatus),
+				testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(portAdmin)))
+		case sim.RoleDP:
+			env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
+			// A DP's /status/ready is 503 until it holds a configuration: gate on /status.
+			opts = append(opts, testcontainers.WithExposedPorts(portProxy, portProxySSL, portStatus),
+				testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(portStatus)))
+		}
+		for k, v := range spec.KongEnv { // the user's settings win over the listeners too
+			env[k] = v
+		}
+		if _, err := r.run(ctx, m.Image, m.Role, m.Name, labels(m.Role, m.Name, m.Index), opts...); err != nil {
+			return nil, fmt.Errorf("cluster %q: %s: %w", spec.Name, m.Name, err)
+		}
+	}
+	c, err = r.Get(ctx, spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Mode == sim.Hybrid && spec.DataPlanes > 0 {
+		progress(fmt.Sprintf("waiting for the control plane to list %d data planes in sync", spec.DataPlanes))
+		if err := waitDataPlanes(ctx, c, spec.DataPlanes); err != nil {
+			return nil, fmt.Errorf("cluster %q: %w", spec.Name, err)
+		}
+	}
+	return c, nil
+}
+
+// run starts one container of the cluster on its networks, published on 127.0.0.1.
+func (r *Runtime) run(ctx context.Context, image string, role sim.Role, member string, labels map[string]string, opts ...testcontainers.ContainerCustomizer) (*testcontainers.DockerContainer, error) {
+	cluster := labels[sim.LabelCluster]
+	nets := networksOf(role)
+	base := []testcontainers.ContainerCustomizer{
+		testcontainers.WithName(containerName(cluster, member)),
+		testcontainers.WithLabels(labels),
+		testcontainers.CustomizeRequestOption(func(req *testcontainers.GenericContainerRequest) error {
+			// The default bridge carries the published ports; the cluster's
+			// networks carry the traffic and can be cut.
+			req.Networks = []string{"bridge"}
+			req.NetworkAliases = map[string][]string{}
+			for _, n := range nets {
+				name := networkName(cluster, n)
+				req.Networks = append(req.Networks, name)
+				req.NetworkAliases[name] = aliases(role, member, n)
+			}
+			return nil
+		}),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.PortBindings = network.PortMap{}
+			for _, p := range []string{portProxy, portProxySSL, portAdmin, portStatus, portPG} {
+				hc.PortBindings[network.MustParsePort(p)] = []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1")}}
+			}
+		}),
+	}
+	ctr, err := testcontainers.Run(ctx, image, append(base, opts...)...)
+	if err != nil && ctr != nil {
+		err = fmt.Errorf("%w%s", err, r.tail(ctx, ctr.GetContainerID()))
+	}
+	return ctr, err
+}
+
+// migrate runs `kong migrations bootstrap` once and checks its exit code.
+func (r *Runtime) migrate(ctx context.Context, spec *sim.Spec, st *sim.State, db sim.DBConn, labels map[string]string) error {
+	m := sim.Member{Name: "migrations", Role: sim.RoleMigrations}
+	ctr, err := r.run(ctx, spec.KongImage, sim.RoleMigrations, m.Name, labels,
+		testcontainers.WithEnv(sim.KongEnv(spec, m, db, "", st.Cert)),
+		testcontainers.WithCmd("kong", "migrations", "bootstrap", "--yes", "--db-timeout", "60"),
+		testcontainers.WithWaitStrategyAndDeadline(3*time.Minute, wait.ForExit()))
+	if err != nil {
+		return fmt.Errorf("cluster %q: kong migrations bootstrap: %w", spec.Name, err)
+	}
+	state, err := ctr.State(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster %q: kong migrations bootstrap: %w", spec.Name, err)
+	}
+	if state.ExitCode != 0 {
+		return fmt.Errorf("cluster %q: kong migrations bootstrap exited with %d%s", spec.Name, state.ExitCode, r.tail(ctx, ctr.GetContainerID()))
+	}
+	_, err = r.cli.ContainerRemove(ctx, ctr.GetContainerID(), client.ContainerRemoveOptions{Force: true})
+	return err
+}
+
+// tail returns a container's last log lines, to show why it failed.
+func (r *Runtime) tail(ctx context.Context, id string) string {
+	var buf bytes.Buffer
+	if err := r.logs(context.WithoutCancel(ctx), id, false, "40", &buf); err != nil || buf.Len() == 0 {
+		return ""
+	}
+	return "; its last log lines:\n" + buf.String()
+}
+
+func withVolume(name, target string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: name, Target: target})
+	})
+}
+
+// ensureImage applies the pull policy; testcontainers-go pulls only absent
+// images, so "missing" is its own behaviour and "always" pulls here.
+func (r *Runtime) ensureImage(ctx context.Context, image string, pull sim.PullPolicy) error {
+	_, err := r.cli.ImageInspect(ctx, image)
+	present := err == nil
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("inspect image %q: %w", image, err)
+	}
+	if present && pull != sim.PullAlways {
+		return nil
+	}
+	if pull == sim.PullNever {
+		return fmt.Errorf("image %q is not present and --pull is never: %s", image, sim.ImagesHint)
+	}
+	resp, err := r.cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp)
+		_ = resp.Close()
+	}
+	if err != nil {
+		if present {
+			return nil // keep the local copy when the registry is unreachable
+		}
+		return fmt.Errorf("image %q is not present and cannot be pulled (%v): %s", image, err, sim.ImagesHint)
+	}
+	return nil
+}
+
+// dataPlane is the part of /clustering/data-planes the wait reads.
+type dataPlane struct {
+	ID         string `json:"id"`
+	Hostname   string `json:"hostname"`
+	SyncStatus string `json:"sync_status"`
+	ConfigHash string `json:"config_hash"`
+}
+
+// waitDataPlanes polls the first control plane until want data planes are
+// listed with sync_status normal.
+func waitDataPlanes(ctx context.Context, c *sim.Cluster, want int) error {
+	cp, err := c.Find("cp-1")
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var last string
+	for {
+		dps, err := listDataPlanes(ctx, cp.AdminURL)
+		normal := 0
+		for _, dp := range dps {
+			if dp.SyncStatus == "normal" {
+				normal++
+			}
+		}
+		if err == nil && normal >= want {
+			return nil
+		}
+		last = fmt.Sprintf("%d of %d in sync", normal, want)
+		if err != nil {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("data planes not in sync on %s/clustering/data-planes: %s", cp.AdminURL, last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func listDataPlanes(ctx context.Context, adminURL string) ([]dataPlane, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/clustering/data-planes", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /clustering/data-planes: %s", resp.Status)
+	}
+	var body struct {
+		Data []dataPlane `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("GET /clustering/data-planes: %w", err)
+	}
+	return body.Data, nil
+}
