@@ -60,8 +60,8 @@ unit:
 e2e:
 	$(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
-bench: deps ## benchmarks (not part of test)
-	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./sim/emulator/... ./pkg/translate/...
+bench: deps images ## benchmarks (not part of test)
+	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./e2e/sim ./sim/emulator/... ./pkg/translate/...
 
 dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
 	$(GO) run ./hack/dist -out dist -manifest krew.yaml
