@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
+	"github.com/kongdb/kubectl-kongdb/sim/docker"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
 
@@ -20,12 +20,8 @@ func BenchmarkTimeToReady(b *testing.B) {
 	_, pg := simtest.Images()
 	b.Run("postgres-alone", func(b *testing.B) {
 		for b.Loop() {
-			ctr, err := testcontainers.Run(b.Context(), pg,
-				testcontainers.WithEnv(map[string]string{"POSTGRES_USER": "kong", "POSTGRES_PASSWORD": "bench", "POSTGRES_DB": "kong"}),
-				testcontainers.WithLabels(map[string]string{"io.kongdb.test": "bench"}),
-				testcontainers.WithWaitStrategy(
-					wait.ForLog("database system is ready to accept connections").WithOccurrence(2),
-					wait.ForExec([]string{"pg_isready", "-h", "127.0.0.1", "-U", "kong", "-d", "kong"})))
+			ctr, err := testcontainers.Run(b.Context(), pg, append(docker.PostgresOptions("bench"),
+				testcontainers.WithLabels(map[string]string{"io.kongdb.test": "bench"}))...)
 			b.StopTimer()
 			if err := testcontainers.TerminateContainer(ctr, testcontainers.RemoveVolumes()); err != nil {
 				b.Error(err)

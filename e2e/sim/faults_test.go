@@ -90,6 +90,9 @@ func TestDockerTraditionalFaultsAndRecovery(t *testing.T) {
 		if !hasService(admin("node-1"), "after-db-up") {
 			t.Fatal("node-1 does not see a write made after db up")
 		}
+		if !hasService(admin("node-1"), "during-partition") {
+			t.Fatal("the database lost a write made before db down")
+		}
 	})
 
 	t.Run("partitioning the database itself is refused with the reason", func(t *testing.T) {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -89,12 +91,7 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 
 	progress(fmt.Sprintf("starting PostgreSQL (%s)", spec.PostgresImage))
 	_, err = r.run(ctx, spec.PostgresImage, sim.RoleDB, "db", labels(sim.RoleDB, "db", 0),
-		testcontainers.WithEnv(map[string]string{"POSTGRES_USER": pgUser, "POSTGRES_PASSWORD": st.Password, "POSTGRES_DB": pgDatabase}),
-		testcontainers.WithExposedPorts(portPG),
-		withVolume(volumeName(spec.Name), "/var/lib/postgresql/data"),
-		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
-			wait.ForLog(readyLine).WithOccurrence(2),
-			wait.ForExec([]string{"pg_isready", "-h", "127.0.0.1", "-U", pgUser, "-d", pgDatabase})))
+		append(PostgresOptions(st.Password), withVolume(volumeName(spec.Name), "/var/lib/postgresql/data"))...)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %q: PostgreSQL: %w", spec.Name, err)
 	}
@@ -105,33 +102,25 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 		return nil, err
 	}
 
-	for _, m := range spec.Members() {
-		progress(fmt.Sprintf("starting %s (%s)", m.Name, m.Image))
-		env := sim.KongEnv(&spec, m, db, cpAlias+":8005", st.Cert)
-		opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), testcontainers.WithCmd("kong", "docker-start")}
-		switch m.Role {
-		case sim.RoleNode:
-			env["KONG_ADMIN_LISTEN"] = "0.0.0.0:8001, 0.0.0.0:8444 ssl"
-			env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
-			opts = append(opts, testcontainers.WithExposedPorts(portProxy, portProxySSL, portAdmin, portStatus),
-				testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(portAdmin)))
-		case sim.RoleCP:
-			env["KONG_ADMIN_LISTEN"] = "0.0.0.0:8001, 0.0.0.0:8444 ssl"
-			env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
-			env["KONG_CLUSTER_LISTEN"] = "0.0.0.0:8005"
-			opts = append(opts, testcontainers.WithExposedPorts(portAdmin, portStatus),
-				testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(portAdmin)))
-		case sim.RoleDP:
-			env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
-			// A DP's /status/ready is 503 until it holds a configuration: gate on /status.
-			opts = append(opts, testcontainers.WithExposedPorts(portProxy, portProxySSL, portStatus),
-				testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(portStatus)))
+	// Members of one role come up together; data planes only after the control planes.
+	members := spec.Members()
+	for _, role := range []sim.Role{sim.RoleNode, sim.RoleCP, sim.RoleDP} {
+		var wg sync.WaitGroup
+		errs := make([]error, len(members))
+		for i, m := range members {
+			if m.Role != role {
+				continue
+			}
+			progress(fmt.Sprintf("starting %s (%s)", m.Name, m.Image))
+			wg.Go(func() {
+				if _, err := r.run(ctx, m.Image, m.Role, m.Name, labels(m.Role, m.Name, m.Index), memberOptions(&spec, m, db, st)...); err != nil {
+					errs[i] = fmt.Errorf("cluster %q: %s: %w", spec.Name, m.Name, err)
+				}
+			})
 		}
-		for k, v := range spec.KongEnv { // the user's settings win over the listeners too
-			env[k] = v
-		}
-		if _, err := r.run(ctx, m.Image, m.Role, m.Name, labels(m.Role, m.Name, m.Index), opts...); err != nil {
-			return nil, fmt.Errorf("cluster %q: %s: %w", spec.Name, m.Name, err)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
 		}
 	}
 	c, err = r.Get(ctx, spec.Name)
@@ -145,6 +134,50 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 		}
 	}
 	return c, nil
+}
+
+// PostgresOptions configure a PostgreSQL container as the official image
+// takes it (POSTGRES_USER/PASSWORD/DB) and wait until it serves: the ready
+// line twice, then pg_isready. A simulator's database needs no durability
+// against power loss, so fsync is off (a stop is a fast shutdown, which still
+// writes everything).
+func PostgresOptions(password string) []testcontainers.ContainerCustomizer {
+	return []testcontainers.ContainerCustomizer{
+		testcontainers.WithEnv(map[string]string{"POSTGRES_USER": pgUser, "POSTGRES_PASSWORD": password, "POSTGRES_DB": pgDatabase,
+			"POSTGRES_INITDB_ARGS": "--no-sync"}),
+		testcontainers.WithCmd("postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
+		testcontainers.WithExposedPorts(portPG),
+		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
+			wait.ForLog(readyLine).WithOccurrence(2),
+			wait.ForExec([]string{"pg_isready", "-h", "127.0.0.1", "-U", pgUser, "-d", pgDatabase})),
+	}
+}
+
+// memberOptions are a Kong member's environment, ports and wait strategy:
+// listeners moved off loopback so they can be published, then the user's
+// KONG_* settings, which win.
+func memberOptions(spec *sim.Spec, m sim.Member, db sim.DBConn, st *sim.State) []testcontainers.ContainerCustomizer {
+	env := sim.KongEnv(spec, m, db, cpAlias+":8005", st.Cert)
+	var ports []string
+	waitPort := portAdmin
+	switch m.Role {
+	case sim.RoleNode:
+		env["KONG_ADMIN_LISTEN"] = "0.0.0.0:8001, 0.0.0.0:8444 ssl"
+		ports = []string{portProxy, portProxySSL, portAdmin, portStatus}
+	case sim.RoleCP:
+		env["KONG_ADMIN_LISTEN"] = "0.0.0.0:8001, 0.0.0.0:8444 ssl"
+		env["KONG_CLUSTER_LISTEN"] = "0.0.0.0:8005"
+		ports = []string{portAdmin, portStatus}
+	case sim.RoleDP:
+		// A DP's /status/ready is 503 until it holds a configuration: gate on /status.
+		ports, waitPort = []string{portProxy, portProxySSL, portStatus}, portStatus
+	}
+	env["KONG_STATUS_LISTEN"] = "0.0.0.0:8007"
+	maps.Copy(env, spec.KongEnv)
+	return []testcontainers.ContainerCustomizer{
+		testcontainers.WithEnv(env), testcontainers.WithCmd("kong", "docker-start"), testcontainers.WithExposedPorts(ports...),
+		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForHTTP("/status").WithPort(waitPort)),
+	}
 }
 
 // run starts one container of the cluster on its networks, published on 127.0.0.1.
