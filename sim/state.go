@@ -23,6 +23,25 @@ type State struct {
 	Created  time.Time   `json:"created"`
 	Password string      `json:"-"`
 	Cert     ClusterCert `json:"-"`
+
+	// The local runtime's record: PostgreSQL's binaries and data directory,
+	// and every process by member name ("db" included).
+	PGBinDir  string              `json:"pgBinDir,omitempty"`
+	DataDir   string              `json:"dataDir,omitempty"`
+	Processes map[string]*Process `json:"processes,omitempty"`
+}
+
+// Process is one member run by the local runtime: its process, its own
+// loopback address, and the link (a relay process) through which it reaches
+// what it depends on, which a partition cuts.
+type Process struct {
+	Role     Role   `json:"role"`
+	Index    int    `json:"index"`
+	PID      int    `json:"pid"`
+	Addr     string `json:"addr"`
+	LinkPID  int    `json:"linkPid,omitempty"`
+	LinkAddr string `json:"linkAddr,omitempty"`
+	Cut      bool   `json:"cut,omitempty"`
 }
 
 // StateRoot is $XDG_STATE_HOME/kongdb/sim, or ~/.local/state/kongdb/sim.

@@ -12,11 +12,11 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
 
-// BenchmarkTimeToReady measures `sim up` to ready next to PostgreSQL alone
-// (the same image and readiness rule), in one run: hybrid joins when the
-// emulator's data plane lands.
+// BenchmarkTimeToReady measures `sim up` to ready, on each runtime, next to
+// a PostgreSQL container alone (the same image and readiness rule), in one
+// run; hybrid joins when the emulator's data plane lands.
 func BenchmarkTimeToReady(b *testing.B) {
-	rt := dockerRuntime(b)
+	dockerRuntime(b)
 	_, pg := simtest.Images()
 	b.Run("postgres-alone", func(b *testing.B) {
 		for b.Loop() {
@@ -32,26 +32,29 @@ func BenchmarkTimeToReady(b *testing.B) {
 			b.StartTimer()
 		}
 	})
-	b.Run("traditional-3-nodes", func(b *testing.B) {
-		for b.Loop() {
-			spec := simtest.Spec(sim.Traditional)
-			spec.Nodes = 3
-			st, err := sim.PrepareState(spec, rt.Name())
-			if err != nil {
-				b.Fatal(err)
+	for _, name := range runtimes {
+		rt := openRuntime(b, name)
+		b.Run(name+"/traditional-3-nodes", func(b *testing.B) {
+			for b.Loop() {
+				spec := simtest.Spec(sim.Traditional)
+				spec.Nodes = 3
+				st, err := sim.PrepareState(spec, rt.Name())
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = rt.Up(b.Context(), spec, st, func(string) {})
+				b.StopTimer()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				if derr := rt.Down(ctx, spec.Name); derr != nil {
+					b.Error(derr)
+				}
+				cancel()
+				_ = sim.RemoveState(spec.Name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
 			}
-			_, err = rt.Up(b.Context(), spec, st, func(string) {})
-			b.StopTimer()
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			if derr := rt.Down(ctx, spec.Name); derr != nil {
-				b.Error(derr)
-			}
-			cancel()
-			_ = sim.RemoveState(spec.Name)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-		}
-	})
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,9 +19,30 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
+	"github.com/kongdb/kubectl-kongdb/sim/local"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
+
+// runtimes are the runtimes every scenario runs on, by --runtime name.
+var runtimes = []string{"docker", "local"}
+
+// openRuntime opens a runtime as the command line does.
+func openRuntime(t testing.TB, name string) sim.Runtime {
+	t.Helper()
+	if name == "docker" {
+		return dockerRuntime(t)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
 
 func dockerRuntime(t testing.TB) *docker.Runtime {
 	t.Helper()
@@ -51,10 +73,10 @@ func mustKongdb(t *testing.T, args ...string) string {
 }
 
 // status is `kongdb sim status NAME -o json`.
-func status(t *testing.T, name string) sim.Cluster {
+func status(t *testing.T, rt, name string) sim.Cluster {
 	t.Helper()
 	var c sim.Cluster
-	if err := json.Unmarshal([]byte(mustKongdb(t, "sim", "status", name, "-o", "json")), &c); err != nil {
+	if err := json.Unmarshal([]byte(mustKongdb(t, "sim", "--runtime", rt, "status", name, "-o", "json")), &c); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -131,18 +153,24 @@ func hasService(adminURL, name string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-func TestDockerTraditionalThreeNodesComeUpAndStatusShowsThem(t *testing.T) {
-	rt := dockerRuntime(t)
+func TestTraditionalThreeNodesComeUpAndStatusShowsThem(t *testing.T) {
+	for _, name := range runtimes {
+		t.Run(name, func(t *testing.T) { traditionalThreeNodes(t, name) })
+	}
+}
+
+func traditionalThreeNodes(t *testing.T, rtName string) {
+	rt := openRuntime(t, rtName)
 	spec := simtest.Spec(sim.Traditional)
 	spec.Nodes = 3
 	simtest.Up(t, rt, spec)
 
-	c := status(t, spec.Name)
+	c := status(t, rtName, spec.Name)
 	var names []string
 	for _, n := range c.Nodes {
 		names = append(names, n.Name)
-		if !n.Running() || !strings.HasPrefix(n.AdminURL, "http://127.0.0.1:") || !strings.HasPrefix(n.ProxyURL, "http://127.0.0.1:") {
-			t.Errorf("%s: state %s, admin %q, proxy %q; want running on 127.0.0.1", n.Name, n.State, n.AdminURL, n.ProxyURL)
+		if !n.Running() || !strings.HasPrefix(n.AdminURL, "http://127.") || !strings.HasPrefix(n.ProxyURL, "http://127.") {
+			t.Errorf("%s: state %s, admin %q, proxy %q; want running on a loopback address", n.Name, n.State, n.AdminURL, n.ProxyURL)
 		}
 		if s := getStatus(n.AdminURL); !s.answered || !s.Database.Reachable {
 			t.Errorf("%s: /status %+v, want an answer with the database reachable", n.Name, s)
@@ -156,20 +184,20 @@ func TestDockerTraditionalThreeNodesComeUpAndStatusShowsThem(t *testing.T) {
 	if !hasService(member(t, c, "node-3").AdminURL, "shared") {
 		t.Fatal("node-3 does not see the service written through node-1")
 	}
-	table := mustKongdb(t, "sim", "status", spec.Name)
+	table := mustKongdb(t, "sim", "--runtime", rtName, "status", spec.Name)
 	for _, want := range []string{"MEMBER", "node-1", "node-3", "running"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("status table lacks %q:\n%s", want, table)
 		}
 	}
-	if ls := mustKongdb(t, "sim", "ls"); !strings.Contains(ls, spec.Name) || !strings.Contains(ls, "3/3 running") {
+	if ls := mustKongdb(t, "sim", "--runtime", rtName, "ls"); !strings.Contains(ls, spec.Name) || !strings.Contains(ls, "3/3 running") {
 		t.Errorf("sim ls:\n%s", ls)
 	}
-	env := mustKongdb(t, "sim", "env", spec.Name)
+	env := mustKongdb(t, "sim", "--runtime", rtName, "env", spec.Name)
 	if !strings.Contains(env, "export KONG_ADMIN_URL="+member(t, c, "node-1").AdminURL+"\n") || !strings.Contains(env, "KONGDB_SIM_PG_DSN=\"postgres://kong:") {
 		t.Errorf("sim env:\n%s", env)
 	}
-	if out := mustKongdb(t, "sim", "psql", "--name", spec.Name, "--", "-t", "-c", "select name from services"); !strings.Contains(out, "shared") {
+	if out := mustKongdb(t, "sim", "--runtime", rtName, "psql", "--name", spec.Name, "--", "-t", "-c", "select name from services"); !strings.Contains(out, "shared") {
 		t.Errorf("sim psql: %q", out)
 	}
 }

@@ -21,7 +21,7 @@ func TestDockerDownLeavesNothingLabelled(t *testing.T) {
 	spec := simtest.Spec(sim.Traditional)
 	spec.Nodes = 2
 	simtest.Up(t, rt, spec)
-	if _, errOut, code := kongdb(t, "sim", "down", spec.Name); code != 0 || !contains(errOut, "cluster "+spec.Name+" removed") {
+	if _, errOut, code := kongdb(t, "sim", "--runtime", "docker", "down", spec.Name); code != 0 || !contains(errOut, "cluster "+spec.Name+" removed") {
 		t.Fatalf("sim down: exit %d: %s", code, errOut)
 	}
 	cli, err := client.New(client.FromEnv)
@@ -49,7 +49,7 @@ func TestDockerDownLeavesNothingLabelled(t *testing.T) {
 	if _, err := sim.LoadState(spec.Name); !errors.Is(err, sim.ErrNotFound) {
 		t.Fatalf("state left behind: %v", err)
 	}
-	if _, errOut, code := kongdb(t, "sim", "status", spec.Name); code == 0 || !contains(errOut, "no containers labelled io.kongdb.sim/cluster="+spec.Name) {
+	if _, errOut, code := kongdb(t, "sim", "--runtime", "docker", "status", spec.Name); code == 0 || !contains(errOut, "no containers labelled io.kongdb.sim/cluster="+spec.Name) {
 		t.Fatalf("status after down: exit %d: %s", code, errOut)
 	}
 }
@@ -61,7 +61,7 @@ func TestDockerUnreachableGivesAClearError(t *testing.T) {
 	if !errors.Is(err, sim.ErrRuntimeUnavailable) {
 		t.Fatalf("docker.New: %v, want ErrRuntimeUnavailable", err)
 	}
-	for _, args := range [][]string{{"sim", "ls"}, {"sim", "up", "-d", "--runtime", "docker"}, {"sim", "status"}} {
+	for _, args := range [][]string{{"sim", "--runtime", "docker", "ls"}, {"sim", "up", "-d", "--runtime", "docker"}, {"sim", "--runtime", "docker", "status"}} {
 		out, errOut, code := kongdb(t, args...)
 		if code != 1 || out != "" {
 			t.Errorf("%v: exit %d, stdout %q", args, code, out)

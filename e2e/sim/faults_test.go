@@ -8,44 +8,51 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
 
-// TestDockerTraditionalFaultsAndRecovery drives every fault verb through the
-// command line on one three-node cluster and checks its effect and recovery.
-func TestDockerTraditionalFaultsAndRecovery(t *testing.T) {
-	rt := dockerRuntime(t)
+// TestTraditionalFaultsAndRecovery drives every fault verb through the
+// command line on one three-node cluster per runtime and checks its effect
+// and recovery.
+func TestTraditionalFaultsAndRecovery(t *testing.T) {
+	for _, name := range runtimes {
+		t.Run(name, func(t *testing.T) { traditionalFaults(t, name) })
+	}
+}
+
+func traditionalFaults(t *testing.T, rtName string) {
+	rt := openRuntime(t, rtName)
 	spec := simtest.Spec(sim.Traditional)
 	spec.Nodes = 3
 	simtest.Up(t, rt, spec)
 	name := spec.Name
-	admin := func(node string) string { return member(t, status(t, name), node).AdminURL }
+	admin := func(node string) string { return member(t, status(t, rtName, name), node).AdminURL }
 
 	t.Run("stop takes a node out, start brings it back", func(t *testing.T) {
-		mustKongdb(t, "sim", "stop", "node-2", "--name", name)
-		if n := member(t, status(t, name), "node-2"); n.Running() || n.AdminURL != "" {
+		mustKongdb(t, "sim", "--runtime", rtName, "stop", "node-2", "--name", name)
+		if n := member(t, status(t, rtName, name), "node-2"); n.Running() || n.AdminURL != "" {
 			t.Fatalf("after stop: %+v", n)
 		}
 		if !getStatus(admin("node-1")).answered {
 			t.Fatal("node-1 stopped serving when node-2 stopped")
 		}
-		mustKongdb(t, "sim", "start", "node-2", "--name", name)
+		mustKongdb(t, "sim", "--runtime", rtName, "start", "node-2", "--name", name)
 		if s := getStatus(admin("node-2")); !s.answered || !s.Database.Reachable {
 			t.Fatalf("after start: %+v", s)
 		}
 	})
 
 	t.Run("kill ends a node at once, start recovers it", func(t *testing.T) {
-		mustKongdb(t, "sim", "kill", "node-3", "--name", name)
-		if n := member(t, status(t, name), "node-3"); n.Running() {
+		mustKongdb(t, "sim", "--runtime", rtName, "kill", "node-3", "--name", name)
+		if n := member(t, status(t, rtName, name), "node-3"); n.Running() {
 			t.Fatalf("after kill: %+v", n)
 		}
-		mustKongdb(t, "sim", "start", "node-3", "--name", name)
+		mustKongdb(t, "sim", "--runtime", rtName, "start", "node-3", "--name", name)
 		if !getStatus(admin("node-3")).answered {
 			t.Fatal("node-3 does not serve after start")
 		}
 	})
 
 	t.Run("partition cuts a node off the database, heal reconnects it and it catches up", func(t *testing.T) {
-		mustKongdb(t, "sim", "partition", "node-2", "--from", "db", "--name", name)
-		n := member(t, status(t, name), "node-2")
+		mustKongdb(t, "sim", "--runtime", rtName, "partition", "node-2", "--from", "db", "--name", name)
+		n := member(t, status(t, rtName, name), "node-2")
 		if !slices.Equal(n.CutFrom, []string{"db"}) || !n.Running() {
 			t.Fatalf("after partition: %+v", n)
 		}
@@ -57,8 +64,8 @@ func TestDockerTraditionalFaultsAndRecovery(t *testing.T) {
 		if hasService(n.AdminURL, "during-partition") {
 			t.Fatal("the partitioned node-2 served a change made during the partition")
 		}
-		mustKongdb(t, "sim", "heal", "node-2", "--name", name)
-		if n := member(t, status(t, name), "node-2"); len(n.CutFrom) != 0 {
+		mustKongdb(t, "sim", "--runtime", rtName, "heal", "node-2", "--name", name)
+		if n := member(t, status(t, rtName, name), "node-2"); len(n.CutFrom) != 0 {
 			t.Fatalf("after heal: %+v", n)
 		}
 		eventually(t, "node-2 serves the change made during the partition", func() bool {
@@ -67,8 +74,8 @@ func TestDockerTraditionalFaultsAndRecovery(t *testing.T) {
 	})
 
 	t.Run("db down makes the database unreachable for every node, db up restores writes", func(t *testing.T) {
-		mustKongdb(t, "sim", "db", "down", "--name", name)
-		c := status(t, name)
+		mustKongdb(t, "sim", "--runtime", rtName, "db", "down", "--name", name)
+		c := status(t, rtName, name)
 		if c.Postgres.State == "running" {
 			t.Fatalf("database still running after db down")
 		}
@@ -78,8 +85,8 @@ func TestDockerTraditionalFaultsAndRecovery(t *testing.T) {
 				return s.answered && !s.Database.Reachable
 			})
 		}
-		mustKongdb(t, "sim", "db", "up", "--name", name)
-		if c := status(t, name); c.Postgres.State != "running" {
+		mustKongdb(t, "sim", "--runtime", rtName, "db", "up", "--name", name)
+		if c := status(t, rtName, name); c.Postgres.State != "running" {
 			t.Fatalf("database %s after db up", c.Postgres.State)
 		}
 		eventually(t, "node-3 accepts writes again", func() bool {
@@ -96,7 +103,7 @@ func TestDockerTraditionalFaultsAndRecovery(t *testing.T) {
 	})
 
 	t.Run("partitioning the database itself is refused with the reason", func(t *testing.T) {
-		_, errOut, code := kongdb(t, "sim", "partition", "db", "--name", name)
+		_, errOut, code := kongdb(t, "sim", "--runtime", rtName, "partition", "db", "--name", name)
 		if code == 0 || !contains(errOut, `member "db" (db) cannot be partitioned`) {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}

@@ -21,11 +21,20 @@ const (
 // The details were already reported, so it is not printed again.
 var ErrPartial = errors.New("some objects were left out")
 
+// exitCodeError carries the exit code of a program run in-process (the
+// emulator behind `sim __kong`), which printed its own error already.
+type exitCodeError struct{ code int }
+
+func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
+	var ec exitCodeError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &ec):
+		return ec.code
 	case errors.Is(err, ErrPartial):
 		return ExitPartial
 	default:
@@ -33,7 +42,10 @@ func ExitCode(err error) int {
 	}
 }
 
-func isSilentError(err error) bool { return errors.Is(err, ErrPartial) }
+func isSilentError(err error) bool {
+	var ec exitCodeError
+	return errors.Is(err, ErrPartial) || errors.As(err, &ec)
+}
 
 // usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.
 func usageErrorf(cmd *cobra.Command, format string, args ...any) error {

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
+	emulatorcli "github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
+	"github.com/kongdb/kubectl-kongdb/sim/local"
 )
 
 const simLong = `Run a database-backed Kong cluster on this machine: PostgreSQL plus traditional nodes, or
@@ -40,12 +43,14 @@ const defaultSimName = "kongdb"
 
 // SimOptions holds what every sim verb shares: the runtime and the cluster.
 type SimOptions struct {
-	// Runtime is auto or docker (the local runtime is not implemented yet).
+	// Runtime is auto, docker or local.
 	Runtime string
-	Name    string
+	// PGBinDir is where the local runtime finds PostgreSQL's programs.
+	PGBinDir string
+	Name     string
 
 	// newRuntime opens the runtime; tests replace it.
-	newRuntime func(ctx context.Context, name string) (sim.Runtime, error)
+	newRuntime func(ctx context.Context, name, pgBinDir string) (sim.Runtime, error)
 	genericiooptions.IOStreams
 }
 
@@ -63,7 +68,8 @@ func NewCmdSim(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 		Long:    simLong,
 		Example: fmt.Sprintf(simExample, f.CommandName()),
 	}
-	cmd.PersistentFlags().StringVar(&o.Runtime, "runtime", o.Runtime, "Where clusters run. One of: (auto, docker, local).")
+	cmd.PersistentFlags().StringVar(&o.Runtime, "runtime", o.Runtime, "Where clusters run. One of: (auto, docker, local); auto is docker, or local when Docker is unreachable or the cluster was made locally.")
+	cmd.PersistentFlags().StringVar(&o.PGBinDir, "pg-bin-dir", "", "Directory of initdb, postgres and psql for the local runtime (default: PATH, then /usr/lib/postgresql/<newest>/bin).")
 	cmd.AddCommand(
 		NewCmdSimUp(f, o, nil),
 		NewCmdSimList(o, nil),
@@ -73,6 +79,8 @@ func NewCmdSim(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdSimDown(o, nil),
 		NewCmdSimPsql(o, nil),
 		NewCmdSimDB(o),
+		newCmdSimEmulator(streams),
+		newCmdSimLink(),
 	)
 	for _, kind := range []sim.FaultKind{sim.FaultStop, sim.FaultStart, sim.FaultKill, sim.FaultPartition, sim.FaultHeal} {
 		cmd.AddCommand(NewCmdSimFault(o, kind, nil))
@@ -83,9 +91,7 @@ func NewCmdSim(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 // Validate checks the shared flags.
 func (o *SimOptions) Validate() error {
 	switch o.Runtime {
-	case "auto", "docker":
-	case "local":
-		return errors.New("--runtime local is not implemented yet: use --runtime docker")
+	case "auto", "docker", "local":
 	default:
 		return fmt.Errorf("--runtime must be auto, docker or local, got %q", o.Runtime)
 	}
@@ -95,21 +101,78 @@ func (o *SimOptions) Validate() error {
 	return nil
 }
 
-// open validates the shared flags and opens the runtime.
+// open validates the shared flags and opens the runtime: the one asked
+// for, or with auto the one the cluster was made with, else docker, else
+// (Docker unreachable, said once) local.
 func (o *SimOptions) open(ctx context.Context) (sim.Runtime, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return o.newRuntime(ctx, o.Runtime)
+	name := o.Runtime
+	if name == "auto" {
+		if st, err := sim.LoadState(o.Name); err == nil && st.Runtime == "local" {
+			name = "local"
+		}
+	}
+	if name == "auto" {
+		rt, err := o.newRuntime(ctx, "docker", o.PGBinDir)
+		if !errors.Is(err, sim.ErrRuntimeUnavailable) {
+			return rt, err
+		}
+		fmt.Fprintf(o.ErrOut, "! Docker is unavailable, using the local runtime (%v)\n", firstLine(err))
+		name = "local"
+	}
+	return o.newRuntime(ctx, name, o.PGBinDir)
 }
 
-// openRuntime opens the named runtime; auto is docker until the local runtime lands.
-func openRuntime(ctx context.Context, name string) (sim.Runtime, error) {
-	rt, err := docker.New(ctx)
-	if err != nil {
-		return nil, err
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// openRuntime opens the named runtime. The local one runs emulator nodes and
+// links as this program's hidden `sim __kong` and `sim __link` commands
+// (KONGDB_SIM_EXECUTABLE names another kongdb binary, for tests).
+func openRuntime(ctx context.Context, name, pgBinDir string) (sim.Runtime, error) {
+	if name == "docker" {
+		rt, err := docker.New(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return rt, nil
 	}
-	return rt, nil
+	self := os.Getenv("KONGDB_SIM_EXECUTABLE")
+	if self == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("local runtime: find this program: %w", err)
+		}
+		self = exe
+	}
+	return local.New(local.Options{PGBinDir: pgBinDir,
+		Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
+}
+
+// newCmdSimEmulator is the hidden `sim __kong`: the emulator's command line,
+// for the local runtime's nodes.
+func newCmdSimEmulator(streams genericiooptions.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use: "__kong", Hidden: true, DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if code := emulatorcli.Main(args, streams.Out, streams.ErrOut); code != 0 {
+				return exitCodeError{code}
+			}
+			return nil
+		},
+	}
+}
+
+// newCmdSimLink is the hidden `sim __link`: the relay a local partition cuts.
+func newCmdSimLink() *cobra.Command {
+	return &cobra.Command{
+		Use: "__link", Hidden: true, DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error { return local.LinkMain(args) },
+	}
 }
 
 // withRuntime runs fn with an open runtime and closes it after.
@@ -122,13 +185,6 @@ func (o *SimOptions) withRuntime(ctx context.Context, fn func(sim.Runtime) error
 		defer c.Close()
 	}
 	return fn(rt)
-}
-
-// clusterArg takes the optional NAME argument.
-func (o *SimOptions) clusterArg(args []string) {
-	if len(args) > 0 {
-		o.Name = args[0]
-	}
 }
 
 // envDefault is the value of an environment variable, or def.

@@ -15,15 +15,21 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim"
 )
 
-// simVerb builds a verb taking an optional cluster NAME (or, with member,
-// a required MEMBER) whose run gets the open runtime.
+// simVerb builds a verb whose run gets the open runtime. A verb whose use
+// starts with "[NAME]" takes the cluster name as its argument; it is read
+// before the runtime opens, since --runtime auto follows the cluster's state.
 func simVerb(o *SimOptions, use, short string, args cobra.PositionalArgs, setup func(*cobra.Command),
 	run func(ctx context.Context, rt sim.Runtime, args []string) error) *cobra.Command {
+	_, rest, _ := strings.Cut(use, " ")
+	takesName := strings.HasPrefix(rest, "[NAME")
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  args,
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if takesName && len(a) > 0 {
+				o.Name = a[0]
+			}
 			return o.withRuntime(cmd.Context(), func(rt sim.Runtime) error { return run(cmd.Context(), rt, a) })
 		},
 	}
@@ -72,7 +78,6 @@ func NewCmdSimStatus(o *SimOptions, runF func(*SimOptions) error) *cobra.Command
 			cmd.Flags().StringVarP(&output, "output", "o", "", "Output format. One of: (json, yaml, wide).")
 		},
 		func(ctx context.Context, rt sim.Runtime, args []string) error {
-			o.clusterArg(args)
 			if runF != nil {
 				return runF(o)
 			}
@@ -141,7 +146,6 @@ func printClusterTable(w io.Writer, c *sim.Cluster, wide bool) error {
 func NewCmdSimEnv(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 	return simVerb(o, "env [NAME]", "Print shell export lines: KONG_ADMIN_URL, proxy URLs, the PostgreSQL DSN", cobra.MaximumNArgs(1), nil,
 		func(ctx context.Context, rt sim.Runtime, args []string) error {
-			o.clusterArg(args)
 			if runF != nil {
 				return runF(o)
 			}
@@ -201,7 +205,6 @@ func NewCmdSimDown(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 			cmd.Flags().BoolVar(&all, "all", false, "If true, remove every simulated cluster.")
 		},
 		func(ctx context.Context, rt sim.Runtime, args []string) error {
-			o.clusterArg(args)
 			if runF != nil {
 				return runF(o)
 			}

@@ -39,7 +39,7 @@ func TestSimUpFlags(t *testing.T) {
 		{"data planes need hybrid mode", []string{"--data-planes", "3"}, nil, "--control-planes and --data-planes need --mode hybrid"},
 		{"bad pull policy", []string{"--pull", "sometimes"}, nil, "--pull must be always, missing or never"},
 		{"bad env line", []string{"--kong-env", "nope"}, nil, `--kong-env line 1: "nope" is not KEY=VALUE`},
-		{"local runtime is not there yet", []string{"--runtime", "local"}, nil, "--runtime local is not implemented yet"},
+		{"unknown runtime", []string{"--runtime", "podman"}, nil, `--runtime must be auto, docker or local, got "podman"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,12 +1,13 @@
 // Package simtest brings simulated Kong clusters up for Go tests: each
-// cluster gets a name unique to the test process, its state lives in the
-// test's temporary directory, and t.Cleanup takes it down. A test binary
-// that was killed before its cleanups ran leaves clusters named after its
+// cluster gets a name unique to the test process, its state lives in a
+// directory of the test run (Main), and t.Cleanup takes it down. A test
+// binary killed before its cleanups ran leaves containers named after its
 // dead process id; the next Up removes them.
 package simtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -45,11 +46,24 @@ func Spec(mode sim.Mode) sim.Spec {
 	return sim.Spec{Name: Name(), Mode: mode, KongImage: kong, PostgresImage: pg, Pull: sim.PullNever}
 }
 
-// Up brings spec up on rt and takes it down when the test ends. The state
-// directory is redirected into a temporary directory once per process.
+// Main runs a test binary's tests with XDG_STATE_HOME in a directory of
+// this run, removed afterwards, so clusters' state never mixes with the
+// user's. Call it from TestMain.
+func Main(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kongdb-simtest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = os.Setenv("XDG_STATE_HOME", dir)
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// Up brings spec up on rt and takes it down when the test ends.
 func Up(t testing.TB, rt sim.Runtime, spec sim.Spec) (*sim.Cluster, *sim.State) {
 	t.Helper()
-	isolateState(t)
 	sweep(t, rt)
 	st, err := sim.PrepareState(spec, rt.Name())
 	if err != nil {
@@ -58,7 +72,7 @@ func Up(t testing.TB, rt sim.Runtime, spec sim.Spec) (*sim.Cluster, *sim.State) 
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if err := rt.Down(ctx, spec.Name); err != nil {
+		if err := rt.Down(ctx, spec.Name); err != nil && !errors.Is(err, sim.ErrNotFound) {
 			t.Errorf("down %s: %v", spec.Name, err)
 		}
 		_ = sim.RemoveState(spec.Name)
@@ -68,20 +82,6 @@ func Up(t testing.TB, rt sim.Runtime, spec sim.Spec) (*sim.Cluster, *sim.State) 
 		t.Fatalf("up %s: %v", spec.Name, err)
 	}
 	return c, st
-}
-
-var stateOnce sync.Once
-
-// isolateState points XDG_STATE_HOME at a directory of its own for the
-// whole test process (not t.Setenv, which would forbid parallel tests).
-func isolateState(t testing.TB) {
-	stateOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kongdb-simtest-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = os.Setenv("XDG_STATE_HOME", dir)
-	})
 }
 
 var (

@@ -1,0 +1,65 @@
+package sim_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/kongdb/kubectl-kongdb/sim"
+	"github.com/kongdb/kubectl-kongdb/sim/simtest"
+)
+
+func TestLocalDownLeavesNoProcessOrData(t *testing.T) {
+	rt := openRuntime(t, "local")
+	spec := simtest.Spec(sim.Traditional)
+	spec.Nodes = 2
+	_, st := simtest.Up(t, rt, spec)
+	var pids []int
+	for _, p := range st.Processes {
+		pids = append(pids, p.PID)
+		if p.LinkPID != 0 {
+			pids = append(pids, p.LinkPID)
+		}
+	}
+	if len(pids) != 5 { // PostgreSQL, two nodes, their two links
+		t.Fatalf("processes %v", pids)
+	}
+	if _, errOut, code := kongdb(t, "sim", "--runtime", "local", "down", spec.Name); code != 0 {
+		t.Fatalf("sim down: exit %d: %s", code, errOut)
+	}
+	for _, pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			if stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat")); err == nil && !strings.Contains(string(stat), ") Z") {
+				t.Errorf("process %d still runs after down", pid)
+			}
+		}
+	}
+	if _, err := os.Stat(st.DataDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("data directory %s left behind: %v", st.DataDir, err)
+	}
+	if _, err := sim.LoadState(spec.Name); !errors.Is(err, sim.ErrNotFound) {
+		t.Errorf("state left behind: %v", err)
+	}
+}
+
+func TestAutoFallsBackToLocalWhenDockerIsUnreachable(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-docker.sock"))
+	name := simtest.Name()
+	kong, pg := simtest.Images()
+	t.Cleanup(func() { kongdb(t, "sim", "--runtime", "local", "down", name) })
+	_, errOut, code := kongdb(t, "sim", "up", "-d", "--name", name, "--kong-image", kong, "--postgres-image", pg)
+	if code != 0 {
+		t.Fatalf("sim up: exit %d: %s", code, errOut)
+	}
+	if n := strings.Count(errOut, "Docker is unavailable, using the local runtime"); n != 1 {
+		t.Fatalf("the fallback is said %d times, want once:\n%s", n, errOut)
+	}
+	// Later commands follow the cluster's state to the local runtime without being told.
+	if c := status(t, "auto", name); c.Runtime != "local" || len(c.Nodes) != 1 || !c.Nodes[0].Running() {
+		t.Fatalf("status: %+v", c)
+	}
+}
