@@ -8,6 +8,22 @@ import (
 	"time"
 )
 
+// Ready returns the cluster once it is whole: in hybrid mode, when the
+// first control plane lists every data plane in sync. Runtimes call it last in Up.
+func Ready(ctx context.Context, rt Runtime, spec Spec, progress func(string)) (*Cluster, error) {
+	c, err := rt.Get(ctx, spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Mode == Hybrid && spec.DataPlanes > 0 {
+		progress(fmt.Sprintf("waiting for the control plane to list %d data planes in sync", spec.DataPlanes))
+		if err := WaitDataPlanes(ctx, c, spec.DataPlanes); err != nil {
+			return nil, fmt.Errorf("cluster %q: %w", spec.Name, err)
+		}
+	}
+	return c, nil
+}
+
 // dataPlane is the part of /clustering/data-planes the wait reads.
 type dataPlane struct {
 	ID         string `json:"id"`

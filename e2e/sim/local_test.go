@@ -1,8 +1,11 @@
 package sim_test
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,5 +64,52 @@ func TestAutoFallsBackToLocalWhenDockerIsUnreachable(t *testing.T) {
 	// Later commands follow the cluster's state to the local runtime without being told.
 	if c := status(t, "auto", name); c.Runtime != "local" || len(c.Nodes) != 1 || !c.Nodes[0].Running() {
 		t.Fatalf("status: %+v", c)
+	}
+}
+
+// TestForegroundUpTearsDownOnInterrupt runs `sim up` in the foreground as a
+// process, as users do, and interrupts it once the cluster is ready.
+func TestForegroundUpTearsDownOnInterrupt(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := simtest.Name()
+	t.Cleanup(func() { kongdb(t, "sim", "--runtime", "local", "down", name) })
+	cmd := exec.Command(self, "sim", "--runtime", "local", "up", "--name", name, "--nodes", "2")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	var seen []string
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+		if strings.Contains(lines.Text(), "Ctrl-C takes it down") {
+			break
+		}
+	}
+	if c := status(t, "local", name); len(c.Nodes) != 2 || !c.Nodes[1].Running() {
+		t.Fatalf("while up runs in the foreground: %+v\n%s", c, strings.Join(seen, "\n"))
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sim up: %v\n%s", err, strings.Join(seen, "\n"))
+	}
+	if !strings.Contains(strings.Join(seen, "\n"), "taking cluster "+name+" down") || !strings.Contains(stdout.String(), "node-2") {
+		t.Fatalf("stderr:\n%s\nstdout:\n%s", strings.Join(seen, "\n"), stdout.String())
+	}
+	if _, err := sim.LoadState(name); !errors.Is(err, sim.ErrNotFound) {
+		t.Fatalf("state after Ctrl-C: %v", err)
 	}
 }

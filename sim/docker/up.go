@@ -121,17 +121,7 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 			return nil, err
 		}
 	}
-	c, err = r.Get(ctx, spec.Name)
-	if err != nil {
-		return nil, err
-	}
-	if spec.Mode == sim.Hybrid && spec.DataPlanes > 0 {
-		progress(fmt.Sprintf("waiting for the control plane to list %d data planes in sync", spec.DataPlanes))
-		if err := sim.WaitDataPlanes(ctx, c, spec.DataPlanes); err != nil {
-			return nil, fmt.Errorf("cluster %q: %w", spec.Name, err)
-		}
-	}
-	return c, nil
+	return sim.Ready(ctx, r, spec, progress)
 }
 
 // PostgresOptions configure a PostgreSQL container as the official image

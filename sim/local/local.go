@@ -166,16 +166,7 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 			return nil, fmt.Errorf("cluster %q: %s: %w", spec.Name, m.Name, err)
 		}
 	}
-	if c, err = r.Get(ctx, spec.Name); err != nil {
-		return nil, err
-	}
-	if spec.Mode == sim.Hybrid && spec.DataPlanes > 0 {
-		progress(fmt.Sprintf("waiting for the control plane to list %d data planes in sync", spec.DataPlanes))
-		if err := sim.WaitDataPlanes(ctx, c, spec.DataPlanes); err != nil {
-			return nil, fmt.Errorf("cluster %q: %w", spec.Name, err)
-		}
-	}
-	return c, nil
+	return sim.Ready(ctx, r, spec, progress)
 }
 
 func anyRunning(c *sim.Cluster) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
+	emulatorcli "github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
 
 // Kong's ports, on each member's own address.
@@ -51,7 +52,9 @@ func (r *Runtime) spawn(st *sim.State, member string, argv, env []string, asRunA
 	return cmd.Process.Pid, nil
 }
 
-func logPath(st *sim.State, member string) string { return filepath.Join(st.Dir, "logs", member+".log") }
+func logPath(st *sim.State, member string) string {
+	return filepath.Join(st.Dir, "logs", member+".log")
+}
 
 // startMember starts PostgreSQL or an emulator member and waits until it serves.
 func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string) error {
@@ -155,20 +158,8 @@ func waitPG(ctx context.Context, st *sim.State, exited func() bool) error {
 	}
 }
 
-// alive reports whether pid runs (a zombie does not).
-func alive(pid int) bool {
-	if pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
-		return stat[i+2] != 'Z'
-	}
-	return true
-}
+// alive reports whether pid runs (a zombie does not), as `kong stop` asks it.
+var alive = emulatorcli.Alive
 
 // signalWait sends sig and waits until pid is gone, then SIGKILLs it.
 func signalWait(pid int, sig syscall.Signal, grace time.Duration) error {

@@ -200,7 +200,7 @@ func newStop(stdout io.Writer) *cobra.Command {
 				return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, err)
 			}
 			for range 100 {
-				if !alive(pid) {
+				if !Alive(pid) {
 					fmt.Fprintln(stdout, "Kong stopped")
 					return nil
 				}
@@ -213,9 +213,10 @@ func newStop(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// alive reports whether pid runs; an exited child its parent has not yet
-// reaped (a zombie) counts as stopped.
-func alive(pid int) bool {
+// Alive reports whether pid runs; an exited child its parent has not yet
+// reaped (a zombie) counts as stopped. The simulator's local runtime asks the
+// same of its nodes.
+func Alive(pid int) bool {
 	if syscall.Kill(pid, 0) != nil {
 		return false
 	}
