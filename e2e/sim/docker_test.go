@@ -197,6 +197,12 @@ func traditionalThreeNodes(t *testing.T, rtName string) {
 	if !strings.Contains(env, "export KONG_ADMIN_URL="+member(t, c, "node-1").AdminURL+"\n") || !strings.Contains(env, "KONGDB_SIM_PG_DSN=\"postgres://kong:") {
 		t.Errorf("sim env:\n%s", env)
 	}
+	if logs := mustKongdb(t, "sim", "--runtime", rtName, "logs", "node-2", "--name", spec.Name); !strings.Contains(logs, "kong-emulator started") {
+		t.Errorf("sim logs node-2:\n%s", logs)
+	}
+	if y := mustKongdb(t, "sim", "--runtime", rtName, "status", spec.Name, "-o", "yaml"); !strings.Contains(y, "name: node-2") || strings.Contains(y, "password") {
+		t.Errorf("status -o yaml:\n%s", y)
+	}
 	if out := mustKongdb(t, "sim", "--runtime", rtName, "psql", "--name", spec.Name, "--", "-t", "-c", "select name from services"); !strings.Contains(out, "shared") {
 		t.Errorf("sim psql: %q", out)
 	}
