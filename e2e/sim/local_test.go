@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -111,5 +112,21 @@ func TestForegroundUpTearsDownOnInterrupt(t *testing.T) {
 	}
 	if _, err := sim.LoadState(name); !errors.Is(err, sim.ErrNotFound) {
 		t.Fatalf("state after Ctrl-C: %v", err)
+	}
+}
+
+func TestListShowsClustersOfBothRuntimes(t *testing.T) {
+	var names []string
+	for _, rtName := range runtimes {
+		spec := simtest.Spec(sim.Traditional)
+		spec.Nodes = 1
+		simtest.Up(t, openRuntime(t, rtName), spec)
+		names = append(names, spec.Name)
+	}
+	ls := mustKongdb(t, "sim", "ls")
+	for i, name := range names {
+		if !strings.Contains(ls, name) || !regexp.MustCompile(name+`\s+`+runtimes[i]+`\s+traditional\s+1/1 running`).MatchString(ls) {
+			t.Errorf("sim ls lacks %s on %s:\n%s", name, runtimes[i], ls)
+		}
 	}
 }

@@ -50,9 +50,13 @@ func NewCmdSimList(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 		if runF != nil {
 			return runF(o)
 		}
-		cs, err := rt.List(ctx)
-		if err != nil {
-			return err
+		var cs []sim.Cluster
+		for _, rt := range o.everyRuntime(ctx, rt) {
+			more, err := rt.List(ctx)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, more...)
 		}
 		w := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tRUNTIME\tMODE\tMEMBERS\tDATABASE\tCREATED")
@@ -208,31 +212,49 @@ func NewCmdSimDown(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 			if runF != nil {
 				return runF(o)
 			}
-			names := []string{o.Name}
-			if all {
-				if len(args) > 0 {
-					return errors.New("give either a cluster NAME or --all, not both")
-				}
+			if all && len(args) > 0 {
+				return errors.New("give either a cluster NAME or --all, not both")
+			}
+			if !all {
+				return simDown(ctx, o, rt, o.Name)
+			}
+			for _, rt := range o.everyRuntime(ctx, rt) {
 				cs, err := rt.List(ctx)
 				if err != nil {
 					return err
 				}
-				names = names[:0]
 				for _, c := range cs {
-					names = append(names, c.Name)
+					if err := simDown(ctx, o, rt, c.Name); err != nil {
+						return err
+					}
 				}
-			}
-			for _, n := range names {
-				if err := rt.Down(ctx, n); err != nil {
-					return err
-				}
-				if err := sim.RemoveState(n); err != nil {
-					return err
-				}
-				fmt.Fprintf(o.ErrOut, "✓ cluster %s removed\n", n)
 			}
 			return nil
 		})
+}
+
+// simDown removes one cluster and its state.
+func simDown(ctx context.Context, o *SimOptions, rt sim.Runtime, name string) error {
+	if err := rt.Down(ctx, name); err != nil {
+		return err
+	}
+	if err := sim.RemoveState(name); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.ErrOut, "✓ cluster %s removed\n", name)
+	return nil
+}
+
+// everyRuntime is rt and, with --runtime auto, the local runtime next to
+// docker, so that ls and down --all see every cluster.
+func (o *SimOptions) everyRuntime(ctx context.Context, rt sim.Runtime) []sim.Runtime {
+	rts := []sim.Runtime{rt}
+	if o.Runtime == "auto" && rt.Name() == "docker" {
+		if l, err := o.newRuntime(ctx, "local", o.PGBinDir); err == nil {
+			rts = append(rts, l)
+		}
+	}
+	return rts
 }
 
 // NewCmdSimPsql builds sim psql [-- ARGS]: psql on the cluster's database.
