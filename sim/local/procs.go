@@ -70,7 +70,10 @@ func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string)
 		if err := st.Save(); err != nil {
 			return err
 		}
-		return waitPG(ctx, st, func() bool { return !alive(p.PID) })
+		if err := waitPG(ctx, st, func() bool { return !alive(p.PID) }); err != nil {
+			return fmt.Errorf("%w%s", err, tail(st, member))
+		}
+		return nil
 	}
 	m := sim.Member{Name: member, Role: p.Role, Index: p.Index}
 	db := sim.DBConn{Host: p.LinkAddr, Port: pgPort, User: pgUser, Password: st.Password, Database: pgDatabase}
@@ -93,7 +96,23 @@ func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string)
 	if p.Role == sim.RoleDP {
 		url = "http://" + hostPort(p.Addr, portStatus) + "/status"
 	}
-	return waitHTTP(ctx, url, func() bool { return !alive(p.PID) })
+	if err := waitHTTP(ctx, url, func() bool { return !alive(p.PID) }); err != nil {
+		return fmt.Errorf("%w%s", err, tail(st, member))
+	}
+	return nil
+}
+
+// tail returns the last lines of a member's log, to show why it failed.
+func tail(st *sim.State, member string) string {
+	raw, err := os.ReadFile(logPath(st, member))
+	if err != nil || len(raw) == 0 {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if len(lines) > 20 {
+		lines = lines[len(lines)-20:]
+	}
+	return "; its last log lines:\n" + strings.Join(lines, "\n")
 }
 
 // startLink starts the relay between a member and what it depends on:
