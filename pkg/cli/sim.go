@@ -17,9 +17,11 @@ import (
 )
 
 const simLong = `Run a database-backed Kong cluster on this machine: PostgreSQL plus traditional nodes, or
-hybrid control planes and data planes, on Docker. Clusters outlive the command: every later
-command finds them by their labels (io.kongdb.sim/cluster=NAME). Fault verbs stop, kill,
-partition and heal members, or take the database down, to see how Kong copes.
+hybrid control planes and data planes, on Docker, or without Docker as local processes
+(--runtime local: PostgreSQL from its local binaries, each Kong node on its own 127.77.x.y
+address). Clusters outlive the command: every later command finds them by their labels
+(io.kongdb.sim/cluster=NAME) or their state ($XDG_STATE_HOME/kongdb/sim/NAME). Fault verbs stop,
+kill, partition and heal members, or take the database down, to see how Kong copes.
 
 The images default to the official kong:3.9 and postgres:16-alpine; KONGDB_SIM_KONG_IMAGE and
 KONGDB_SIM_POSTGRES_IMAGE select others (make images builds local ones, with nothing pulled).`
