@@ -61,7 +61,7 @@ e2e:
 	$(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 bench: deps images ## benchmarks (not part of test)
-	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./e2e/sim ./sim/emulator/... ./pkg/translate/...
+	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./e2e/sim ./sim/emulator/... ./pkg/translate/... ./pkg/tui/...
 
 dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
 	$(GO) run ./hack/dist -out dist -manifest krew.yaml

@@ -83,7 +83,7 @@ func startEmulatorOn(t testing.TB, db pgtest.Database, port int, extraEnv ...str
 	env := append(os.Environ(), db.Env()...)
 	statusPort := freePort(t)
 	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn",
-		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort))
+		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort), "KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(freePort(t)))
 	env = append(env, extraEnv...)
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env

@@ -21,6 +21,11 @@ const (
 // The details were already reported, so it is not printed again.
 var ErrPartial = errors.New("some objects were left out")
 
+// ErrDiverged marks a status --exit-code run that found drift or unconverged nodes; it maps to
+// ExitError, as git diff --exit-code does. The output already shows them, so it is not printed
+// again.
+var ErrDiverged = errors.New("kong differs from kubernetes or some nodes have not converged")
+
 // exitCodeError carries the exit code of a program run in-process (the
 // emulator behind `sim __kong`), which printed its own error already.
 type exitCodeError struct{ code int }
@@ -44,7 +49,7 @@ func ExitCode(err error) int {
 
 func isSilentError(err error) bool {
 	var ec exitCodeError
-	return errors.Is(err, ErrPartial) || errors.As(err, &ec)
+	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDiverged) || errors.As(err, &ec)
 }
 
 // usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.

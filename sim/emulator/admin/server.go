@@ -34,6 +34,8 @@ type Server struct {
 	now      func() time.Time
 	// requests counts requests served, for /status "total_requests".
 	requests atomic.Int64
+	// Cluster connects the node's cluster part (set before serving).
+	Cluster Cluster
 }
 
 // New builds the Admin API of a node.
@@ -65,6 +67,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.route(lw, r)
+	if s.Cluster.Changed != nil && isWrite(r.Method) && lw.status < 300 {
+		s.Cluster.Changed()
+	}
 	s.log.Debug("admin request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
 		"latency_ms", time.Since(start).Milliseconds())
 }

@@ -40,6 +40,9 @@ type Options struct {
 	NodeID string
 	// DBUpdatePropagation is Kong's db_update_propagation, in seconds.
 	DBUpdatePropagation float64
+	// ControlPlane adds Kong's clustering:push_config event to every write,
+	// so the other control planes of the cluster push it to their data planes.
+	ControlPlane bool
 }
 
 // ConnString builds a pgx connection string; the password travels in it and
@@ -97,7 +100,10 @@ type Store struct {
 	wsID   string
 	tables map[string]*table // by schema name
 	byTbl  map[string]*table // by table name
-	cons   map[string]constraint
+	// internal are entities without an Admin API (workspaces), laid out
+	// for Export only.
+	internal map[string]*table
+	cons     map[string]constraint
 }
 
 // Open connects, checks that migrations are up to date and loads the table
@@ -127,7 +133,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 	if !st.UpToDate() {
 		return nil, fmt.Errorf("new migrations available; run 'kong migrations up'")
 	}
-	s := &Store{pool: pool, opts: o, tables: map[string]*table{}, byTbl: map[string]*table{}}
+	s := &Store{pool: pool, opts: o, tables: map[string]*table{}, byTbl: map[string]*table{},
+		internal: map[string]*table{}}
 	if err := pool.QueryRow(ctx, `SELECT id::text FROM workspaces WHERE name = 'default'`).Scan(&s.wsID); err != nil {
 		return nil, fmt.Errorf("read default workspace: %w", err)
 	}
