@@ -24,6 +24,11 @@ func traditionalFaults(t *testing.T, rtName string) {
 	simtest.Up(t, rt, spec)
 	name := spec.Name
 	admin := func(node string) string { return member(t, status(t, rtName, name), node).AdminURL }
+	proxy := func(node string) string { return member(t, status(t, rtName, name), node).ProxyURL }
+	terminatedRoute(t, admin("node-1"), "/snapshot")
+	for _, n := range []string{"node-1", "node-2", "node-3"} {
+		eventually(t, n+" serves the route after its next poll", func() bool { return serves(proxy(n), "/snapshot") })
+	}
 
 	t.Run("stop takes a node out, start brings it back", func(t *testing.T) {
 		mustKongdb(t, "sim", "--runtime", rtName, "stop", "node-2", "--name", name)
@@ -84,6 +89,9 @@ func traditionalFaults(t *testing.T, rtName string) {
 				s := getStatus(n.AdminURL)
 				return s.answered && !s.Database.Reachable
 			})
+			if !serves(n.ProxyURL, "/snapshot") {
+				t.Errorf("%s stopped serving its last snapshot with the database down", n.Name)
+			}
 		}
 		mustKongdb(t, "sim", "--runtime", rtName, "db", "up", "--name", name)
 		if c := status(t, rtName, name); c.Postgres.State != "running" {
