@@ -60,7 +60,7 @@ func WaitDataPlanes(ctx context.Context, c *Cluster, want int) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("data planes not in sync on %s/clustering/data-planes: %s", cp.AdminURL, last)
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
