@@ -128,19 +128,24 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// createService writes a service through a node's Admin API.
-func createService(t *testing.T, adminURL, name string) {
+// post writes an entity through an Admin API and expects 201 Created.
+func post(t *testing.T, adminURL, path, body string) {
 	t.Helper()
-	body := fmt.Sprintf(`{"name":%q,"url":"http://echo.invalid:8080"}`, name)
-	resp, err := http.Post(adminURL+"/services", "application/json", strings.NewReader(body))
+	resp, err := http.Post(adminURL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		raw, _ := io.ReadAll(resp.Body)
-		t.Fatalf("create service %s through %s: %s %s", name, adminURL, resp.Status, raw)
+		t.Fatalf("POST %s%s: %s %s", adminURL, path, resp.Status, raw)
 	}
+}
+
+// createService writes a service through a node's Admin API.
+func createService(t *testing.T, adminURL, name string) {
+	t.Helper()
+	post(t, adminURL, "/services", fmt.Sprintf(`{"name":%q,"url":"http://echo.invalid:8080"}`, name))
 }
 
 // hasService reports whether a node's Admin API returns the service.

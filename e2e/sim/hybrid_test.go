@@ -3,7 +3,6 @@ package sim_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,15 +23,7 @@ func terminatedRoute(t *testing.T, adminURL, path string) {
 		{"/services/" + name + "/routes", fmt.Sprintf(`{"name":%q,"paths":[%q]}`, name, path)},
 		{"/routes/" + name + "/plugins", fmt.Sprintf(`{"name":"request-termination","config":{"status_code":200,"message":%q}}`, name)},
 	} {
-		resp, err := http.Post(adminURL+req.url, "application/json", strings.NewReader(req.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			t.Fatalf("POST %s: %s %s", req.url, resp.Status, raw)
-		}
+		post(t, adminURL, req.url, req.body)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -42,14 +41,7 @@ func TestEmulatorImageProxiesThroughADataPlaneContainer(t *testing.T) {
 		{"/services", `{"name":"echo","url":"http://echo:8080/upstream"}`},
 		{"/services/echo/routes", `{"name":"echo","paths":["/through"],"strip_path":true}`},
 	} {
-		resp, err := http.Post(admin+req.url, "application/json", strings.NewReader(req.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			t.Fatalf("POST %s: %s", req.url, resp.Status)
-		}
+		post(t, admin, req.url, req.body)
 	}
 	proxy := member(t, *c, "dp-1").ProxyURL
 	var got struct {
