@@ -17,18 +17,25 @@ export PATH := $(BIN):$(PATH):$(PG_BIN):$(ASSETS)
 export KUBEBUILDER_ASSETS := $(ASSETS)
 # Ryuk's image cannot be pulled here; our tests clean up after themselves.
 export TESTCONTAINERS_RYUK_DISABLED := true
+# Inside a container testcontainers-go guesses the default gateway as the Docker host; the
+# engine's socket is local, so published ports are on 127.0.0.1.
+export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
+# No registry is reachable: the simulator and its tests use the images `make images` builds.
+export KONGDB_SIM_KONG_IMAGE ?= kongdb/kong-emulator:3.9
+export KONGDB_SIM_POSTGRES_IMAGE ?= kongdb/postgres:15
+export KONGDB_SIM_ECHO_IMAGE ?= kongdb/echo:latest
 
 # Unit tests of pure logic and the emulator run with the race detector; end-to-end packages
 # (real kube-apiserver, real kubectl, subprocesses) run without it, for time.
 UNIT_PKGS := ./pkg/... ./sim/... ./cmd/... ./hack/...
 E2E_PKGS  := ./e2e/... ./internal/...
 
-.PHONY: demo test deps build install lint unit e2e bench dist clean
+.PHONY: demo test deps build images install lint unit e2e bench dist clean
 
 demo: deps build ## the main job: see hack/demo.sh
 	@hack/demo.sh
 
-test: deps lint unit e2e ## every test
+test: deps images lint unit e2e ## every test
 
 deps: ## install or build what this machine lacks (PostgreSQL, kube-apiserver, etcd, kubectl)
 	@hack/deps.sh
@@ -39,6 +46,10 @@ build: ## the plugin (also as kongdb), its completion shim, and the Kong emulato
 	$(GO) build -o $(BIN)/kong-emulator ./cmd/kong-emulator
 	@ln -sf kubectl-kongdb $(BIN)/kongdb
 	@cp hack/completion/kubectl_complete-kongdb $(BIN)/
+
+images: ## build, with nothing pulled, the emulator, PostgreSQL and echo images the simulator uses
+	@KONGDB_IMAGE_KONG=$(KONGDB_SIM_KONG_IMAGE) KONGDB_IMAGE_POSTGRES=$(KONGDB_SIM_POSTGRES_IMAGE) \
+		KONGDB_IMAGE_ECHO=$(KONGDB_SIM_ECHO_IMAGE) GO=$(GO) hack/images/build.sh
 
 install: build ## copy the plugin and its completion shim to $(PREFIX)/bin (default /usr/local)
 	install -m 0755 $(BIN)/kubectl-kongdb $(BIN)/kubectl_complete-kongdb $(or $(PREFIX),/usr/local)/bin/
@@ -64,8 +75,8 @@ unit:
 e2e:
 	$(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
-bench: deps ## benchmarks (not part of test)
-	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./sim/emulator/... ./pkg/translate/... ./pkg/tui/...
+bench: deps images ## benchmarks (not part of test)
+	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./e2e/sim ./sim/emulator/... ./pkg/translate/... ./pkg/tui/...
 	@# translate -f end to end at 1/10, full and 5x the issue-8 cluster; KIC_GOLDEN_TEST=<KIC's
 	@# go test -c ./internal/dataplane binary> adds KIC's harness on the same files.
 	$(GO) run ./hack/bench -sizes 0.1,1,5

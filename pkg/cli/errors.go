@@ -25,11 +25,20 @@ var ErrPartial = errors.New("some objects were left out")
 // again.
 var ErrDiverged = errors.New("kong differs from kubernetes or some nodes have not converged")
 
+// exitCodeError carries the exit code of a program run in-process (the
+// emulator behind `sim __kong`), which printed its own error already.
+type exitCodeError struct{ code int }
+
+func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
+	var ec exitCodeError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &ec):
+		return ec.code
 	case errors.Is(err, ErrPartial):
 		return ExitPartial
 	default:
@@ -37,7 +46,10 @@ func ExitCode(err error) int {
 	}
 }
 
-func isSilentError(err error) bool { return errors.Is(err, ErrPartial) || errors.Is(err, ErrDiverged) }
+func isSilentError(err error) bool {
+	var ec exitCodeError
+	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDiverged) || errors.As(err, &ec)
+}
 
 // usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.
 func usageErrorf(cmd *cobra.Command, format string, args ...any) error {

@@ -97,6 +97,7 @@ from manifests, without talking to Kong.`,
 	root.AddCommand(
 		NewCmdTranslate(f, streams, seams.translate),
 		NewCmdVersion(f, streams, seams.version),
+		NewCmdSim(f, streams),
 	)
 	return root
 }

@@ -79,7 +79,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersion(stdout), newStart(stderr), newStop(stdout), newHealth(stdout), newMigrations(stdout, stderr))
+	root.AddCommand(newVersion(stdout), newStart(stderr), newDockerStart(stderr), newStop(stdout), newHealth(stdout), newMigrations(stdout, stderr))
 	return root
 }
 
@@ -164,6 +164,15 @@ func newStart(stderr io.Writer) *cobra.Command {
 	addConfFlags(cmd, g)
 	cmd.Flags().BoolVar(&runMigrations, "run-migrations", false, "If true, run migrations before starting.")
 	cmd.Flags().BoolVar(&vv, "vv", false, "If true, log at debug level, whatever log_level says.")
+	return cmd
+}
+
+// newDockerStart is the official image's default command: start in the
+// foreground as the container's main process.
+func newDockerStart(stderr io.Writer) *cobra.Command {
+	cmd := newStart(stderr)
+	cmd.Use = "docker-start"
+	cmd.Short = "Start Kong in the foreground, as the official image's default command does"
 	return cmd
 }
 
