@@ -75,6 +75,8 @@ Controller does, pushes the result through the Admin API of a database-backed Ko
 
 	root.AddCommand(
 		NewCmdVersion(f, streams, nil),
+		NewCmdSync(f, streams, nil),
+		NewCmdDiff(f, streams, nil),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(f, streams))

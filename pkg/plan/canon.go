@@ -14,10 +14,34 @@ import (
 // equal reports whether a desired body and a current body describe the same entity, after
 // canonicalising both (see canonical).
 func equal(sp *spec, want, have map[string]any) bool {
-	if sp.kind == KindBasicAuth {
+	switch sp.kind {
+	case KindBasicAuth:
 		want = hashedPassword(want)
+	case KindPlugin:
+		have = withoutAliases(want, have)
 	}
 	return reflect.DeepEqual(canonical(want), canonical(have))
+}
+
+// withoutAliases drops from a current plugin's config the keys the desired config lacks.
+// Once filled from the schema, the desired config holds every field of the plugin's schema,
+// so such keys are the deprecated shorthand aliases Kong echoes back (rate-limiting's
+// redis_host next to redis.host), which would otherwise look like a change on every sync.
+func withoutAliases(want, have map[string]any) map[string]any {
+	wc, _ := want["config"].(map[string]any)
+	hc, _ := have["config"].(map[string]any)
+	if len(wc) == 0 || len(hc) == 0 {
+		return have
+	}
+	trimmed := maps.Clone(hc)
+	for k := range hc {
+		if _, ok := wc[k]; !ok {
+			delete(trimmed, k)
+		}
+	}
+	out := maps.Clone(have)
+	out["config"] = trimmed
+	return out
 }
 
 // hashedPassword is what Kong stores for a basic-auth credential: SHA1(password ..

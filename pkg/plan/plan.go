@@ -62,6 +62,8 @@ type Op struct {
 	// Object is the Kubernetes object the entity comes from (from its k8s-* tags).
 	Object    *Object `json:"object,omitempty"`
 	DependsOn []int   `json:"depends_on,omitempty"`
+	// Reason says why a withheld delete is not made.
+	Reason string `json:"reason,omitempty"`
 
 	secrets []string
 }
@@ -88,6 +90,8 @@ type Options struct {
 	AllowDeletes bool
 	// MayDelete limits deletes to a scope (the namespaces read); nil allows every owned entity.
 	MayDelete func(tags []string) bool
+	// NoDeleteReason is why deletes are not allowed, for the withheld ops.
+	NoDeleteReason string
 	// Workspace seeds the IDs generated for entities that have none, as go-kong's FillID does.
 	Workspace string
 }
@@ -158,6 +162,9 @@ func Build(desired, current *kongstate.State, opts Options) (*Plan, error) {
 			continue
 		}
 		old := readBody(e.match)
+		if e.kind.kind == KindPlugin {
+			old = withoutAliases(body, old) // also keeps them out of printed diffs
+		}
 		if equal(e.kind, body, old) {
 			p.Unchanged++
 			continue
@@ -302,14 +309,18 @@ func (b *builder) deletes(have *side, opts Options) {
 	}
 	withhold := func(e *entity, why string) {
 		op := b.newOp(e, Delete, nil, readBody(e))
+		op.Reason = why
 		b.plan.Withheld = append(b.plan.Withheld, op)
-		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s %s not deleted: %s", e.kind.kind, op.Name, why))
 	}
 	deleting := map[*entity]bool{}
 	for _, e := range gone {
 		switch {
 		case !opts.AllowDeletes:
-			withhold(e, "the desired state may be incomplete")
+			why := opts.NoDeleteReason
+			if why == "" {
+				why = "the desired state may be incomplete"
+			}
+			withhold(e, why)
 		case opts.MayDelete != nil && !opts.MayDelete(tagsOf(e.body)):
 			withhold(e, "outside the scope of this sync")
 		default:

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/apply"
+	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+	"github.com/kongdb/kubectl-kongdb/pkg/report"
+)
+
+const syncLong = `Make a database-backed Kong (traditional or hybrid mode) serve what Kubernetes says.
+
+Objects are read and translated exactly as translate does (the cluster, or manifests with -f/-k),
+then compared with the entities Kong holds that carry the ownership tag; only the differences
+are written, through one pool of --concurrency requests whose order follows Kong's foreign
+keys. A sync with nothing to do writes nothing. Drift made in Kong (edits, deletes, restores)
+is repaired on every run.
+
+Safety: only entities carrying --ownership-tag are ever updated or deleted; an entity we do
+not own that holds one of our names is reported as a conflict and left alone. Deletes are
+limited to the namespaces read (all with -A); manifests delete only with --prune; nothing is
+deleted when some Kubernetes list failed; a sync that would delete more than --max-delete of
+the owned entities stops before writing unless --force. One rejected entity fails only
+itself and what depends on it.
+
+Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 some entities
+failed, conflicted or were skipped (the report names each with its Kubernetes object).`
+
+const syncExample = `  # Sync the current namespace into Kong
+  %[1]s sync --kong-admin-url http://kong-admin:8001
+
+  # Sync every namespace through any of three traditional nodes
+  %[1]s sync -A --kong-admin-url https://kong-0:8444 --kong-admin-url https://kong-1:8444 --kong-admin-url https://kong-2:8444
+
+  # Show what would change, as JSON
+  %[1]s sync --dry-run -o json
+
+  # Take over a Kong that KIC managed, with no writes if nothing changed
+  %[1]s sync -A --ownership-tag managed-by-ingress-controller
+
+  # Sync manifests, deleting owned entities they no longer hold
+  %[1]s sync -f ./manifests -R --prune`
+
+// SyncOptions holds the flags of sync.
+type SyncOptions struct {
+	Source      SourceFlags
+	Kong        KongFlags
+	Concurrency int
+	DryRun      bool
+	Prune       bool
+	MaxDelete   string
+	Force       bool
+	Output      string
+	// transport wraps the Admin API transport; tests count writes with it.
+	transport func(http.RoundTripper) http.RoundTripper
+
+	factory Factory
+	genericiooptions.IOStreams
+}
+
+// NewSyncOptions returns SyncOptions with the defaults.
+func NewSyncOptions(streams genericiooptions.IOStreams) *SyncOptions {
+	return &SyncOptions{Concurrency: apply.DefaultConcurrency, MaxDelete: "30%", IOStreams: streams}
+}
+
+// NewCmdSync builds sync. runF replaces the run function in tests of flag parsing.
+func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOptions) error) *cobra.Command {
+	o := NewSyncOptions(streams)
+	cmd := &cobra.Command{
+		Use:     "sync [-f FILENAME | -k DIR]",
+		Short:   "Write what Kubernetes says into a database-backed Kong",
+		Long:    syncLong,
+		Example: fmt.Sprintf(syncExample, f.CommandName()),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(f); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fl := cmd.Flags()
+	o.Source.AddFlags(fl)
+	o.Kong.AddFlags(fl)
+	fl.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "Admin API requests in flight at once.")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "If true, print what would change and write nothing.")
+	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k delete owned entities the manifests no longer hold.")
+	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities; more stops the sync before it writes.")
+	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
+	return cmd
+}
+
+// Complete reads the namespace and the environment.
+func (o *SyncOptions) Complete(f Factory) error {
+	o.factory = f
+	o.Kong.Complete()
+	return o.Source.Complete(f)
+}
+
+// Validate checks the flags.
+func (o *SyncOptions) Validate(cmd *cobra.Command) error {
+	if err := o.Source.Validate(cmd); err != nil {
+		return err
+	}
+	if err := o.Kong.Validate(cmd); err != nil {
+		return err
+	}
+	switch {
+	case o.Concurrency < 1:
+		return usageErrorf(cmd, "--concurrency must be at least 1")
+	case o.Prune && !o.Source.fromManifests():
+		return usageErrorf(cmd, "--prune applies to -f/-k; from a cluster, deletes follow the namespaces read")
+	case o.Output != "" && o.Output != "table" && o.Output != "json" && o.Output != "yaml":
+		return usageErrorf(cmd, "--output must be one of: table, json, yaml (got %q)", o.Output)
+	}
+	if _, err := parseMaxDelete(o.MaxDelete, 0); err != nil {
+		return usageErrorf(cmd, "%v", err)
+	}
+	return nil
+}
+
+// Run plans, checks the delete budget, applies and reports.
+func (o *SyncOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if o.Kong.InsecureSkipVerify {
+		fmt.Fprintln(o.ErrOut, "warning: --kong-admin-insecure-skip-verify: the Admin API's certificate is not verified")
+	}
+	pl, err := computePlan(ctx, o.factory, &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}, o.In)
+	if err != nil {
+		return err
+	}
+	for _, n := range pl.notes {
+		fmt.Fprintln(o.ErrOut, "note:", n)
+	}
+	for _, d := range pl.diags {
+		fmt.Fprintln(o.ErrOut, d.String())
+	}
+	p := pl.plan
+	deletes := p.Count()[plan.Delete]
+	limit, _ := parseMaxDelete(o.MaxDelete, p.Managed)
+	if deletes > limit && !o.Force && !o.DryRun {
+		return fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
+			"nothing was written (check the source, or pass --force)", deletes, p.Managed, o.MaxDelete)
+	}
+	var out *apply.Outcome
+	if !o.DryRun {
+		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
+	}
+	rep := report.New(p, out)
+	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
+	rep.Read, rep.Plan = pl.read, pl.dur
+	if err := rep.Write(o.Out, o.Output); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return ErrPartial
+	}
+	return nil
+}
+
+// progress returns a callback that draws a progress bar on a terminal, or nil.
+func (o *SyncOptions) progress(n int) func(apply.Result) {
+	if n == 0 || !isTerminal(o.ErrOut) {
+		return nil
+	}
+	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(o.ErrOut), progressbar.OptionSetDescription("syncing"),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*1e6))
+	return func(apply.Result) { _ = bar.Add(1) }
+}
