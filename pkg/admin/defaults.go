@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -147,12 +148,95 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 			return err
 		}
 	}
+	// Kinds go-kong has no filler for get their top-level schema defaults (an oauth2
+	// credential's client_type, a jwt's algorithm) the same way.
+	top := func(name string) (map[string]any, error) {
+		sc, err := schema(name)
+		return topDefaults(sc), err
+	}
+	var errs []error
+	fillAll(desired.CACertificates, top, "ca_certificates", &errs)
+	for _, c := range desired.Certificates {
+		fillTop(&c.Certificate, top, "certificates", &errs)
+	}
+	fillAll(desired.Vaults, top, "vaults", &errs)
 	for _, con := range desired.Consumers {
 		for _, p := range con.Plugins {
 			if err := fillPlugin(p); err != nil {
 				return err
 			}
 		}
+		fillTop(&con.Consumer, top, "consumers", &errs)
+		fillAll(con.KeyAuths, top, "keyauth_credentials", &errs)
+		fillAll(con.BasicAuths, top, "basicauth_credentials", &errs)
+		fillAll(con.HMACAuths, top, "hmacauth_credentials", &errs)
+		fillAll(con.JWTAuths, top, "jwt_secrets", &errs)
+		fillAll(con.ACLGroups, top, "acls", &errs)
+		fillAll(con.Oauth2Creds, top, "oauth2_credentials", &errs)
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+func fillAll[T any](es []*T, top func(string) (map[string]any, error), name string, errs *[]error) {
+	for _, e := range es {
+		fillTop(e, top, name, errs)
+	}
+}
+
+// fillTop sets every top-level field of e that is unset to its schema default, through JSON,
+// so one function serves every go-kong type.
+func fillTop[T any](e *T, top func(string) (map[string]any, error), name string, errs *[]error) {
+	defaults, err := top(name)
+	if err != nil {
+		*errs = append(*errs, err)
+		return
+	}
+	if len(defaults) == 0 {
+		return
+	}
+	raw, err := json.Marshal(e)
+	var m map[string]any
+	if err == nil {
+		err = json.Unmarshal(raw, &m)
+	}
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("fill %s defaults: %w", name, err))
+		return
+	}
+	changed := false
+	for k, v := range defaults {
+		if m[k] == nil {
+			m[k], changed = v, true
+		}
+	}
+	if !changed {
+		return
+	}
+	if raw, err = json.Marshal(m); err == nil {
+		var filled T
+		if err = json.Unmarshal(raw, &filled); err == nil {
+			*e = filled
+		}
+	}
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("fill %s defaults: %w", name, err))
+	}
+}
+
+// topDefaults are the non-null defaults of a schema's top-level scalar and array fields.
+func topDefaults(sc kong.Schema) map[string]any {
+	fields, _ := sc["fields"].([]any)
+	out := map[string]any{}
+	for _, f := range fields {
+		m, _ := f.(map[string]any)
+		for name, def := range m {
+			d, _ := def.(map[string]any)
+			v, ok := d["default"]
+			if !ok || v == nil || d["type"] == "record" || d["type"] == "foreign" {
+				continue
+			}
+			out[name] = v
+		}
+	}
+	return out
 }

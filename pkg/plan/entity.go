@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/kong/go-kong/kong"
@@ -173,8 +174,13 @@ func (f *flattener) add(kind Kind, v any, refs map[string]string) *entity {
 		e.body = map[string]any{}
 	}
 	e.id, _ = e.body["id"].(string)
-	for _, drop := range []string{"id", "created_at", "updated_at"} {
+	for _, drop := range append([]string{"id", "created_at", "updated_at"}, sp.computed...) {
 		delete(e.body, drop)
+	}
+	if kind == KindTarget {
+		if t, ok := e.body["target"].(string); ok {
+			e.body["target"] = normalizeTarget(t)
+		}
 	}
 	for _, k := range sp.fks {
 		if m, ok := e.body[k.field].(map[string]any); ok {
@@ -263,6 +269,21 @@ func (e *entity) name() string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// normalizeTarget writes a target as host:port with IPv6 compressed and Kong's default port
+// 8000, so that what Kong stores (it expands IPv6 addresses) matches what was asked for.
+func normalizeTarget(t string) string {
+	if ap, err := netip.ParseAddrPort(t); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+	}
+	if a, err := netip.ParseAddr(strings.Trim(t, "[]")); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), 8000).String()
+	}
+	if !strings.Contains(t, ":") {
+		return t + ":8000"
+	}
+	return t
 }
 
 func shortID(id string) string {

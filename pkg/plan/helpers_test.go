@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"crypto/pbkdf2"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -81,4 +84,14 @@ func stateFromOps(t *testing.T, p *Plan) *kongstate.State {
 		t.Fatalf("decode state: %v", err)
 	}
 	return &s
+}
+
+func phcPBKDF2(t *testing.T, secret string, salt []byte) string {
+	t.Helper()
+	k, err := pbkdf2.Key(sha512.New, secret, salt, 10000, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawStdEncoding
+	return "$pbkdf2-sha512$i=10000,l=32$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(k)
 }

@@ -66,13 +66,16 @@ type spec struct {
 	secrets []string
 	// display are the fields shown as the entity's name (never secrets); empty means key.
 	display []string
+	// computed are fields Kong derives on write (a CA certificate's digest); they are dropped
+	// when read, since no desired state states them.
+	computed []string
 }
 
 var consumerFK = []fk{{"consumer", KindConsumer}}
 
 // specs lists the kinds parents first; plans, diffs and reports follow this order.
 var specs = []spec{
-	{kind: KindCACertificate, collection: "/ca_certificates"},
+	{kind: KindCACertificate, collection: "/ca_certificates", computed: []string{"cert_digest"}},
 	{kind: KindCertificate, collection: "/certificates", secrets: []string{"key", "key_alt"}},
 	{kind: KindSNI, collection: "/snis", fks: []fk{{"certificate", KindCertificate}}, key: []string{"name"}, addressByName: true},
 	{kind: KindVault, collection: "/vaults", key: []string{"prefix"}, secrets: []string{"config"}},

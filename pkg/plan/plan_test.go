@@ -280,3 +280,18 @@ func TestMissingParentLeavesOnlyThatEntityOut(t *testing.T) {
 		t.Fatalf("%d creates, notes %v", got, p.Notes)
 	}
 }
+
+func TestHashedClientSecretVerifies(t *testing.T) {
+	// $pbkdf2-sha512$ of "s3cret" with a fixed salt, as Kong's fallback hash writes it.
+	salt := []byte("0123456789abcdef")
+	stored := phcPBKDF2(t, "s3cret", salt)
+	want := map[string]any{"client_secret": "s3cret", "hash_secret": true}
+	have := map[string]any{"client_secret": stored, "hash_secret": true}
+	if !equal(specOf[KindOAuth2], want, have) {
+		t.Fatal("the stored hash of the same secret counts as a change")
+	}
+	want["client_secret"] = "other"
+	if equal(specOf[KindOAuth2], want, have) {
+		t.Fatal("a changed secret counts as unchanged")
+	}
+}
