@@ -95,6 +95,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	warnInsecure(o.ErrOut, &o.Kong)
 	pl, err := computePlan(ctx, o.factory, &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}, o.In)
 	if err != nil {
 		return diffFailed(err)

@@ -176,6 +176,13 @@ func parseMaxDelete(v string, managed int) (int, error) {
 	return n, nil
 }
 
+// warnInsecure says on stderr that TLS verification is off, every time it is.
+func warnInsecure(w io.Writer, k *KongFlags) {
+	if k.InsecureSkipVerify {
+		fmt.Fprintln(w, "warning: --kong-admin-insecure-skip-verify: the Admin API's certificate is not verified")
+	}
+}
+
 // isTerminal reports whether w is a terminal (colours and progress bars only there).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

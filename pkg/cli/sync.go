@@ -137,9 +137,7 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if o.Kong.InsecureSkipVerify {
-		fmt.Fprintln(o.ErrOut, "warning: --kong-admin-insecure-skip-verify: the Admin API's certificate is not verified")
-	}
+	warnInsecure(o.ErrOut, &o.Kong)
 	pl, err := computePlan(ctx, o.factory, &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}, o.In)
 	if err != nil {
 		return err
