@@ -57,6 +57,9 @@ func TestNodeKilledMidSyncCompletesThroughAnother(t *testing.T) {
 	if !strings.Contains(r.stdout, "node "+first.URL+" went away") || !strings.Contains(r.stdout, b.URL) {
 		t.Fatalf("report does not say the sync moved to the second node:\n%s", r.stdout)
 	}
+	if code := request(t, http.MethodGet, b.URL+"/consumers/kongdb-sync-managed-by-kongdb", "", nil); code != http.StatusNotFound {
+		t.Fatalf("the sync lock taken through the dead node was not released through the survivor: %d", code)
+	}
 	d := run(t, "diff", "-f", in, "--kong-admin-url", b.URL, "--schema-cache-dir", cache)
 	if d.code != 0 {
 		t.Fatalf("diff after failover: exit %d\n%s\n%s", d.code, d.stdout, d.stderr)

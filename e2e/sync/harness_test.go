@@ -136,10 +136,12 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// counter is a reverse proxy in front of a node that counts the writes passing through.
+// counter is a reverse proxy in front of a node that counts the writes passing through. The
+// sync lock's own writes (its marker consumer) are counted apart, in locks.
 type counter struct {
 	URL    string
 	writes atomic.Int64
+	locks  atomic.Int64
 	mu     sync.Mutex
 	log    []string
 }
@@ -154,6 +156,11 @@ func countWrites(t *testing.T, target string) *counter {
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+			if isLockWrite(r) {
+				c.locks.Add(1)
+				proxy.ServeHTTP(w, r)
+				return
+			}
 			c.writes.Add(1)
 			c.mu.Lock()
 			c.log = append(c.log, r.Method+" "+r.URL.Path)
@@ -164,6 +171,20 @@ func countWrites(t *testing.T, target string) *counter {
 	t.Cleanup(srv.Close)
 	c.URL = srv.URL
 	return c
+}
+
+// isLockWrite tells the sync lock's marker writes (POST /consumers with the lock tag, and
+// PUT/DELETE /consumers/kongdb-sync-...) from entity writes.
+func isLockWrite(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/consumers/kongdb-sync-") {
+		return true
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/consumers" {
+		return false
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return bytes.Contains(body, []byte(`"kongdb-sync-lock"`))
 }
 
 // reset zeroes the count and returns the writes seen so far.

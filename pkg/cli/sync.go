@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/kong/go-kong/kong"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
+	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
 	"github.com/kongdb/kubectl-kongdb/pkg/report"
 )
@@ -57,6 +62,9 @@ type SyncOptions struct {
 	MaxDelete   string
 	Force       bool
 	Output      string
+	// LockTimeout is how long to wait for another sync's lock; LockNamespace holds the Lease.
+	LockTimeout   time.Duration
+	LockNamespace string
 	// transport wraps the Admin API transport; tests count writes with it.
 	transport func(http.RoundTripper) http.RoundTripper
 
@@ -66,7 +74,8 @@ type SyncOptions struct {
 
 // NewSyncOptions returns SyncOptions with the defaults.
 func NewSyncOptions(streams genericiooptions.IOStreams) *SyncOptions {
-	return &SyncOptions{Concurrency: apply.DefaultConcurrency, MaxDelete: "30%", IOStreams: streams}
+	return &SyncOptions{Concurrency: apply.DefaultConcurrency, MaxDelete: "30%", LockTimeout: 30 * time.Second,
+		LockNamespace: "default", IOStreams: streams}
 }
 
 // NewCmdSync builds sync. runF replaces the run function in tests of flag parsing.
@@ -100,6 +109,8 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities; more stops the sync before it writes.")
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
+	fl.DurationVar(&o.LockTimeout, "lock-timeout", o.LockTimeout, "How long to wait while another sync holds the lock on this Kong.")
+	fl.StringVar(&o.LockNamespace, "lock-namespace", o.LockNamespace, "Namespace of the coordination.k8s.io Lease that keeps two syncs from one cluster apart.")
 	return cmd
 }
 
@@ -138,9 +149,27 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	warnInsecure(o.ErrOut, &o.Kong)
-	pl, err := computePlan(ctx, o.factory, &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}, o.In)
+	in := &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}
+	pl, err := o.plan(ctx, in)
 	if err != nil {
 		return err
+	}
+	read := pl.read
+	var out *apply.Outcome
+	if !o.DryRun && !pl.plan.Empty() {
+		// Writes happen under the lock, from a plan made under it: what another sync wrote
+		// meanwhile is seen. A sync with nothing to do takes no lock and writes nothing.
+		release, err := lock.Acquire(ctx, o.locker(pl), o.LockTimeout)
+		if err != nil {
+			return err
+		}
+		defer release()
+		if pl, err = o.plan(ctx, in); err != nil {
+			return err
+		}
+		read += pl.read
+		p := pl.plan
+		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
 	}
 	for _, n := range pl.notes {
 		fmt.Fprintln(o.ErrOut, "note:", n)
@@ -148,20 +177,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	for _, d := range pl.diags {
 		fmt.Fprintln(o.ErrOut, d.String())
 	}
-	p := pl.plan
-	deletes := p.Count()[plan.Delete]
-	limit, _ := parseMaxDelete(o.MaxDelete, p.Managed)
-	if deletes > limit && !o.Force && !o.DryRun {
-		return fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
-			"nothing was written (check the source, or pass --force)", deletes, p.Managed, o.MaxDelete)
-	}
-	var out *apply.Outcome
-	if !o.DryRun {
-		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
-	}
-	rep := report.New(p, out)
+	rep := report.New(pl.plan, out)
 	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
-	rep.Read, rep.Plan = pl.read, pl.dur
+	rep.Read, rep.Plan = read, pl.dur
 	if err := rep.Write(o.Out, o.Output); err != nil {
 		return err
 	}
@@ -169,6 +187,40 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		return ErrPartial
 	}
 	return nil
+}
+
+// plan computes the plan and checks the delete budget.
+func (o *SyncOptions) plan(ctx context.Context, in *planInput) (*planned, error) {
+	pl, err := computePlan(ctx, o.factory, in, o.In)
+	if err != nil {
+		return nil, err
+	}
+	p := pl.plan
+	deletes := p.Count()[plan.Delete]
+	limit, _ := parseMaxDelete(o.MaxDelete, p.Managed)
+	if deletes > limit && !o.Force && !o.DryRun {
+		return nil, fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
+			"nothing was written (check the source, or pass --force)", deletes, p.Managed, o.MaxDelete)
+	}
+	return pl, nil
+}
+
+// locker is the sync lock: a Lease in the source cluster, or a marker in Kong for manifests.
+// One lock per ownership tag, since syncs with different tags own different entities.
+func (o *SyncOptions) locker(pl *planned) lock.Locker {
+	name := "kongdb-sync-" + strings.NewReplacer("_", "-", ".", "-", ":", "-", "/", "-").Replace(strings.ToLower(o.Kong.OwnershipTag))
+	if !o.Source.fromManifests() {
+		if cfg, err := o.factory.RESTClientGetter().ToRESTConfig(); err == nil {
+			if c, err := coordclient.NewForConfig(cfg); err == nil {
+				return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: name}
+			}
+		}
+	}
+	clients := make([]*kong.Client, len(pl.cluster.Nodes))
+	for i, n := range pl.cluster.Nodes {
+		clients[i] = n.Client
+	}
+	return &lock.KongMarker{Clients: clients, Name: name}
 }
 
 // progress returns a callback that draws a progress bar on a terminal, or nil.
