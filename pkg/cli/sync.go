@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/lock"
@@ -65,6 +66,8 @@ type SyncOptions struct {
 	// LockTimeout is how long to wait for another sync's lock; LockNamespace holds the Lease.
 	LockTimeout   time.Duration
 	LockNamespace string
+	// RecordEvents writes Kubernetes Events on the objects that failed, with KIC's reasons.
+	RecordEvents bool
 	// transport wraps the Admin API transport; tests count writes with it.
 	transport func(http.RoundTripper) http.RoundTripper
 
@@ -109,6 +112,7 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities; more stops the sync before it writes.")
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
+	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
 	fl.DurationVar(&o.LockTimeout, "lock-timeout", o.LockTimeout, "How long to wait while another sync holds the lock on this Kong.")
 	fl.StringVar(&o.LockNamespace, "lock-namespace", o.LockNamespace, "Namespace of the coordination.k8s.io Lease that keeps two syncs from one cluster apart.")
 	return cmd
@@ -132,6 +136,8 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 	switch {
 	case o.Concurrency < 1:
 		return usageErrorf(cmd, "--concurrency must be at least 1")
+	case o.RecordEvents && o.Source.fromManifests():
+		return usageErrorf(cmd, "--record-events writes Events into the cluster the objects come from; it cannot be used with -f/-k")
 	case o.Prune && !o.Source.fromManifests():
 		return usageErrorf(cmd, "--prune applies to -f/-k; from a cluster, deletes follow the namespaces read")
 	case o.Output != "" && o.Output != "table" && o.Output != "json" && o.Output != "yaml":
@@ -177,6 +183,15 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	for _, d := range pl.diags {
 		fmt.Fprintln(o.ErrOut, d.String())
 	}
+	if o.RecordEvents && !o.DryRun {
+		var results []apply.Result
+		if out != nil {
+			results = out.Results
+		}
+		if err := o.recordEvents(ctx, pl, results); err != nil {
+			fmt.Fprintln(o.ErrOut, "warning: record events:", err)
+		}
+	}
 	rep := report.New(pl.plan, out)
 	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
 	rep.Read, rep.Plan = read, pl.dur
@@ -221,6 +236,18 @@ func (o *SyncOptions) locker(pl *planned) lock.Locker {
 		clients[i] = n.Client
 	}
 	return &lock.KongMarker{Clients: clients, Name: name}
+}
+
+func (o *SyncOptions) recordEvents(ctx context.Context, pl *planned, results []apply.Result) error {
+	cfg, err := o.factory.RESTClientGetter().ToRESTConfig()
+	if err != nil {
+		return err
+	}
+	c, err := coreclient.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	return report.RecordEvents(ctx, c, pl.diags, results)
 }
 
 // progress returns a callback that draws a progress bar on a terminal, or nil.

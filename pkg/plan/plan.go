@@ -26,6 +26,9 @@ type Object struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
+	// UID and APIVersion complete the reference, for Kubernetes Events.
+	UID        string `json:"uid,omitempty"`
+	APIVersion string `json:"apiVersion,omitempty"`
 }
 
 // String is "Kind namespace/name".
@@ -416,8 +419,15 @@ func tagsOf(body map[string]any) []string {
 // objectOf reads KIC's k8s-kind, k8s-namespace and k8s-name tags.
 func objectOf(tags []string) *Object {
 	var o Object
+	var group, version string
 	for _, t := range tags {
 		switch {
+		case strings.HasPrefix(t, "k8s-uid:"):
+			o.UID = strings.TrimPrefix(t, "k8s-uid:")
+		case strings.HasPrefix(t, "k8s-group:"):
+			group = strings.TrimPrefix(t, "k8s-group:")
+		case strings.HasPrefix(t, "k8s-version:"):
+			version = strings.TrimPrefix(t, "k8s-version:")
 		case strings.HasPrefix(t, "k8s-kind:"):
 			o.Kind = strings.TrimPrefix(t, "k8s-kind:")
 		case strings.HasPrefix(t, "k8s-namespace:"):
@@ -428,6 +438,10 @@ func objectOf(tags []string) *Object {
 	}
 	if o.Kind == "" && o.Name == "" {
 		return nil
+	}
+	o.APIVersion = version
+	if group != "" {
+		o.APIVersion = group + "/" + version
 	}
 	return &o
 }
