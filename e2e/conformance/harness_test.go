@@ -8,57 +8,18 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/emutest"
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
-	"github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// emulatorBinary builds cmd/kong-emulator once per test binary, so the
-// suites drive the real program as the image will.
-func emulatorBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kong-emulator-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kong")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kongdb/kubectl-kongdb/cmd/kong-emulator").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
-			return
-		}
-		// The binary must be the code linked into this test (calling cli.Main
-		// here also ties go test's result cache to the emulator's sources).
-		var want bytes.Buffer
-		if code := cli.Main([]string{"version"}, &want, &want); code != 0 {
-			buildErr = fmt.Errorf("in-process kong version: exit %d: %s", code, want.String())
-			return
-		}
-		got, err := exec.Command(binPath, "version").Output()
-		if err != nil || string(got) != want.String() {
-			buildErr = fmt.Errorf("built kong version = %q (%v), in-process %q", got, err, want.String())
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+// emulatorBinary is the kong-emulator binary, built once per test binary.
+func emulatorBinary(t testing.TB) string { return emutest.Binary(t) }
 
 // Emulator is a running kong-emulator process on its own database.
 type Emulator struct {
@@ -138,15 +99,7 @@ func portFree(port int) bool {
 	return true
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t testing.TB) int { return emutest.FreePort(t) }
 
 func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -26,39 +25,12 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kongdb/kubectl-kongdb/internal/emutest"
 	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// kongBinary builds the emulator once per test binary: the nodes are real processes, so a
-// test can kill one.
-func kongBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kongdb-sync-e2e-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kong")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kongdb/kubectl-kongdb/cmd/kong-emulator").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
 
 // node is one running emulator process.
 type node struct {
@@ -77,9 +49,9 @@ func (n *node) kill() {
 // startNode runs `kong start` on db (bootstrapping it first, which is a no-op the second time).
 func startNode(t *testing.T, db pgtest.Database) *node {
 	t.Helper()
-	bin := kongBinary(t)
+	bin := emutest.Binary(t)
 	env := append(os.Environ(), db.Env()...)
-	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(freePort(t)), "KONG_PREFIX="+t.TempDir(),
+	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)), "KONG_PREFIX="+t.TempDir(),
 		"KONG_LOG_LEVEL=warn", "KONG_STATUS_LISTEN=off")
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env
@@ -124,16 +96,6 @@ func startNode(t *testing.T, db pgtest.Database) *node {
 	}
 	t.Fatalf("node did not answer on %s: %s", n.URL, n.log)
 	return nil
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // counter is a reverse proxy in front of a node that counts the writes passing through. The

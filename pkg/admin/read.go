@@ -53,12 +53,22 @@ func listAll[T any](ctx context.Context, c *kong.Client, path, tag string) ([]*T
 	}
 }
 
-// optional marks collections Kong OSS does not have (Enterprise): a 404 means none.
-func optional[T any](es []*T, err error) ([]*T, error) {
-	if IsStatus(err, http.StatusNotFound) {
-		return nil, nil
+// into is a list of path into dst, as an errgroup function.
+func into[T any](ctx context.Context, c *kong.Client, tag, path string, dst *[]*T) func() error {
+	return func() (err error) {
+		*dst, err = listAll[T](ctx, c, path, tag)
+		return err
 	}
-	return es, err
+}
+
+// optional turns a 404 (a collection Kong OSS does not have) into an empty list.
+func optional(list func() error) func() error {
+	return func() error {
+		if err := list(); !IsStatus(err, http.StatusNotFound) {
+			return err
+		}
+		return nil
+	}
 }
 
 // current is every owned entity as listed, before nesting.
@@ -96,42 +106,24 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
 	tag := opts.Tag
-	list := func(f func() error) { g.Go(f) }
-	list(func() (err error) { cur.services, err = listAll[kong.Service](gctx, c, "/services", tag); return })
-	list(func() (err error) { cur.routes, err = listAll[kong.Route](gctx, c, "/routes", tag); return })
-	list(func() (err error) { cur.upstreams, err = listAll[kong.Upstream](gctx, c, "/upstreams", tag); return })
-	list(func() (err error) {
-		cur.certificates, err = listAll[kong.Certificate](gctx, c, "/certificates", tag)
-		return
-	})
-	list(func() (err error) { cur.snis, err = listAll[kong.SNI](gctx, c, "/snis", tag); return })
-	list(func() (err error) {
-		cur.caCertificates, err = listAll[kong.CACertificate](gctx, c, "/ca_certificates", tag)
-		return
-	})
-	list(func() (err error) { cur.plugins, err = listAll[kong.Plugin](gctx, c, "/plugins", tag); return })
-	list(func() (err error) { cur.consumers, err = listAll[kong.Consumer](gctx, c, "/consumers", tag); return })
-	list(func() (err error) {
-		cur.consumerGroups, err = optional(listAll[kong.ConsumerGroup](gctx, c, "/consumer_groups", tag))
-		return
-	})
-	list(func() (err error) { cur.vaults, err = listAll[kong.Vault](gctx, c, "/vaults", tag); return })
-	list(func() (err error) { cur.keyAuths, err = listAll[kong.KeyAuth](gctx, c, "/key-auths", tag); return })
-	list(func() (err error) {
-		cur.basicAuths, err = listAll[kong.BasicAuth](gctx, c, "/basic-auths", tag)
-		return
-	})
-	list(func() (err error) { cur.hmacAuths, err = listAll[kong.HMACAuth](gctx, c, "/hmac-auths", tag); return })
-	list(func() (err error) { cur.jwts, err = listAll[kong.JWTAuth](gctx, c, "/jwts", tag); return })
-	list(func() (err error) { cur.acls, err = listAll[kong.ACLGroup](gctx, c, "/acls", tag); return })
-	list(func() (err error) {
-		cur.oauth2, err = listAll[kong.Oauth2Credential](gctx, c, "/oauth2", tag)
-		return
-	})
-	list(func() (err error) {
-		cur.mtls, err = optional(listAll[kong.MTLSAuth](gctx, c, "/mtls-auths", tag))
-		return
-	})
+	g.Go(into(gctx, c, tag, "/services", &cur.services))
+	g.Go(into(gctx, c, tag, "/routes", &cur.routes))
+	g.Go(into(gctx, c, tag, "/upstreams", &cur.upstreams))
+	g.Go(into(gctx, c, tag, "/certificates", &cur.certificates))
+	g.Go(into(gctx, c, tag, "/snis", &cur.snis))
+	g.Go(into(gctx, c, tag, "/ca_certificates", &cur.caCertificates))
+	g.Go(into(gctx, c, tag, "/plugins", &cur.plugins))
+	g.Go(into(gctx, c, tag, "/consumers", &cur.consumers))
+	g.Go(into(gctx, c, tag, "/vaults", &cur.vaults))
+	g.Go(into(gctx, c, tag, "/key-auths", &cur.keyAuths))
+	g.Go(into(gctx, c, tag, "/basic-auths", &cur.basicAuths))
+	g.Go(into(gctx, c, tag, "/hmac-auths", &cur.hmacAuths))
+	g.Go(into(gctx, c, tag, "/jwts", &cur.jwts))
+	g.Go(into(gctx, c, tag, "/acls", &cur.acls))
+	g.Go(into(gctx, c, tag, "/oauth2", &cur.oauth2))
+	// Enterprise collections: OSS Kong answers 404, which means none.
+	g.Go(optional(into(gctx, c, tag, "/consumer_groups", &cur.consumerGroups)))
+	g.Go(optional(into(gctx, c, tag, "/mtls-auths", &cur.mtls)))
 	if err := g.Wait(); err != nil {
 		return nil, nil, fmt.Errorf("read kong: %w", err)
 	}

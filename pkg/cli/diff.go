@@ -75,19 +75,7 @@ func NewCmdDiff(f Factory, streams genericiooptions.IOStreams, runF func(*DiffOp
 
 // Validate checks the flags.
 func (o *DiffOptions) Validate(cmd *cobra.Command) error {
-	if err := o.Source.Validate(cmd); err != nil {
-		return err
-	}
-	if err := o.Kong.Validate(cmd); err != nil {
-		return err
-	}
-	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
-		return usageErrorf(cmd, "--output must be one of: json, yaml (got %q)", o.Output)
-	}
-	if o.Prune && !o.Source.fromManifests() {
-		return usageErrorf(cmd, "--prune applies to -f/-k")
-	}
-	return nil
+	return validatePlanFlags(cmd, &o.Source, &o.Kong, o.Prune, o.Output, "json", "yaml")
 }
 
 // Run plans and prints; ErrDifferences when there is anything to do.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,6 +158,24 @@ func (s *SourceFlags) describe() string {
 		return "the cluster (all namespaces)"
 	}
 	return "the cluster (namespace " + s.namespace + ")"
+}
+
+// validatePlanFlags checks what sync and diff share: the source and Kong flags, --prune and
+// --output (empty or one of formats).
+func validatePlanFlags(cmd *cobra.Command, src *SourceFlags, k *KongFlags, prune bool, output string, formats ...string) error {
+	if err := src.Validate(cmd); err != nil {
+		return err
+	}
+	if err := k.Validate(cmd); err != nil {
+		return err
+	}
+	if prune && !src.fromManifests() {
+		return usageErrorf(cmd, "--prune applies to -f/-k; from a cluster, deletes follow the namespaces read")
+	}
+	if output != "" && !slices.Contains(formats, output) {
+		return usageErrorf(cmd, "--output must be one of: %s (got %q)", strings.Join(formats, ", "), output)
+	}
+	return nil
 }
 
 // parseMaxDelete reads --max-delete: a share ("30%") or a count ("50") of the managed

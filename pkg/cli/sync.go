@@ -127,10 +127,7 @@ func (o *SyncOptions) Complete(f Factory) error {
 
 // Validate checks the flags.
 func (o *SyncOptions) Validate(cmd *cobra.Command) error {
-	if err := o.Source.Validate(cmd); err != nil {
-		return err
-	}
-	if err := o.Kong.Validate(cmd); err != nil {
+	if err := validatePlanFlags(cmd, &o.Source, &o.Kong, o.Prune, o.Output, "table", "json", "yaml"); err != nil {
 		return err
 	}
 	switch {
@@ -138,10 +135,6 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "--concurrency must be at least 1")
 	case o.RecordEvents && o.Source.fromManifests():
 		return usageErrorf(cmd, "--record-events writes Events into the cluster the objects come from; it cannot be used with -f/-k")
-	case o.Prune && !o.Source.fromManifests():
-		return usageErrorf(cmd, "--prune applies to -f/-k; from a cluster, deletes follow the namespaces read")
-	case o.Output != "" && o.Output != "table" && o.Output != "json" && o.Output != "yaml":
-		return usageErrorf(cmd, "--output must be one of: table, json, yaml (got %q)", o.Output)
 	}
 	if _, err := parseMaxDelete(o.MaxDelete, 0); err != nil {
 		return usageErrorf(cmd, "%v", err)

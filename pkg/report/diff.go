@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -113,19 +112,5 @@ func WritePlan(w io.Writer, p *plan.Plan, format string) error {
 		body, old := op.Redacted()
 		v.Ops = append(v.Ops, opView{Op: op, Body: body, Old: old})
 	}
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
-	case "yaml":
-		raw, err := yaml.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("encode plan: %w", err)
-		}
-		_, err = w.Write(raw)
-		return err
-	}
-	return fmt.Errorf("unknown output format %q (want json or yaml)", format)
+	return encode(w, v, format, "plan")
 }

@@ -130,23 +130,33 @@ func (r *Report) Failed() bool { return len(r.Problems) > 0 }
 
 // Write prints r as a table ("" or "table"), json or yaml.
 func (r *Report) Write(w io.Writer, format string) error {
-	switch format {
-	case "", "table":
+	if format == "" || format == "table" {
 		return r.writeTable(w)
+	}
+	return encode(w, r, format, "report")
+}
+
+// encode writes v as json (indented, unescaped) or yaml.
+func encode(w io.Writer, v any, format, what string) error {
+	var raw []byte
+	var err error
+	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		return enc.Encode(r)
+		err, raw = enc.Encode(v), b.Bytes()
 	case "yaml":
-		raw, err := yaml.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode report: %w", err)
-		}
-		_, err = w.Write(raw)
-		return err
+		raw, err = yaml.Marshal(v)
+	default:
+		return fmt.Errorf("unknown output format %q", format)
 	}
-	return fmt.Errorf("unknown output format %q (want table, json or yaml)", format)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	_, err = w.Write(raw)
+	return err
 }
 
 func (r *Report) writeTable(w io.Writer) error {
