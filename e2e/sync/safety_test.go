@@ -161,14 +161,24 @@ func TestMaxDeleteStopsAMassDelete(t *testing.T) {
 }
 
 // TestUntaggedEntityIsLeftAloneAndReported: a service nobody tagged holds our service's name.
-// The sync reports the conflict with both sides, skips what hangs off our service, applies
+// diff and --dry-run show the conflict ahead; the sync reports it with both sides, skips what hangs off our service, applies
 // the rest, and never touches the untagged service.
 func TestUntaggedEntityIsLeftAloneAndReported(t *testing.T) {
 	f := newFixture(t)
 	if code := request(t, http.MethodPost, f.node.URL+"/services", `{"name":"default.blocked.80","host":"theirs.example"}`, nil); code != http.StatusCreated {
 		t.Fatalf("create untagged service: %d", code)
 	}
-	r := f.cmd(t, "sync", "-f", manifests(t, "blocked", "free"))
+	in := manifests(t, "blocked", "free")
+	d := f.cmd(t, "diff", "-f", in)
+	if d.code != 1 || !strings.Contains(d.stdout, "# conflict: create service default.blocked.80") ||
+		!strings.Contains(d.stdout, `in the way: existing service "default.blocked.80"`) {
+		t.Fatalf("diff does not show the conflict ahead: exit %d\n%s", d.code, d.stdout)
+	}
+	dry := f.cmd(t, "sync", "-f", in, "--dry-run")
+	if dry.code != 2 || !strings.Contains(dry.stdout, "conflict: create service default.blocked.80") || f.kong.writes.Load() != 0 {
+		t.Fatalf("dry run: exit %d, writes %d\n%s", dry.code, f.kong.writes.Load(), dry.stdout)
+	}
+	r := f.cmd(t, "sync", "-f", in)
 	if r.code != 2 {
 		t.Fatalf("exit %d, want 2\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

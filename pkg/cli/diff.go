@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/report"
 )
 
@@ -94,6 +95,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	for _, d := range pl.diags {
 		fmt.Fprintln(o.ErrOut, d.String())
 	}
+	apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, 0)
 	if o.Output != "" {
 		err = report.WritePlan(o.Out, pl.plan, o.Output)
 	} else {

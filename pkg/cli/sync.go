@@ -155,6 +155,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	}
 	read := pl.read
 	var out *apply.Outcome
+	if o.DryRun {
+		apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, o.Concurrency)
+	}
 	if !o.DryRun && !pl.plan.Empty() {
 		// Writes happen under the lock, from a plan made under it: what another sync wrote
 		// meanwhile is seen. A sync with nothing to do takes no lock and writes nothing.

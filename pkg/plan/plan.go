@@ -67,6 +67,9 @@ type Op struct {
 	DependsOn []int   `json:"depends_on,omitempty"`
 	// Reason says why a withheld delete is not made.
 	Reason string `json:"reason,omitempty"`
+	// Conflict, on a create, names an entity someone else owns that holds its name or ID (set
+	// by a dry run's lookups; a sync learns it from Kong's 409).
+	Conflict string `json:"conflict,omitempty"`
 
 	secrets []string
 }

@@ -52,6 +52,9 @@ func WriteDiff(w io.Writer, p *plan.Plan, colour bool) error {
 		if op.Object != nil {
 			header += " (" + op.Object.String() + ")"
 		}
+		if op.Conflict != "" {
+			header = "# conflict: " + strings.TrimPrefix(header, "# ") + "\n#   in the way: " + op.Conflict
+		}
 		if colour {
 			header = bold + header + reset
 		}

@@ -95,7 +95,13 @@ func New(p *plan.Plan, out *apply.Outcome) *Report {
 	if out == nil {
 		r.DryRun = true
 		for _, op := range p.Ops {
-			count(op)
+			if op.Conflict == "" {
+				count(op)
+				continue
+			}
+			sum(op.Kind).Conflicts++
+			r.Problems = append(r.Problems, Problem{Status: apply.Conflict, Action: op.Action, Kind: op.Kind, Name: op.Name,
+				Object: op.Object.String(), Error: "would be refused by Kong", Blocker: op.Conflict})
 		}
 	} else {
 		r.Nodes, r.Requests, r.Apply = out.Nodes, out.Requests, out.Duration
