@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,18 +136,16 @@ func countWrites(t *testing.T, target string) *counter {
 	return c
 }
 
-// isLockWrite tells the sync lock's marker writes (POST /consumers with the lock tag, and
-// PUT/DELETE /consumers/kongdb-sync-...) from entity writes.
+// isLockWrite tells the sync's own bookkeeping from entity writes: the lock's marker consumer
+// (POST /consumers with the lock tag, PUT/DELETE /consumers/kongdb-sync-...) and the sync
+// marker's route and plugin (tagged kongdb-sync-marker).
 func isLockWrite(r *http.Request) bool {
 	if strings.HasPrefix(r.URL.Path, "/consumers/kongdb-sync-") {
 		return true
 	}
-	if r.Method != http.MethodPost || r.URL.Path != "/consumers" {
-		return false
-	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return bytes.Contains(body, []byte(`"kongdb-sync-lock"`))
+	return bytes.Contains(body, []byte(`"kongdb-sync-lock"`)) || bytes.Contains(body, []byte(`"kongdb-sync-marker"`))
 }
 
 // reset zeroes the count and returns the writes seen so far.
@@ -154,6 +153,7 @@ func (c *counter) reset() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.writes.Store(0)
+	c.locks.Store(0)
 	out := c.log
 	c.log = nil
 	return out
@@ -228,7 +228,7 @@ func request(t *testing.T, method, u, body string, out any) int {
 	return resp.StatusCode
 }
 
-// list returns the names (or IDs) of every entity of a collection.
+// list returns every entity of a collection but the sync marker's (kongdb's bookkeeping).
 func (f *fixture) list(t *testing.T, path string) []map[string]any {
 	t.Helper()
 	var page struct {
@@ -237,7 +237,10 @@ func (f *fixture) list(t *testing.T, path string) []map[string]any {
 	if code := f.get(t, path+"?size=1000", &page); code != http.StatusOK {
 		t.Fatalf("GET %s: %d", path, code)
 	}
-	return page.Data
+	return slices.DeleteFunc(page.Data, func(e map[string]any) bool {
+		tags, _ := e["tags"].([]any)
+		return slices.Contains(tags, any("kongdb-sync-marker"))
+	})
 }
 
 func writeFile(t *testing.T, content string) string {

@@ -15,6 +15,7 @@ import (
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
+	"github.com/kongdb/kubectl-kongdb/pkg/converge"
 	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
 	"github.com/kongdb/kubectl-kongdb/pkg/report"
@@ -155,6 +156,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	}
 	read := pl.read
 	var out *apply.Outcome
+	if !o.DryRun {
+		out = &apply.Outcome{} // nothing to do is a sync too, not a dry run
+	}
 	if o.DryRun {
 		apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, o.Concurrency)
 	}
@@ -191,6 +195,11 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	rep := report.New(pl.plan, out)
 	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
 	rep.Read, rep.Plan = read, pl.dur
+	if out != nil && len(out.Results) > 0 {
+		if err := o.writeMarker(ctx, pl, out, rep); err != nil {
+			fmt.Fprintln(o.ErrOut, "warning:", err)
+		}
+	}
 	if err := rep.Write(o.Out, o.Output); err != nil {
 		return err
 	}
@@ -232,6 +241,31 @@ func (o *SyncOptions) locker(pl *planned) lock.Locker {
 		clients[i] = n.Client
 	}
 	return &lock.KongMarker{Clients: clients, Name: name}
+}
+
+// writeMarker records the sync in Kong, last, through a node that did not go away.
+func (o *SyncOptions) writeMarker(ctx context.Context, pl *planned, out *apply.Outcome, rep *report.Report) error {
+	rec := converge.Record{Time: time.Now().UTC(), Source: rep.Source, Result: "success", Nodes: out.Nodes}
+	if rep.Failed() {
+		rec.Result = "partial"
+	}
+	for _, k := range rep.Kinds {
+		rec.Created, rec.Updated, rec.Deleted = rec.Created+k.Created, rec.Updated+k.Updated, rec.Deleted+k.Deleted
+		rec.Failed += k.Failed + k.Conflicts + k.Skipped
+	}
+	m := converge.Marker{OwnershipTag: o.Kong.OwnershipTag, Workspace: o.Kong.Workspace}
+	var err error
+	for _, n := range pl.cluster.Nodes {
+		if _, down := out.Down[n.URL]; down {
+			continue
+		}
+		var written *converge.Record
+		if written, err = m.Write(ctx, n.Client, rec); err == nil {
+			rep.Generation = written.Generation
+			return nil
+		}
+	}
+	return err
 }
 
 func (o *SyncOptions) recordEvents(ctx context.Context, pl *planned, results []apply.Result) error {

@@ -58,6 +58,8 @@ type Report struct {
 	Withheld map[string]int `json:"deletes_withheld,omitempty"`
 	Notes    []string       `json:"notes,omitempty"`
 	Requests int64          `json:"write_requests"`
+	// Generation is the sync marker's generation this sync wrote (0: none was written).
+	Generation int64 `json:"generation,omitempty"`
 	// Durations of the phases.
 	Read  time.Duration `json:"read_ns"`
 	Plan  time.Duration `json:"plan_ns"`
@@ -183,7 +185,11 @@ func (r *Report) writeTable(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "%d entities unchanged, %d owned before", r.Unchanged, r.Managed)
-	if !r.DryRun {
+	switch {
+	case r.DryRun:
+	case r.Requests == 0:
+		b.WriteString("; nothing to write")
+	default:
 		fmt.Fprintf(&b, "; %d write requests through %s", r.Requests, strings.Join(r.Nodes, ", "))
 	}
 	fmt.Fprintf(&b, "; read %s, plan %s", round(r.Read), round(r.Plan))
@@ -191,6 +197,9 @@ func (r *Report) writeTable(w io.Writer) error {
 		fmt.Fprintf(&b, ", apply %s", round(r.Apply))
 	}
 	b.WriteString("\n")
+	if r.Generation > 0 {
+		fmt.Fprintf(&b, "sync marker: generation %d\n", r.Generation)
+	}
 	for url, why := range r.NodeDown {
 		fmt.Fprintf(&b, "node %s went away during the sync (%s); the sync went on through another node\n", url, why)
 	}
