@@ -167,7 +167,7 @@ func TestSyncFromLiveCluster(t *testing.T) {
 }
 
 // grantAllButKongPlugins binds user to a ClusterRole reading every kind kongdb reads except
-// KongPlugins.
+// KongPlugins, and holding the sync's Lease.
 func grantAllButKongPlugins(t *testing.T, env *testenv.Env, user string) {
 	t.Helper()
 	read := []string{"get", "list", "watch"}
@@ -175,6 +175,8 @@ func grantAllButKongPlugins(t *testing.T, env *testenv.Env, user string) {
 		{APIGroups: []string{"", "networking.k8s.io", "discovery.k8s.io", "gateway.networking.k8s.io"}, Resources: []string{"*"}, Verbs: read},
 		{APIGroups: []string{"configuration.konghq.com"}, Verbs: read, Resources: []string{"kongclusterplugins", "kongconsumers",
 			"kongconsumergroups", "kongingresses", "kongupstreampolicies", "tcpingresses", "udpingresses", "kongvaults", "ingressclassparameters"}},
+		// The sync lock.
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update", "delete"}},
 	}}
 	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "kongdb-" + user},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},

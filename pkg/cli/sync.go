@@ -150,6 +150,22 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	}
 	warnInsecure(o.ErrOut, &o.Kong)
 	in := &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}
+	// From a cluster, the Lease is taken first: it costs Kong nothing, and the one plan is made
+	// under it. From manifests the lock is a marker in Kong, taken only when there is
+	// something to write (so a sync with nothing to do writes nothing), and then the plan is
+	// made again under it, to see what another sync wrote meanwhile.
+	leaseFirst := !o.DryRun && !o.Source.fromManifests()
+	if leaseFirst {
+		lease, err := o.lease()
+		if err != nil {
+			return err
+		}
+		release, err := lock.Acquire(ctx, lease, o.LockTimeout)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	pl, err := o.plan(ctx, in)
 	if err != nil {
 		return err
@@ -163,17 +179,17 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, o.Concurrency)
 	}
 	if !o.DryRun && !pl.plan.Empty() {
-		// Writes happen under the lock, from a plan made under it: what another sync wrote
-		// meanwhile is seen. A sync with nothing to do takes no lock and writes nothing.
-		release, err := lock.Acquire(ctx, o.locker(pl), o.LockTimeout)
-		if err != nil {
-			return err
+		if !leaseFirst {
+			release, err := lock.Acquire(ctx, o.kongMarker(pl), o.LockTimeout)
+			if err != nil {
+				return err
+			}
+			defer release()
+			if pl, err = o.plan(ctx, in); err != nil {
+				return err
+			}
+			read += pl.read
 		}
-		defer release()
-		if pl, err = o.plan(ctx, in); err != nil {
-			return err
-		}
-		read += pl.read
 		p := pl.plan
 		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
 	}
@@ -225,22 +241,32 @@ func (o *SyncOptions) plan(ctx context.Context, in *planInput) (*planned, error)
 	return pl, nil
 }
 
-// locker is the sync lock: a Lease in the source cluster, or a marker in Kong for manifests.
-// One lock per ownership tag, since syncs with different tags own different entities.
-func (o *SyncOptions) locker(pl *planned) lock.Locker {
-	name := "kongdb-sync-" + strings.NewReplacer("_", "-", ".", "-", ":", "-", "/", "-").Replace(strings.ToLower(o.Kong.OwnershipTag))
-	if !o.Source.fromManifests() {
-		if cfg, err := o.factory.RESTClientGetter().ToRESTConfig(); err == nil {
-			if c, err := coordclient.NewForConfig(cfg); err == nil {
-				return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: name}
-			}
-		}
+// lockName is one lock per ownership tag, since syncs with different tags own different
+// entities.
+func (o *SyncOptions) lockName() string {
+	return "kongdb-sync-" + strings.NewReplacer("_", "-", ".", "-", ":", "-", "/", "-").Replace(strings.ToLower(o.Kong.OwnershipTag))
+}
+
+// lease is the sync lock when a cluster is the source: a Lease in it.
+func (o *SyncOptions) lease() (lock.Locker, error) {
+	cfg, err := o.factory.RESTClientGetter().ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("sync lock: kubeconfig: %w", err)
 	}
+	c, err := coordclient.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sync lock: %w", err)
+	}
+	return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: o.lockName()}, nil
+}
+
+// kongMarker is the sync lock for manifests: a marker in Kong, reachable through any node.
+func (o *SyncOptions) kongMarker(pl *planned) lock.Locker {
 	clients := make([]*kong.Client, len(pl.cluster.Nodes))
 	for i, n := range pl.cluster.Nodes {
 		clients[i] = n.Client
 	}
-	return &lock.KongMarker{Clients: clients, Name: name}
+	return &lock.KongMarker{Clients: clients, Name: o.lockName()}
 }
 
 // writeMarker records the sync in Kong, last, through a node that did not go away.
