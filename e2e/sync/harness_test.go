@@ -48,7 +48,7 @@ func (n *node) kill() {
 }
 
 // startNode runs `kong start` on db (bootstrapping it first, which is a no-op the second time).
-func startNode(t *testing.T, db pgtest.Database) *node {
+func startNode(t testing.TB, db pgtest.Database) *node {
 	t.Helper()
 	bin := emutest.Binary(t)
 	env := append(os.Environ(), db.Env()...)
@@ -105,11 +105,13 @@ type counter struct {
 	URL    string
 	writes atomic.Int64
 	locks  atomic.Int64
+	// all counts every request, reads included.
+	all atomic.Int64
 	mu     sync.Mutex
 	log    []string
 }
 
-func countWrites(t *testing.T, target string) *counter {
+func countWrites(t testing.TB, target string) *counter {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
@@ -118,6 +120,7 @@ func countWrites(t *testing.T, target string) *counter {
 	c := &counter{}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.all.Add(1)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
 			if isLockWrite(r) {
 				c.locks.Add(1)
@@ -166,7 +169,7 @@ type result struct {
 }
 
 // run runs kongdb with args in-process, as main does, with a schema cache of the test's own.
-func run(t *testing.T, args ...string) result {
+func run(t testing.TB, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
@@ -183,7 +186,7 @@ type fixture struct {
 	cache string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := pgtest.NewDatabase(t)
 	n := startNode(t, db)
@@ -191,7 +194,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // sync runs sync (or diff, when args start with "diff") against the fixture's Kong.
-func (f *fixture) cmd(t *testing.T, verb string, args ...string) result {
+func (f *fixture) cmd(t testing.TB, verb string, args ...string) result {
 	t.Helper()
 	all := append([]string{verb, "--kong-admin-url", f.kong.URL, "--schema-cache-dir", f.cache}, args...)
 	return run(t, all...)
@@ -243,7 +246,7 @@ func (f *fixture) list(t *testing.T, path string) []map[string]any {
 	})
 }
 
-func writeFile(t *testing.T, content string) string {
+func writeFile(t testing.TB, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.yaml")
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {

@@ -58,7 +58,7 @@ spec: {controller: ingress-controllers.konghq.com/kong}
 ---
 `
 
-func manifests(t *testing.T, apps ...string) string {
+func manifests(t testing.TB, apps ...string) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(ingressClass)
@@ -68,7 +68,7 @@ func manifests(t *testing.T, apps ...string) string {
 	return writeFile(t, b.String())
 }
 
-func mustSync(t *testing.T, f *fixture, args ...string) result {
+func mustSync(t testing.TB, f *fixture, args ...string) result {
 	t.Helper()
 	r := f.cmd(t, "sync", args...)
 	if r.code != 0 {
