@@ -107,8 +107,8 @@ type counter struct {
 	locks  atomic.Int64
 	// all counts every request, reads included.
 	all atomic.Int64
-	mu     sync.Mutex
-	log    []string
+	mu  sync.Mutex
+	log []string
 }
 
 func countWrites(t testing.TB, target string) *counter {
