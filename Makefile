@@ -7,6 +7,11 @@ BIN       := $(CURDIR)/bin
 ASSETS    := $(CURDIR)/.cache/kube-assets
 PG_BIN    := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
 
+# Lint tools: pinned here, built from the Go module proxy into the tool cache, once per version.
+STATICCHECK_VERSION := v0.8.2
+TOOLS       := $(CURDIR)/.cache/tools
+STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+
 # Our binaries first; PostgreSQL's server binaries and the locally built kube tools as fallbacks.
 export PATH := $(BIN):$(PATH):$(PG_BIN):$(ASSETS)
 export KUBEBUILDER_ASSETS := $(ASSETS)
@@ -38,10 +43,20 @@ build: ## the plugin (also as kongdb), its completion shim, and the Kong emulato
 install: build ## copy the plugin and its completion shim to $(PREFIX)/bin (default /usr/local)
 	install -m 0755 $(BIN)/kubectl-kongdb $(BIN)/kubectl_complete-kongdb $(or $(PREFIX),/usr/local)/bin/
 
-lint: ## gofmt and go vet must be clean
+lint: $(STATICCHECK) ## gofmt, go vet, go mod tidy and staticcheck must be clean
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(STATICCHECK) ./...
+
+# Built in a temporary GOBIN and moved into place, so a build cut short, or two worktrees
+# sharing the cache, never leave a half-written binary under the final name.
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	@tmp=$$(mktemp -d $(TOOLS)/.build-XXXXXX) && \
+	GOBIN=$$tmp $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && \
+	mv $$tmp/staticcheck $@ && rm -rf $$tmp
 
 unit:
 	$(GO) test -race -count=1 -timeout 30m $(UNIT_PKGS)
@@ -50,7 +65,7 @@ e2e:
 	$(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 bench: deps ## benchmarks (not part of test)
-	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./sim/emulator/... ./pkg/translate/...
+	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./sim/emulator/... ./pkg/translate/... ./pkg/tui/...
 
 dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
 	$(GO) run ./hack/dist -out dist -manifest krew.yaml

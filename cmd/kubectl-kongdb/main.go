@@ -1,5 +1,5 @@
-// Command kubectl-kongdb is the kubectl plugin (and standalone `kongdb` tool) that syncs
-// Kubernetes objects into a database-backed Kong Gateway.
+// Command kubectl-kongdb is the kubectl plugin (and standalone `kongdb` tool) that translates
+// Kubernetes objects into the Kong configuration the Kong Ingress Controller would build.
 package main
 
 import (

@@ -40,14 +40,13 @@ func TestGoKongSuite(t *testing.T) {
 	}
 	known := maps.Clone(goKongKnownFailures)
 	env := os.Environ()
-	var e *Emulator
 	if portFree(8001) {
 		// TestBaseRootURL/default asserts go-kong's default URL
 		// (http://localhost:8001) with KONG_ADMIN_URL unset, as in go-kong's CI.
-		e = startEmulatorOn(t, pgtest.NewDatabase(t), 8001)
+		startEmulatorOn(t, pgtest.NewDatabase(t), 8001)
 		env = withoutEnv(env, "KONG_ADMIN_URL")
 	} else {
-		e = startEmulator(t, pgtest.NewDatabase(t))
+		e := startEmulator(t, pgtest.NewDatabase(t))
 		env = append(env, "KONG_ADMIN_URL="+e.AdminURL)
 		known["TestBaseRootURL"] = "port 8001 is taken on this machine, so KONG_ADMIN_URL is set and the default URL differs"
 	}

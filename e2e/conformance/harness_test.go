@@ -1,8 +1,10 @@
+// Package conformance measures the emulator's fidelity to Kong 3.9: it builds cmd/kong-emulator,
+// runs it on a fresh real PostgreSQL database per suite, and drives it with go-kong's and decK's
+// own test suites, concurrent writers, bad input and several nodes on one database.
 package conformance
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,7 +20,7 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// emulatorBinary is the kong-emulator binary, built once per test binary.
+// emulatorBinary is the kong-emulator binary the suites drive.
 func emulatorBinary(t testing.TB) string { return emutest.Binary(t) }
 
 // Emulator is a running kong-emulator process on its own database.
@@ -44,7 +46,7 @@ func startEmulatorOn(t testing.TB, db pgtest.Database, port int, extraEnv ...str
 	env := append(os.Environ(), db.Env()...)
 	statusPort := freePort(t)
 	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(port), "KONG_PREFIX="+t.TempDir(), "KONG_LOG_LEVEL=warn",
-		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort))
+		"KONG_STATUS_LISTEN=127.0.0.1:"+fmt.Sprint(statusPort), "KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(freePort(t)))
 	env = append(env, extraEnv...)
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env
@@ -100,9 +102,3 @@ func portFree(port int) bool {
 }
 
 func freePort(t testing.TB) int { return emutest.FreePort(t) }
-
-func ctxTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}

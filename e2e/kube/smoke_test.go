@@ -125,7 +125,7 @@ func TestAPIServerServesEveryKindThroughThePluginsClient(t *testing.T) {
 	if got := plugin.Object["plugin"]; got != "rate-limiting" {
 		t.Errorf("kongplugin plugin = %v, want rate-limiting", got)
 	}
-	route, err := dyn.Resource(gatewayv1.SchemeGroupVersion.WithResource("httproutes")).Namespace(ns).Get(ctx, "echo", metav1.GetOptions{})
+	route, err := dyn.Resource(schema.GroupVersion(gatewayv1.GroupVersion).WithResource("httproutes")).Namespace(ns).Get(ctx, "echo", metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("get httproute: %v", err)
 	}

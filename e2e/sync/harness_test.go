@@ -53,7 +53,8 @@ func startNode(t testing.TB, db pgtest.Database) *node {
 	bin := emutest.Binary(t)
 	env := append(os.Environ(), db.Env()...)
 	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)), "KONG_PREFIX="+t.TempDir(),
-		"KONG_LOG_LEVEL=warn", "KONG_STATUS_LISTEN=off")
+		"KONG_LOG_LEVEL=warn", "KONG_STATUS_LISTEN=off",
+		"KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)))
 	boot := exec.Command(bin, "migrations", "bootstrap")
 	boot.Env = env
 	if out, err := boot.CombinedOutput(); err != nil {

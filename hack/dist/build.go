@@ -93,11 +93,11 @@ func newManifest(version string) *manifest {
 		Spec: spec{
 			Version:          version,
 			Homepage:         "https://github.com/kongdb/kubectl-kongdb",
-			ShortDescription: "Sync Kubernetes into a database-backed Kong and verify every node",
-			Description: `Translates Ingress, Gateway API routes and Kong's CRDs exactly as the Kong
-Ingress Controller 3.5 does, syncs the result into a database-backed Kong
-Gateway (traditional or hybrid mode) through its Admin API, and shows whether
-every node serves it. Includes a local simulator of a Kong cluster.`,
+			ShortDescription: "Translate Kubernetes objects into Kong configuration exactly as KIC does",
+			Description: `Translates Ingress, Gateway API routes and Kong's CRDs into the Kong
+configuration the Kong Ingress Controller 3.5 would build (the same names,
+IDs and tags), from a live cluster or from manifests, without talking to
+Kong. Prints decK's declarative file, or kongdb's own state as YAML or JSON.`,
 			Caveats: fmt.Sprintf(`krew links only the plugin onto your PATH. For "kubectl kongdb <TAB>" completion
 (kubectl >= 1.26), link its completion helper too:
   ln -s ~/.krew/store/kongdb/%s/kubectl_complete-kongdb ~/.krew/bin/`, version),

@@ -1,6 +1,7 @@
-// Package emutest gives end-to-end tests the kong-emulator as users get it: the binary built
-// once per test binary from this module (and checked to be the code linked into the test),
-// and free loopback ports to run it on.
+// Package emutest gives end-to-end tests the kong-emulator as a real
+// program: the binary built once per test binary (and checked to be the
+// code linked into the test), and a log buffer a running process can write
+// while the test reads it.
 package emutest
 
 import (
@@ -22,10 +23,10 @@ var (
 	buildErr  error
 )
 
-// Binary builds cmd/kong-emulator once per test binary and returns its path, so tests drive
-// the real program (and can kill it) as the image will run it.
-func Binary(t testing.TB) string {
-	t.Helper()
+// Binary builds cmd/kong-emulator once per test binary and returns its
+// path, so suites drive the real program as the image will.
+func Binary(tb testing.TB) string {
+	tb.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "kong-emulator-bin-")
 		if err != nil {
@@ -38,8 +39,8 @@ func Binary(t testing.TB) string {
 			buildErr = fmt.Errorf("build kong-emulator: %w: %s", err, out)
 			return
 		}
-		// The binary must be the code linked into this test (calling cli.Main here also ties
-		// go test's result cache to the emulator's sources).
+		// The binary must be the code linked into this test (calling cli.Main
+		// here also ties go test's result cache to the emulator's sources).
 		var want bytes.Buffer
 		if code := cli.Main([]string{"version"}, &want, &want); code != 0 {
 			buildErr = fmt.Errorf("in-process kong version: exit %d: %s", code, want.String())
@@ -51,17 +52,37 @@ func Binary(t testing.TB) string {
 		}
 	})
 	if buildErr != nil {
-		t.Fatal(buildErr)
+		tb.Fatal(buildErr)
 	}
 	return binPath
 }
 
-// FreePort returns a loopback port nobody listens on right now.
-func FreePort(t testing.TB) int {
-	t.Helper()
+// Buffer collects a process's output; the process writes while the test
+// reads.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// FreePort returns a loopback port nobody listens on right now, for a node's listeners.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("free port: %v", err)
+		tb.Fatalf("free port: %v", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port

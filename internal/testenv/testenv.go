@@ -85,7 +85,7 @@ func Start(ctx context.Context) (*Env, error) {
 	}
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds, Scheme: source.Scheme},
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds, Scheme: source.Scheme()},
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := te.Start()
@@ -117,7 +117,7 @@ func (e *Env) finish() error {
 	if err := os.WriteFile(e.Kubeconfig, kubeconfig, 0o600); err != nil {
 		return err
 	}
-	e.Client, err = client.New(e.Config, client.Options{Scheme: source.Scheme})
+	e.Client, err = client.New(e.Config, client.Options{Scheme: source.Scheme()})
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}

@@ -10,16 +10,20 @@ import (
 // Exit codes, mapped from errors in one place (ExitCode).
 const (
 	ExitOK = 0
-	// ExitError is any failure: bad flags, unreachable Kong or Kubernetes, rejected writes.
+	// ExitError is any failure: bad flags, unreadable manifests, an unreachable cluster.
 	ExitError = 1
-	// ExitPartial means the command ran but left some objects out (translate --strict,
-	// sync with failed entities, diff with changes).
+	// ExitPartial means the command ran but left some objects out (translate --strict).
 	ExitPartial = 2
 )
 
 // ErrPartial marks a run that completed but left some objects out; it maps to ExitPartial.
 // The details were already reported, so it is not printed again.
 var ErrPartial = errors.New("some objects were left out")
+
+// ErrDiverged marks a status --exit-code run that found drift or unconverged nodes; it maps to
+// ExitError, as git diff --exit-code does. The output already shows them, so it is not printed
+// again.
+var ErrDiverged = errors.New("kong differs from kubernetes or some nodes have not converged")
 
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
@@ -39,7 +43,7 @@ func ExitCode(err error) int {
 }
 
 func isSilentError(err error) bool {
-	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDifferences)
+	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDifferences) || errors.Is(err, ErrDiverged)
 }
 
 // usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.

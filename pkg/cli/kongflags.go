@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
@@ -200,10 +199,4 @@ func warnInsecure(w io.Writer, k *KongFlags) {
 	if k.InsecureSkipVerify {
 		fmt.Fprintln(w, "warning: --kong-admin-insecure-skip-verify: the Admin API's certificate is not verified")
 	}
-}
-
-// isTerminal reports whether w is a terminal (colours and progress bars only there).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

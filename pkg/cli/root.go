@@ -4,9 +4,12 @@
 package cli
 
 import (
+	"context"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -19,11 +22,17 @@ func StdStreams() genericiooptions.IOStreams {
 }
 
 // Main runs the command line args (args[0] is the program name) and returns the process exit
-// code, so that main stays a one-liner and the whole flow is testable.
+// code, so that main stays a one-liner and the whole flow is testable. The commands' context
+// is cancelled on SIGINT or SIGTERM, so Ctrl-C stops a cluster read where it is and the
+// command returns its error like any other. The first signal also restores the default
+// handling, so a second Ctrl-C kills a process stuck in a call that ignores its context.
 func Main(args []string, streams genericiooptions.IOStreams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
 	root := NewRootCmd(CommandName(args[0]), streams)
 	root.SetArgs(args[1:])
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err != nil && !isSilentError(err) {
 		// Commands return errors instead of printing them, so each is printed once, here.
 		root.PrintErrln("error:", err)
@@ -48,15 +57,28 @@ func CommandName(argv0 string) string {
 // NewRootCmd builds the whole command tree. name is what CommandName returned; the
 // kubeconfig flags are registered once here and shared by every command through f.
 func NewRootCmd(name string, streams genericiooptions.IOStreams) *cobra.Command {
+	return newRootCmd(name, streams, runSeams{})
+}
+
+// runSeams replace commands' run functions (nil: the real one), so that tests of flag parsing
+// build the very tree the binary runs and stop just before the work.
+type runSeams struct {
+	translate func(*TranslateOptions) error
+	sync      func(*SyncOptions) error
+	diff      func(*DiffOptions) error
+	version   func(*VersionOptions) error
+}
+
+func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
 	f := NewFactory(configFlags, name)
 
 	root := &cobra.Command{
 		Use:   "kongdb",
-		Short: "Sync Kubernetes into a database-backed Kong Gateway and prove every node serves it",
-		Long: `kongdb translates Ingress, Gateway API routes and Kong's CRDs exactly as the Kong Ingress
-Controller does, pushes the result through the Admin API of a database-backed Kong
-(traditional or hybrid mode), and shows whether every node serves what Kubernetes says.`,
+		Short: "Translate Kubernetes objects into Kong configuration exactly as the Kong Ingress Controller does",
+		Long: `kongdb translates Ingress, Gateway API routes and Kong's CRDs into the Kong configuration the
+Kong Ingress Controller 3.5 would build (the same names, IDs and tags), from a live cluster or
+from manifests, without talking to Kong.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{
@@ -73,21 +95,12 @@ Controller does, pushes the result through the Admin API of a database-backed Ko
 	})
 	configFlags.AddFlags(root.PersistentFlags())
 
+	// Every command is listed here, so the whole tree reads in one place.
 	root.AddCommand(
-		NewCmdVersion(f, streams, nil),
-		NewCmdSync(f, streams, nil),
-		NewCmdDiff(f, streams, nil),
+		NewCmdTranslate(f, streams, seams.translate),
+		NewCmdSync(f, streams, seams.sync),
+		NewCmdDiff(f, streams, seams.diff),
+		NewCmdVersion(f, streams, seams.version),
 	)
-	for _, add := range extraCommands {
-		root.AddCommand(add(f, streams))
-	}
 	return root
-}
-
-// extraCommands lets each command file register itself (see translate.go), so that adding a
-// command touches only its own file.
-var extraCommands []func(Factory, genericiooptions.IOStreams) *cobra.Command
-
-func registerCommand(newCmd func(Factory, genericiooptions.IOStreams) *cobra.Command) {
-	extraCommands = append(extraCommands, newCmd)
 }

@@ -22,16 +22,21 @@ kubectl get), or from manifests with -f/-k without any cluster. They are pre-fil
 KIC's controllers do: the ingress class (--ingress-class), and Gateway API routes accepted by
 a Gateway whose GatewayClass names --gateway-class-controller.
 
-The result goes to stdout, with credential secrets, private keys and plugin configuration taken
-from Secrets replaced by <redacted> (--show-secrets prints them, for output meant for decK);
-notes about what could not be decided and diagnostics about objects that could not be
-translated go to stderr. The exit code is 0 on success, 2 with --strict when
-some objects were left out or the cluster could not be read in full, and 1 on errors.`
+The result goes to stdout. -o deck (the default) prints decK's declarative file (YAML with
+_format_version "3.0" and _info.select_tags), which decK can sync. -o yaml and -o json print
+kongdb's own state instead: services with their routes nested, plugins at the top level naming
+what they attach to, and no _format_version; decK does not read it. In every format, credential
+secrets, private keys and plugin configuration taken from Secrets are replaced by <redacted>
+(--show-secrets prints them, for a file meant for decK).
+
+Notes about what could not be decided and diagnostics about objects that could not be
+translated go to stderr. The exit code is 0 on success, 2 with --strict when some objects were
+left out or the cluster could not be read in full, and 1 on errors.`
 
 const translateExample = `  # Translate what the current namespace holds, as decK's declarative file
   %[1]s translate
 
-  # Translate the whole cluster, as JSON, for KIC's own ownership tag
+  # Translate the whole cluster into kongdb's state as JSON, for KIC's own ownership tag
   %[1]s translate -A -o json --ownership-tag managed-by-ingress-controller
 
   # Translate manifests, without a cluster; fail (exit 2) if anything is left out
@@ -111,17 +116,11 @@ func NewCmdTranslate(f Factory, streams genericiooptions.IOStreams, runF func(*T
 	fl.StringVar(&o.IngressClass, "ingress-class", o.IngressClass, "Ingress class served, as KIC's --ingress-class.")
 	fl.StringVar(&o.GatewayClassController, "gateway-class-controller", o.GatewayClassController, "GatewayClass controllerName served; routes of Gateways of other classes are left out.")
 	fl.StringVar(&o.OwnershipTag, "ownership-tag", o.OwnershipTag, "Tag added to every entity and to _info.select_tags (KIC's is managed-by-ingress-controller).")
-	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: (deck, yaml, json).")
+	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: (deck, yaml, json). deck is decK's declarative file; yaml and json are kongdb's own state shape, not a decK file.")
 	fl.BoolVar(&o.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
 	fl.BoolVar(&o.ShowSecrets, "show-secrets", false, "If true, print credential secrets and private keys instead of redacting them.")
 	fl.BoolVar(&o.Strict, "strict", false, "If true, exit with code 2 when some objects were left out or the cluster could not be read in full.")
 	return cmd
-}
-
-func init() {
-	registerCommand(func(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
-		return NewCmdTranslate(f, streams, nil)
-	})
 }
 
 // Complete takes the namespace from the root's -n flag, or from the kubeconfig when reading
@@ -177,9 +176,6 @@ func (o *TranslateOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads, translates and prints.
 func (o *TranslateOptions) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	filter := source.Options{IngressClass: o.IngressClass, GatewayClassController: o.GatewayClassController}
 	var (
 		snap *source.Snapshot

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 )
@@ -77,16 +80,9 @@ func TestTranslateFlags(t *testing.T) {
 	}
 }
 
-// newTestRoot builds a root command like NewRootCmd's, with the kubeconfig flags on it, whose
-// translate uses runF.
+// newTestRoot builds the binary's root command, whose translate stops at runF.
 func newTestRoot(streams genericiooptions.IOStreams, runF func(*TranslateOptions) error) *cobra.Command {
-	f := &factory{configFlags: genericclioptions.NewConfigFlags(true), name: "kongdb"}
-	root := &cobra.Command{Use: "kongdb", SilenceUsage: true, SilenceErrors: true}
-	root.SetOut(streams.Out)
-	root.SetErr(streams.ErrOut)
-	f.configFlags.AddFlags(root.PersistentFlags())
-	root.AddCommand(NewCmdTranslate(f, streams, runF))
-	return root
+	return newRootCmd("kongdb", streams, runSeams{translate: runF})
 }
 
 func TestTranslateRun(t *testing.T) {
@@ -161,7 +157,12 @@ func TestTranslateRun(t *testing.T) {
 	}
 }
 
-func TestTranslateOutputFormatsParse(t *testing.T) {
+var update = flag.Bool("update", false, "rewrite the golden files under testdata from the current output")
+
+// TestTranslateOutputMatchesGolden checks what each -o format prints, byte for byte: deck is
+// decK's declarative file, yaml and json are kongdb's own state shape. Each output must also
+// parse as its format. -update rewrites the goldens for review.
+func TestTranslateOutputMatchesGolden(t *testing.T) {
 	for _, format := range []string{"deck", "yaml", "json"} {
 		t.Run(format, func(t *testing.T) {
 			streams, _, out, errOut := genericiooptions.NewTestIOStreams()
@@ -176,11 +177,21 @@ func TestTranslateOutputFormatsParse(t *testing.T) {
 			} else {
 				err = yaml.Unmarshal(out.Bytes(), &doc)
 			}
-			if err != nil {
-				t.Fatalf("output is not %s: %v\n%s", format, err, out)
+			if err != nil || len(doc) == 0 {
+				t.Fatalf("output is not a %s document (%v):\n%s", format, err, out)
 			}
-			if len(doc) == 0 {
-				t.Errorf("empty %s document", format)
+			golden := filepath.Join("testdata", "golden", "translate-clean."+format)
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatalf("update %s: %v", golden, err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("read golden %s (run with -update to create it): %v", golden, err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("-o %s differs from %s:\ngot:\n%s\nwant:\n%s", format, golden, out, want)
 			}
 		})
 	}

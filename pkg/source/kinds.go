@@ -72,9 +72,9 @@ var (
 	kongV1       = kongv1.GroupVersion
 	kongV1alpha1 = kongv1alpha1.GroupVersion
 	kongV1beta1  = kongv1beta1.GroupVersion
-	gwV1         = gatewayv1.SchemeGroupVersion
-	gwV1alpha2   = gatewayv1alpha2.SchemeGroupVersion
-	gwV1beta1    = gatewayv1beta1.SchemeGroupVersion
+	gwV1         = schema.GroupVersion(gatewayv1.GroupVersion)
+	gwV1alpha2   = schema.GroupVersion(gatewayv1alpha2.GroupVersion)
+	gwV1beta1    = schema.GroupVersion(gatewayv1beta1.GroupVersion)
 )
 
 // namespaceGVK is read only to evaluate Gateway listeners' allowedRoutes namespace selectors.

@@ -49,7 +49,7 @@ func fakeClusterWith(t *testing.T, groups []string, objs ...runtime.Object) (*dy
 		}
 		listKinds[m.Resource] = k.gvk.Kind + "List"
 	}
-	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(Scheme, listKinds, objs...), mapper
+	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(Scheme(), listKinds, objs...), mapper
 }
 
 func TestReadClusterSkipsMissingCRDsAndFiltersByClass(t *testing.T) {

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"sync"
+
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	kongv1alpha1 "github.com/kong/kubernetes-configuration/api/configuration/v1alpha1"
 	kongv1beta1 "github.com/kong/kubernetes-configuration/api/configuration/v1beta1"
@@ -13,10 +15,12 @@ import (
 	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
-// Scheme knows every kind kongdb reads: Kubernetes' built-in types, Kong's CRDs and the Gateway
-// API. Manifests are decoded and live objects converted with it, so both paths yield the same
-// typed objects.
-var Scheme = newScheme()
+// Scheme returns the scheme of every kind kongdb reads: Kubernetes' built-in types, Kong's CRDs
+// and the Gateway API. translate reads objects' kinds from it, and tests decode manifests and
+// create objects with it. It is built once, on first use, and shared: callers must not add to it.
+func Scheme() *runtime.Scheme { return scheme() }
+
+var scheme = sync.OnceValue(newScheme)
 
 func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()

@@ -22,13 +22,13 @@
 // # Adding a kind (how a per-kind file plugs in)
 //
 // A route-producing kind lives in its own file as a method on *translator that returns a
-// ruleSet, and is listed in (*translator).ruleSets in translate.go. Placeholders exist for the
-// Gateway API and TCP/UDPIngress kinds (gatewayapi.go, httproute.go, grpcroute.go, l4route.go,
-// tcpingress.go, udpingress.go). Inside the method:
+// ruleSet, and is listed in (*translator).ruleSets in translate.go (ingress.go, tcpingress.go,
+// udpingress.go, httproute.go, grpcroute.go and l4route.go are the ones there are; gatewayapi.go
+// holds what the Gateway API kinds share). Inside the method:
 //
 //	rs := newRuleSet()
 //	svc := rs.service(name, func() *kongService { return &kongService{...} }) // get or create
-//	svc.addBackend(serviceBackend{Namespace: ns, Name: n, Port: portDef, Weight: &w})
+//	svc.Backends = append(svc.Backends, serviceBackend{Namespace: ns, Name: n, Port: portDef, Weight: &w})
 //	svc.Routes = append(svc.Routes, &kongRoute{Route: kongstate.Route{Route: kong.Route{...}}, Parent: obj})
 //	rs.addSNIs(secretNamespace, secretName, hosts, obj) // TLS Secret → certificate with SNIs
 //	t.fail(obj, "spec.rules[0].backendRefs", "no such Service %q", n) // diagnostic; skip the part

@@ -38,7 +38,7 @@ func gvkOf(obj object) schema.GroupVersionKind {
 	if cached, ok := gvkByType.Load(t); ok {
 		return cached.(schema.GroupVersionKind)
 	}
-	kinds, _, err := source.Scheme.ObjectKinds(obj)
+	kinds, _, err := source.Scheme().ObjectKinds(obj)
 	if err != nil || len(kinds) == 0 {
 		return gvk
 	}

@@ -65,16 +65,6 @@ type kongService struct {
 	k8sServiceKeys []string
 }
 
-// addBackend adds b unless the same Service and port is already a backend.
-func (s *kongService) addBackend(b serviceBackend) {
-	for _, have := range s.Backends {
-		if have.Namespace == b.Namespace && have.Name == b.Name && have.Port == b.Port {
-			return
-		}
-	}
-	s.Backends = append(s.Backends, b)
-}
-
 // kongRoute is a Kong route under construction with the object whose annotations and plugins
 // apply to it.
 type kongRoute struct {

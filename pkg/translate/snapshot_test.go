@@ -25,7 +25,7 @@ import (
 )
 
 // readSnapshot decodes a multi-document manifest file into a Snapshot, typed through
-// source.Scheme. It applies no defaults and no filtering: test inputs are written as the API
+// source.Scheme(). It applies no defaults and no filtering: test inputs are written as the API
 // server would store them, so translation alone is under test.
 func readSnapshot(t testing.TB, path string) *source.Snapshot {
 	t.Helper()
@@ -41,7 +41,7 @@ func readSnapshot(t testing.TB, path string) *source.Snapshot {
 }
 
 func decodeSnapshot(data []byte) (*source.Snapshot, error) {
-	decoder := serializer.NewCodecFactory(source.Scheme).UniversalDeserializer()
+	decoder := serializer.NewCodecFactory(source.Scheme()).UniversalDeserializer()
 	snap := &source.Snapshot{Complete: true}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for i := 0; ; i++ {

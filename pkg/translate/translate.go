@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongversion"
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
 )
@@ -36,7 +38,7 @@ type Options struct {
 	// CombinedServicesFromDifferentHTTPRoutes is KIC's flag of that name (default false in
 	// v3.5.13, internal/cmd/rootcmd/config/cli.go).
 	CombinedServicesFromDifferentHTTPRoutes bool
-	// KongVersion is the Kong Gateway version KIC would see ("3.9.1"); some translations
+	// KongVersion is the Kong Gateway version KIC would see (kongversion.Version); some translations
 	// depend on it (the redirect plugin from 3.9, sticky sessions from 3.11).
 	KongVersion string
 	// Now is the time CA certificates are checked for expiry against (KIC drops expired ones).
@@ -50,7 +52,7 @@ func DefaultOptions() Options {
 		IngressClass:   "kong",
 		ControllerName: "konghq.com/kic-gateway-controller",
 		OwnershipTag:   "managed-by-kongdb",
-		KongVersion:    "3.9.1",
+		KongVersion:    kongversion.Version,
 	}
 }
 
@@ -106,7 +108,10 @@ func (t *translator) run() {
 	t.fillCertificates(rules, services)
 	t.fillCACertificates()
 	for _, err := range t.state.FillIDs(t.opts.Workspace) {
-		_ = err // only consumers without username fail, and KIC leaves those without ID too
+		// The entity stays, as KIC keeps it, but without a deterministic ID Kong gives it a
+		// random one, which a later sync cannot match: worth a warning.
+		t.diags = append(t.diags, Diagnostic{Severity: SeverityWarning, Kind: "Kong " + err.Entity, Name: err.Name,
+			Reason: fmt.Sprintf("left without an ID, so Kong will give it a random one: %v", err.Err)})
 	}
 	if t.opts.OwnershipTag != "" {
 		t.state.MergeTags(t.opts.OwnershipTag)

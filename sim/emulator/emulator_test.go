@@ -30,7 +30,8 @@ func (f failingService) Run(ctx context.Context) error {
 
 func TestNodeServesAdminAndStopsWhenAServiceFails(t *testing.T) {
 	db := pgtest.NewDatabase(t)
-	env := append(db.Env(), "KONG_ADMIN_LISTEN=127.0.0.1:0", "KONG_STATUS_LISTEN=off", "KONG_PREFIX="+t.TempDir())
+	env := append(db.Env(), "KONG_ADMIN_LISTEN=127.0.0.1:0", "KONG_STATUS_LISTEN=off", "KONG_PROXY_LISTEN=127.0.0.1:0",
+		"KONG_PREFIX="+t.TempDir())
 	cfg, err := config.Load("", env)
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -3,40 +3,28 @@ package emulator
 import (
 	"crypto/tls"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
 	"github.com/kongdb/kubectl-kongdb/sim/pki"
 )
 
 // listenerCert returns the certificate for an SSL listener: the files or
 // PEM values named by the setting (admin_ssl_cert / admin_ssl_cert_key),
 // else a self-signed one, as Kong generates under its prefix.
-func listenerCert(certs, keys []string) (tls.Certificate, error) {
+func listenerCert(certSetting, keySetting string, certs, keys []string) (tls.Certificate, error) {
 	if len(certs) > 0 && len(keys) > 0 {
-		c, err := readPEMSetting(certs[0])
+		c, err := config.ReadPEM(certSetting, certs[0])
 		if err != nil {
 			return tls.Certificate{}, err
 		}
-		k, err := readPEMSetting(keys[0])
+		k, err := config.ReadPEM(keySetting, keys[0])
 		if err != nil {
 			return tls.Certificate{}, err
 		}
 		return tls.X509KeyPair(c, k)
 	}
 	return selfSigned()
-}
-
-func readPEMSetting(v string) ([]byte, error) {
-	if strings.Contains(v, "-----BEGIN") {
-		return []byte(v), nil
-	}
-	b, err := os.ReadFile(v)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", v, err)
-	}
-	return b, nil
 }
 
 func selfSigned() (tls.Certificate, error) {

@@ -1,7 +1,7 @@
 // Package pki makes the certificates a local Kong cluster needs and that tests feed it: a
 // self-signed certificate for a listener or a Kubernetes TLS Secret, or a CA certificate for
-// Kong's ca_certificates. Part 2 of the simulator adds the hybrid-mode cluster certificates
-// here, so every certificate the project makes comes from one place.
+// Kong's ca_certificates, or a hybrid-mode cluster certificate, so every certificate the project
+// makes comes from one place.
 package pki
 
 import (
@@ -44,6 +44,41 @@ type Pair struct {
 
 // SelfSigned makes a self-signed certificate and key.
 func SelfSigned(o Options) (Pair, error) {
+	tmpl, key, err := template(o)
+	if err != nil {
+		return Pair{}, err
+	}
+	return sign(tmpl, tmpl, key, key)
+}
+
+// SignedBy makes a certificate and key described by o and signed by ca
+// (made with IsCA), e.g. for cluster_mtls = pki with cluster_ca_cert.
+func SignedBy(ca Pair, o Options) (Pair, error) {
+	caCert, err := x509.ParseCertificate(ca.DER)
+	if err != nil {
+		return Pair{}, fmt.Errorf("parse CA certificate: %w", err)
+	}
+	block, _ := pem.Decode(ca.KeyPEM)
+	if block == nil {
+		return Pair{}, fmt.Errorf("CA key: no PEM block")
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return Pair{}, fmt.Errorf("parse CA key: %w", err)
+	}
+	caKey, ok := parsed.(crypto.Signer)
+	if !ok {
+		return Pair{}, fmt.Errorf("CA key of type %T cannot sign", parsed)
+	}
+	tmpl, key, err := template(o)
+	if err != nil {
+		return Pair{}, err
+	}
+	return sign(tmpl, caCert, key, caKey)
+}
+
+// template turns o into a certificate template and a fresh key.
+func template(o Options) (*x509.Certificate, crypto.Signer, error) {
 	if o.CommonName == "" {
 		o.CommonName = "localhost"
 	}
@@ -64,11 +99,11 @@ func SelfSigned(o Options) (Pair, error) {
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
 	if err != nil {
-		return Pair{}, fmt.Errorf("generate key: %w", err)
+		return nil, nil, fmt.Errorf("generate key: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
-		return Pair{}, fmt.Errorf("serial number: %w", err)
+		return nil, nil, fmt.Errorf("serial number: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
@@ -88,7 +123,33 @@ func SelfSigned(o Options) (Pair, error) {
 	if o.ServerAuth {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	return tmpl, key, nil
+}
+
+// ClusterCert makes a hybrid-mode cluster certificate exactly as `kong
+// hybrid gen_cert` does (kong/cmd/hybrid.lua): an EC P-384 key, self-signed,
+// subject and issuer CN=kong_clustering, valid for 1095 days, with no SAN
+// and no extensions. Because it names no host, peers verify it by equality
+// (cluster_mtls = shared), never by hostname.
+func ClusterCert() (Pair, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return Pair{}, fmt.Errorf("generate cluster key: %w", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return Pair{}, fmt.Errorf("serial number: %w", err)
+	}
+	now := time.Now()
+	name := pkix.Name{CommonName: "kong_clustering"}
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: name, Issuer: name,
+		NotBefore: now, NotAfter: now.Add(1095 * 24 * time.Hour)}
+	return sign(tmpl, tmpl, key, key)
+}
+
+// sign creates tmpl signed by parent's key and encodes it with key.
+func sign(tmpl, parent *x509.Certificate, key, parentKey crypto.Signer) (Pair, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
 	if err != nil {
 		return Pair{}, fmt.Errorf("create certificate: %w", err)
 	}

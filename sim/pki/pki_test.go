@@ -1,6 +1,8 @@
 package pki
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -57,5 +59,32 @@ func TestSelfSigned(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+func TestClusterCertIsWhatKongHybridGenCertMakes(t *testing.T) {
+	p, err := ClusterCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(p.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, ok := c.PublicKey.(*ecdsa.PublicKey)
+	if !ok || key.Curve != elliptic.P384() {
+		t.Errorf("key is %T, want EC P-384", c.PublicKey)
+	}
+	if c.Subject.String() != "CN=kong_clustering" || c.Issuer.String() != "CN=kong_clustering" {
+		t.Errorf("subject %q issuer %q", c.Subject, c.Issuer)
+	}
+	if len(c.Extensions) != 0 || len(c.DNSNames) != 0 {
+		t.Errorf("extensions %v, SAN %v: want none", c.Extensions, c.DNSNames)
+	}
+	if days := c.NotAfter.Sub(c.NotBefore).Hours() / 24; days != 1095 {
+		t.Errorf("valid for %v days, want 1095", days)
+	}
+	if _, err := tls.X509KeyPair(p.CertPEM, p.KeyPEM); err != nil {
+		t.Errorf("pair does not load: %v", err)
 	}
 }

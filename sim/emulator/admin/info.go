@@ -43,16 +43,25 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	reachable := s.store.Ping(r.Context())
 	total := s.requests.Load()
 	body := map[string]any{
-		"database": map[string]any{"reachable": reachable},
 		"memory": map[string]any{
 			"workers_lua_vms":  []any{map[string]any{"http_allocated_gc": "0.02 MiB", "pid": os.Getpid()}},
 			"lua_shared_dicts": map[string]any{"kong": map[string]any{"allocated_slabs": "0.04 MiB", "capacity": "5.00 MiB"}},
 		},
 		"server": map[string]any{"connections_accepted": total, "connections_active": 1, "connections_handled": total,
 			"connections_reading": 0, "connections_waiting": 0, "connections_writing": 1, "total_requests": total},
+	}
+	// A node without a database (data plane) reports the hash of its
+	// configuration instead, as Kong does.
+	if s.store != nil {
+		body["database"] = map[string]any{"reachable": s.store.Ping(r.Context())}
+	}
+	if s.Cluster.ConfigHash != nil {
+		body["configuration_hash"] = s.Cluster.ConfigHash()
+	}
+	if s.Cluster.ProxyStats != nil {
+		body["kong_emulator"] = map[string]any{"proxy": s.Cluster.ProxyStats()}
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -228,7 +237,8 @@ func (s *Server) upstreamHealth(w http.ResponseWriter, r *http.Request, up map[s
 }
 
 // StatusHandler serves Kong's Status API (status_listen): GET /status and
-// GET /status/ready, which answers 503 while the database is unreachable.
+// GET /status/ready, which answers 503 while the database is unreachable or
+// the node has nothing to serve.
 func (s *Server) StatusHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Server", ServerHeader)
@@ -238,14 +248,9 @@ func (s *Server) StatusHandler() http.Handler {
 				s.status(w, r)
 			}
 		case "/status/ready":
-			if !allow(w, r, http.MethodGet) {
-				return
+			if allow(w, r, http.MethodGet) {
+				s.ready(w, r)
 			}
-			if !s.store.Ping(r.Context()) {
-				writeJSON(w, http.StatusServiceUnavailable, msg("failed to connect to database"))
-				return
-			}
-			writeJSON(w, http.StatusOK, msg("ready"))
 		default:
 			writeJSON(w, http.StatusNotFound, msg("Not found"))
 		}

@@ -145,6 +145,17 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case "targets":
 		writeJSON(w, http.StatusNotFound, msg("Not found"))
 		return
+	case "clustering":
+		if len(segs) == 2 && (segs[1] == "data-planes" || segs[1] == "status") {
+			if allow(w, r, http.MethodGet) {
+				if segs[1] == "status" {
+					s.clusteringStatus(w, r)
+				} else {
+					s.dataPlanes(w, r)
+				}
+			}
+			return
+		}
 	}
 	if enterpriseOnly[segs[0]] {
 		writeJSON(w, http.StatusNotFound, msg("Not found"))

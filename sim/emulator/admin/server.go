@@ -13,13 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongversion"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/schema"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/store"
 )
 
 // Version is the Kong version the emulator reports.
-const Version = "3.9.3"
+const Version = kongversion.Version
 
 // ServerHeader is Kong's Server header value.
 const ServerHeader = "kong/" + Version
@@ -34,6 +35,8 @@ type Server struct {
 	now      func() time.Time
 	// requests counts requests served, for /status "total_requests".
 	requests atomic.Int64
+	// Cluster connects the node's cluster part (set before serving).
+	Cluster Cluster
 }
 
 // New builds the Admin API of a node.
@@ -65,6 +68,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.route(lw, r)
+	if s.Cluster.Changed != nil && isWrite(r.Method) && lw.status < 300 {
+		s.Cluster.Changed()
+	}
 	s.log.Debug("admin request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
 		"latency_ms", time.Since(start).Milliseconds())
 }
@@ -141,13 +147,7 @@ type httpError struct {
 
 func (e *httpError) Error() string { return fmt.Sprintf("%d %v", e.status, e.body) }
 
-func notFound() error { return &httpError{http.StatusNotFound, msg("Not found")} }
-
 func badRequest(m string) error { return &httpError{http.StatusBadRequest, msg(m)} }
-
-func methodNotAllowed() error {
-	return &httpError{http.StatusMethodNotAllowed, msg("Method not allowed")}
-}
 
 // allow answers OPTIONS and refuses methods a path does not support.
 func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {

@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -75,7 +73,7 @@ func (g *globalFlags) load() (*config.Config, error) {
 func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "kong",
-		Short:         "Kong Gateway 3.9.3-compatible emulator on PostgreSQL",
+		Short:         "Kong Gateway " + emulator.Version + "-compatible emulator on PostgreSQL",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -113,7 +111,7 @@ func newVersion(stdout io.Writer) *cobra.Command {
 
 func newStart(stderr io.Writer) *cobra.Command {
 	g := &globalFlags{}
-	var runMigrations bool
+	var runMigrations, vv bool
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start Kong (the emulator) in the foreground",
@@ -122,11 +120,19 @@ func newStart(stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if vv {
+				c.LogLevel = "debug" // as Kong's --vv
+			}
 			log := emulator.Logger(stderr, c.LogLevel)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT)
 			defer stop()
 			if runMigrations {
-				pool, err := store.Pool(ctx, emulator.StoreOptions(c, ""))
+				// Kong's start bounds its migrations by the defaults of the
+				// migrations command's --db-timeout and --lock-timeout, not by
+				// pg_timeout: another node may hold the migration lock a while.
+				opts := emulator.StoreOptions(c, "")
+				opts.Timeout, opts.LockTimeout = 60*time.Second, 60*time.Second
+				pool, err := store.Pool(ctx, opts)
 				if err != nil {
 					return err
 				}
@@ -157,7 +163,7 @@ func newStart(stderr io.Writer) *cobra.Command {
 	}
 	addConfFlags(cmd, g)
 	cmd.Flags().BoolVar(&runMigrations, "run-migrations", false, "If true, run migrations before starting.")
-	cmd.Flags().Bool("vv", false, "If true, log verbosely (accepted for compatibility).")
+	cmd.Flags().BoolVar(&vv, "vv", false, "If true, log at debug level, whatever log_level says.")
 	return cmd
 }
 
@@ -179,46 +185,25 @@ func newStop(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := os.ReadFile(emulator.PIDFile(c))
+			pid, err := emulator.RunningPID(c)
 			if err != nil {
-				return fmt.Errorf("Kong is not running at %s", c.Prefix)
-			}
-			pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-			if err != nil {
-				return fmt.Errorf("read pid file %s: %w", emulator.PIDFile(c), err)
+				return err
 			}
 			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-				return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, err)
+				return fmt.Errorf("stop kong (pid %d) at %s: %w", pid, c.Prefix, err)
 			}
 			for range 100 {
-				if !alive(pid) {
+				if !emulator.ProcessAlive(pid) {
 					fmt.Fprintln(stdout, "Kong stopped")
 					return nil
 				}
 				time.Sleep(100 * time.Millisecond)
 			}
-			return fmt.Errorf("Kong at %s did not stop within 10s", c.Prefix)
+			return fmt.Errorf("stop kong at %s: still running after 10s", c.Prefix)
 		},
 	}
 	addConfFlags(cmd, g)
 	return cmd
-}
-
-// alive reports whether pid runs; an exited child its parent has not yet
-// reaped (a zombie) counts as stopped.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	// Format: pid (comm) state ...; comm may contain spaces, so look after ')'.
-	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
-		return stat[i+2] != 'Z'
-	}
-	return true
 }
 
 func newHealth(stdout io.Writer) *cobra.Command {
@@ -245,8 +230,8 @@ func newHealth(stdout io.Writer) *cobra.Command {
 
 func newMigrations(stdout, stderr io.Writer) *cobra.Command {
 	g := &globalFlags{}
-	var yes bool
-	var quiet bool
+	var yes, quiet, force bool
+	var dbTimeout, lockTimeout int
 	cmd := &cobra.Command{
 		Use:       "migrations COMMAND",
 		Short:     "Manage database schema migrations",
@@ -262,11 +247,16 @@ func newMigrations(stdout, stderr io.Writer) *cobra.Command {
 				out = io.Discard
 			}
 			logf := func(f string, a ...any) { fmt.Fprintf(out, f+"\n", a...) }
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
+			if force {
+				fmt.Fprintln(stderr, "warning: --force has no effect: the emulator's migrations are idempotent and have no teardown phase")
 			}
-			pool, err := store.Pool(ctx, emulator.StoreOptions(c, ""))
+			opts := emulator.StoreOptions(c, "")
+			// As Kong's migrations command: --db-timeout replaces pg_timeout, and
+			// --lock-timeout bounds the wait for another node's migrations.
+			opts.Timeout = time.Duration(dbTimeout) * time.Second
+			opts.LockTimeout = time.Duration(lockTimeout) * time.Second
+			ctx := cmd.Context()
+			pool, err := store.Pool(ctx, opts)
 			if err != nil {
 				return err
 			}
@@ -277,9 +267,8 @@ func newMigrations(stdout, stderr io.Writer) *cobra.Command {
 	addConfFlags(cmd, g)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "If true, assume \"yes\" to prompts and run non-interactively.")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "If true, suppress all output.")
-	cmd.Flags().BoolP("force", "f", false, "If true, run migrations even if database reports as already executed.")
-	cmd.Flags().Int("db-timeout", 60, "Timeout, in seconds, for all database operations.")
-	cmd.Flags().Int("lock-timeout", 60, "Timeout, in seconds, for nodes waiting on the leader node to finish running migrations.")
-	_ = stderr
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Accepted for compatibility with Kong; it has no effect, since the emulator's migrations are idempotent.")
+	cmd.Flags().IntVar(&dbTimeout, "db-timeout", 60, "Timeout, in seconds, for each database statement.")
+	cmd.Flags().IntVar(&lockTimeout, "lock-timeout", 60, "Timeout, in seconds, for nodes waiting on the leader node to finish running migrations.")
 	return cmd
 }

@@ -2,6 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,5 +65,40 @@ func TestVersionAndInvalidConfig(t *testing.T) {
 	code, out = run(t, []string{"KONG_DATABASE=postgres", "KONG_PREFIX=" + t.TempDir()}, "health")
 	if code != 1 || !strings.Contains(out, "Kong is not running") {
 		t.Fatalf("health without a node: %d %q", code, out)
+	}
+}
+
+// TestHealthAndStopRefuseAStalePIDFile writes the pid of a process that has exited into the
+// prefix, as a killed node leaves it: health and stop must say Kong is not running instead of
+// trusting the file (and stop must not signal whatever process has that pid).
+func TestHealthAndStopRefuseAStalePIDFile(t *testing.T) {
+	prefix := t.TempDir()
+	exited := exec.Command("true")
+	if err := exited.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(prefix, "pids"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pid := strconv.Itoa(exited.Process.Pid)
+	if err := os.WriteFile(filepath.Join(prefix, "pids", "nginx.pid"), []byte(pid+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"health", "stop"} {
+		code, out := run(t, []string{"KONG_DATABASE=postgres", "KONG_PREFIX=" + prefix}, cmd)
+		if code != 1 || !strings.Contains(out, "Kong is not running") || !strings.Contains(out, "stale pid file") {
+			t.Errorf("%s with a stale pid file: exit %d, output %q; want exit 1 naming the stale pid file", cmd, code, out)
+		}
+	}
+}
+
+// TestMigrationsForceWarnsOnce checks the compatibility flag --force, which the emulator
+// cannot honour, says so instead of being ignored silently.
+func TestMigrationsForceWarnsOnce(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	env := append(db.Env(), "KONG_PREFIX="+t.TempDir())
+	code, out := run(t, env, "migrations", "bootstrap", "--force")
+	if code != 0 || strings.Count(out, "warning: --force has no effect") != 1 {
+		t.Fatalf("bootstrap --force: exit %d, output %q; want exit 0 and one warning", code, out)
 	}
 }

@@ -18,8 +18,9 @@ import (
 // DefaultPaths are where Kong looks for kong.conf when -c is not given.
 var DefaultPaths = []string{"/etc/kong/kong.conf", "/etc/kong.conf"}
 
-// Roles are the values Kong accepts for role; data_plane and control_plane
-// are the hybrid roles part 2 implements.
+// Roles are the values Kong accepts for role. The emulator runs traditional
+// and control_plane nodes (the latter without data-plane links yet) and
+// refuses data_plane.
 const (
 	RoleTraditional  = "traditional"
 	RoleControlPlane = "control_plane"
@@ -47,6 +48,12 @@ type Config struct {
 	ClusterCACert       string
 	ClusterMTLS         string
 	ClusterServerName   string
+	// ClusterPurgeDelay is cluster_data_plane_purge_delay and
+	// ClusterMaxPayload cluster_max_payload (bytes).
+	ClusterPurgeDelay float64
+	ClusterMaxPayload int64
+	// ClusterDPLabels are cluster_dp_labels as key → value.
+	ClusterDPLabels map[string]string
 
 	// DBUpdateFrequency and DBUpdatePropagation are in seconds, as in Kong.
 	DBUpdateFrequency   float64
@@ -72,7 +79,7 @@ type PG struct {
 	SSLVerify bool
 	// TimeoutMS is pg_timeout in milliseconds.
 	TimeoutMS int
-	// PoolSize is pg_pool_size (0 = driver default).
+	// PoolSize is pg_pool_size (0 = the store's default of 32 connections).
 	PoolSize int
 }
 
@@ -261,6 +268,25 @@ func parse(raw map[string]string) (*Config, error) {
 	c.ClusterCACert = str(values, "cluster_ca_cert")
 	c.ClusterMTLS = str(values, "cluster_mtls")
 	c.ClusterServerName = str(values, "cluster_server_name")
+	c.ClusterPurgeDelay = num(values, "cluster_data_plane_purge_delay")
+	c.ClusterMaxPayload = int64(num(values, "cluster_max_payload"))
+	if labels, ok := values["cluster_dp_labels"].([]string); ok {
+		c.ClusterDPLabels = map[string]string{}
+		for _, l := range labels {
+			k, v, ok := strings.Cut(l, ":")
+			if !ok || k == "" {
+				problems = append(problems, fmt.Sprintf("cluster_dp_labels: invalid label '%s' (expected key:value)", l))
+				continue
+			}
+			c.ClusterDPLabels[k] = v
+		}
+	}
+	if c.ClusterPurgeDelay < 60 {
+		problems = append(problems, "cluster_data_plane_purge_delay must be 60 or greater")
+	}
+	if c.ClusterMaxPayload < 4194304 {
+		problems = append(problems, "cluster_max_payload must be 4194304 (4MB) or greater")
+	}
 
 	for _, l := range []struct {
 		key string
@@ -318,6 +344,16 @@ func (c *Config) checkRole() []string {
 		if c.ClusterMTLS == "pki" && c.ClusterCACert == "" {
 			problems = append(problems, `cluster_ca_cert must be specified when cluster_mtls = "pki"`)
 		}
+	}
+	if c.Role == RoleDataPlane && len(c.ProxyListen) == 0 {
+		problems = append(problems, `proxy_listen must be specified when role = "data_plane"`)
+	}
+	switch {
+	case c.ClusterDPLabels == nil || c.Role == RoleDataPlane:
+	case c.Role == RoleControlPlane:
+		problems = append(problems, `cluster_dp_labels can not be used when role = "control_plane"`)
+	default:
+		problems = append(problems, `cluster_dp_labels can only be used when role = "data_plane"`)
 	}
 	if c.Role == RoleDataPlane && c.Database != "off" {
 		problems = append(problems, `only in-memory storage can be used when role = "data_plane"`+

@@ -57,6 +57,16 @@ func TestLoadRefusesInvalidValuesLikeKong(t *testing.T) {
 		{"bad listener", []string{"KONG_ADMIN_LISTEN=nonsense"}, "admin_listen must be of form: [off] | <ip>:<port> [ssl]"},
 		{"bad flag", []string{"KONG_ADMIN_LISTEN=0.0.0.0:8001 turbo"}, "admin_listen must be of form"},
 		{"hybrid without certs", []string{"KONG_ROLE=control_plane"}, "cluster certificate and key must be provided to use Hybrid mode"},
+		{"data plane with a database", []string{"KONG_ROLE=data_plane", "KONG_CLUSTER_CERT=c", "KONG_CLUSTER_CERT_KEY=k"},
+			`only in-memory storage can be used when role = "data_plane"`},
+		{"data plane without proxy", []string{"KONG_ROLE=data_plane", "KONG_DATABASE=off", "KONG_CLUSTER_CERT=c",
+			"KONG_CLUSTER_CERT_KEY=k", "KONG_PROXY_LISTEN=off"}, `proxy_listen must be specified when role = "data_plane"`},
+		{"labels on a control plane", []string{"KONG_ROLE=control_plane", "KONG_CLUSTER_CERT=c", "KONG_CLUSTER_CERT_KEY=k",
+			"KONG_CLUSTER_DP_LABELS=region:eu"}, `cluster_dp_labels can not be used when role = "control_plane"`},
+		{"bad label", []string{"KONG_CLUSTER_DP_LABELS=region"}, "cluster_dp_labels: invalid label 'region' (expected key:value)"},
+		{"short purge delay", []string{"KONG_CLUSTER_DATA_PLANE_PURGE_DELAY=59"}, "cluster_data_plane_purge_delay must be 60 or greater"},
+		{"small max payload", []string{"KONG_CLUSTER_MAX_PAYLOAD=1024"}, "cluster_max_payload must be 4194304 (4MB) or greater"},
+		{"zero update frequency", []string{"KONG_DB_UPDATE_FREQUENCY=0"}, "db_update_frequency must be greater than 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,6 +83,36 @@ func TestLoadRefusesInvalidValuesLikeKong(t *testing.T) {
 				t.Fatalf("got %q, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestLoadReadsClusterSettings(t *testing.T) {
+	c, err := Load("", []string{"KONG_ROLE=data_plane", "KONG_DATABASE=off", "KONG_CLUSTER_CERT=c", "KONG_CLUSTER_CERT_KEY=k",
+		"KONG_CLUSTER_DP_LABELS=region:eu, tier:gold", "KONG_DB_UPDATE_FREQUENCY=0.25", "KONG_CLUSTER_CONTROL_PLANE=cp:8005"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBUpdateFrequency != 0.25 || c.ClusterControlPlane != "cp:8005" || c.ClusterMaxPayload != 16777216 ||
+		c.ClusterPurgeDelay != 1209600 || !reflect.DeepEqual(c.ClusterDPLabels, map[string]string{"region": "eu", "tier": "gold"}) {
+		t.Errorf("got frequency %v, control plane %q, max payload %d, purge delay %v, labels %v", c.DBUpdateFrequency,
+			c.ClusterControlPlane, c.ClusterMaxPayload, c.ClusterPurgeDelay, c.ClusterDPLabels)
+	}
+}
+
+func TestReadPEMTakesTextOrPath(t *testing.T) {
+	const pemText = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	path := filepath.Join(t.TempDir(), "c.pem")
+	if err := os.WriteFile(path, []byte(pemText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{pemText, path} {
+		got, err := ReadPEM("cluster_cert", v)
+		if err != nil || string(got) != pemText {
+			t.Errorf("ReadPEM(%q) = %q, %v", v, got, err)
+		}
+	}
+	if _, err := ReadPEM("cluster_cert", filepath.Join(t.TempDir(), "absent")); err == nil || !strings.Contains(err.Error(), "cluster_cert") {
+		t.Errorf("missing file: %v, want an error naming the setting", err)
 	}
 }
 

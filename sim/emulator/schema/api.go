@@ -27,21 +27,23 @@ func (e *Error) Error() string {
 // Get returns an entity schema by its schema name (core entities and the
 // credential DAOs), because the Admin API and storage are keyed by it.
 func Get(name string) (*Entity, bool) {
-	e, ok := registry.byName[name]
+	e, ok := schemas().byName[name]
 	return e, ok
 }
 
 // All returns every entity, parents before children, which is the order to
 // create tables and to export configuration in.
 func All() []*Entity {
-	out := make([]*Entity, len(registry.ordered))
-	copy(out, registry.ordered)
+	ordered := schemas().ordered
+	out := make([]*Entity, len(ordered))
+	copy(out, ordered)
 	return out
 }
 
 // PluginNames returns the bundled plugin names this emulator enables, sorted,
 // for GET /plugins/enabled and GET /.
 func PluginNames() []string {
+	plugins := schemas().plugins
 	names := make([]string, 0, len(plugins))
 	for n := range plugins {
 		names = append(names, n)
@@ -53,7 +55,7 @@ func PluginNames() []string {
 // PluginInfo returns a plugin's version and priority as Kong 3.9.3 reports
 // them under "available_on_server" in GET /.
 func PluginInfo(name string) (version string, priority int, ok bool) {
-	p, ok := plugins[name]
+	p, ok := schemas().plugins[name]
 	if !ok {
 		return "", 0, false
 	}

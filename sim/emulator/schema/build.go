@@ -21,25 +21,25 @@ func Def(v any) Opt {
 }
 
 // Required marks the field required.
-var Required Opt = func(f *Field) { f.Required = true }
+func Required(f *Field) { f.Required = true }
 
 // Optional explicitly sets required = false (records stay optional).
-var Optional Opt = func(f *Field) { f.Required = false; f.optional = true }
+func Optional(f *Field) { f.Required = false; f.optional = true }
 
 // Unique marks the field unique.
-var Unique Opt = func(f *Field) { f.Unique = true }
+func Unique(f *Field) { f.Unique = true }
 
 // Auto marks the field auto-generated.
-var Auto Opt = func(f *Field) { f.Auto = true }
+func Auto(f *Field) { f.Auto = true }
 
 // Immutable marks the field immutable.
-var Immutable Opt = func(f *Field) { f.Immutable = true }
+func Immutable(f *Field) { f.Immutable = true }
 
 // Referenceable marks the field as accepting vault references.
-var Referenceable Opt = func(f *Field) { f.Referenceable = true }
+func Referenceable(f *Field) { f.Referenceable = true }
 
 // Encrypted marks the field encrypted at rest.
-var Encrypted Opt = func(f *Field) { f.Encrypted = true }
+func Encrypted(f *Field) { f.Encrypted = true }
 
 // Desc sets the description.
 func Desc(d string) Opt { return func(f *Field) { f.Description = d } }
@@ -79,7 +79,7 @@ func NotMatch(p string) Opt { return func(f *Field) { f.NotMatch = p } }
 func StartsWith(p string) Opt { return func(f *Field) { f.StartsWith = p } }
 
 // EqNull sets eq = null (scope restrictions such as no_consumer).
-var EqNull Opt = func(f *Field) { f.HasEq, f.Eq = true, nil }
+func EqNull(f *Field) { f.HasEq, f.Eq = true, nil }
 
 // Eq sets eq.
 func Eq(v any) Opt { return func(f *Field) { f.HasEq, f.Eq = true, normalizeJSON(v) } }
@@ -140,46 +140,6 @@ func (f *Field) Named(name string, opts ...Opt) *Field {
 	cp := f.With(opts...)
 	cp.Name = name
 	return cp
-}
-
-// compileFields checks every Lua pattern translates, once at start-up, and
-// makes records inside entities required unless declared optional, as
-// Kong's make_records_required does.
-func compileFields(fs []*Field) {
-	for _, f := range fs {
-		compileField(f, true)
-	}
-}
-
-func compileField(f *Field, entity bool) {
-	if f == nil {
-		return
-	}
-	for _, p := range []string{f.Match, f.NotMatch} {
-		if p != "" {
-			luaRegexp(p)
-		}
-	}
-	for _, p := range append(append([]PatternErr{}, f.MatchAll...), f.MatchNone...) {
-		luaRegexp(p.Pattern)
-	}
-	if f.MatchAny != nil {
-		for _, p := range f.MatchAny.Patterns {
-			luaRegexp(p)
-		}
-	}
-	if f.Type == Record && entity && !f.optional && f.Extra["abstract"] == nil {
-		f.Required = true
-	}
-	compileField(f.Elements, false)
-	compileField(f.Keys, false)
-	compileField(f.Values, false)
-	for _, sub := range f.Fields {
-		compileField(sub, entity)
-	}
-	for _, sh := range f.Shorthands {
-		compileField(sh.Field, false)
-	}
 }
 
 // Ne sets ne.

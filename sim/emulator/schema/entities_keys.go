@@ -69,8 +69,16 @@ func loadJWK(m map[string]any) bool {
 		if !ok1 || !ok2 {
 			return false
 		}
-		pub := ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
-		_, err := pub.ECDH()
+		// SEC 1 uncompressed point: 0x04, then x and y left-padded to the curve's size.
+		size := (curve.Params().BitSize + 7) / 8
+		if len(x) > size || len(y) > size {
+			return false
+		}
+		point := make([]byte, 1+2*size)
+		point[0] = 4
+		copy(point[1+size-len(x):1+size], x)
+		copy(point[1+2*size-len(y):], y)
+		_, err := ecdsa.ParseUncompressedPublicKey(curve, point)
 		return err == nil
 	case "OKP":
 		x, ok := b64url(m["x"])
@@ -186,24 +194,30 @@ var keySets = &Entity{
 	},
 }
 
-var keysEntity = &Entity{
-	Name: "keys", Table: "keys", AdminPath: "keys", NestedPath: "keys", EndpointKey: "name", Workspaceable: true,
-	CacheKey: []string{"kid", "set"},
-	Fields: []*Field{
-		idField(),
-		F("set", Foreign, Ref("key_sets"), Optional, OnDelete("cascade")),
-		F("name", String, Optional, Unique),
-		F("kid", String, Required),
-		F("jwk", String, Referenceable, Encrypted),
-		F("pem", Record, Optional, Custom(validatePEMKeys), Fields(
-			F("private_key", String, Optional, Referenceable, Encrypted),
-			F("public_key", String, Referenceable, Optional),
-		), func(f *Field) { f.Checks = []*Check{atLeastOneOf("private_key", "public_key")} }),
-		tagsField(), createdAt(), updatedAt(),
-	},
-	Checks: []*Check{
-		{Kind: "mutually_exclusive", Fields: []string{"jwk", "pem"}},
-		atLeastOneOf("jwk", "pem"),
-		{Kind: "custom_entity_check", FieldSources: []string{"jwk", "pem", "kid"}, Fn: checkKey},
-	},
+// newKeysEntity declares keys. It is a function, not a variable like the
+// other entities, because its jwk check validates through the registry's
+// compiled patterns, and the registry is built from it: as a variable it
+// would depend on its own initialisation.
+func newKeysEntity() *Entity {
+	return &Entity{
+		Name: "keys", Table: "keys", AdminPath: "keys", NestedPath: "keys", EndpointKey: "name", Workspaceable: true,
+		CacheKey: []string{"kid", "set"},
+		Fields: []*Field{
+			idField(),
+			F("set", Foreign, Ref("key_sets"), Optional, OnDelete("cascade")),
+			F("name", String, Optional, Unique),
+			F("kid", String, Required),
+			F("jwk", String, Referenceable, Encrypted),
+			F("pem", Record, Optional, Custom(validatePEMKeys), Fields(
+				F("private_key", String, Optional, Referenceable, Encrypted),
+				F("public_key", String, Referenceable, Optional),
+			), func(f *Field) { f.Checks = []*Check{atLeastOneOf("private_key", "public_key")} }),
+			tagsField(), createdAt(), updatedAt(),
+		},
+		Checks: []*Check{
+			{Kind: "mutually_exclusive", Fields: []string{"jwk", "pem"}},
+			atLeastOneOf("jwk", "pem"),
+			{Kind: "custom_entity_check", FieldSources: []string{"jwk", "pem", "kid"}, Fn: checkKey},
+		},
+	}
 }

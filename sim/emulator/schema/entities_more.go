@@ -363,30 +363,6 @@ var workspaces = &Entity{
 	},
 }
 
-func init() {
-	pluginsEntity.subschema = func(key any) ([]*Field, []*Check, bool) {
-		name, _ := key.(string)
-		p, ok := plugins[name]
-		if !ok {
-			return nil, nil, false
-		}
-		return p.Fields, p.Checks, true
-	}
-	vaults.subschema = func(key any) ([]*Field, []*Check, bool) {
-		if key == "env" {
-			return envVaultFields, nil, true
-		}
-		return nil, nil, false
-	}
-	routes.subschema = routeSubschema
-	compileFields(envVaultFields)
-	// creation order: parents before children
-	register(workspaces, certificates, snis, caCertificates, services, routes,
-		upstreams, targets, consumers, pluginsEntity, vaults, keySets, keysEntity)
-	register(credentials()...)
-	register(tagsEntity)
-}
-
 func validateRedirectURI(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || u.Scheme == "" {

@@ -13,7 +13,7 @@ func (e *Entity) JSON() map[string]any {
 // own schema (scope restrictions, protocols, config), from which decK fills
 // defaults.
 func PluginJSON(name string) (map[string]any, bool) {
-	p, ok := plugins[name]
+	p, ok := schemas().plugins[name]
 	if !ok {
 		return nil, false
 	}

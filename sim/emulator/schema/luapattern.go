@@ -4,25 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 )
-
-// Kong's match validators take Lua patterns, which /schemas serves verbatim;
-// luaRegexp translates one into an RE2 expression once so that validation
-// agrees with what is advertised.
-var luaCache sync.Map // string → *regexp.Regexp
-
-func luaRegexp(pat string) *regexp.Regexp {
-	if re, ok := luaCache.Load(pat); ok {
-		return re.(*regexp.Regexp)
-	}
-	re := regexp.MustCompile(luaToRE2(pat))
-	luaCache.Store(pat, re)
-	return re
-}
-
-// luaMatch reports whether s contains a match of the Lua pattern.
-func luaMatch(s, pat string) bool { return luaRegexp(pat).MatchString(s) }
 
 func luaClass(c byte, inSet bool) (string, bool) {
 	var body string
@@ -64,6 +46,10 @@ func luaClass(c byte, inSet bool) (string, bool) {
 	return "[" + body + "]", true
 }
 
+// luaToRE2 translates a Lua pattern into an RE2 expression. Kong's match
+// validators take Lua patterns, which /schemas serves verbatim; validating
+// with their translation keeps what is enforced equal to what is advertised.
+// The registry translates every pattern once, when its schema is registered.
 func luaToRE2(pat string) string {
 	var b strings.Builder
 	b.WriteString("(?s)")

@@ -1,10 +1,14 @@
 package schema
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kongdb/kubectl-kongdb/internal/kongversion"
+)
 
 // plugin registers a bundled plugin of this Kong version.
 func plugin(name string, priority int, checks []*Check, fields ...*Field) *Plugin {
-	return &Plugin{Name: name, Version: "3.9.3", Priority: priority, Fields: fields, Checks: checks}
+	return &Plugin{Name: name, Version: kongversion.Version, Priority: priority, Fields: fields, Checks: checks}
 }
 
 func noConsumer() *Field         { return tNoConsumer.Named("consumer") }

@@ -83,11 +83,3 @@ func logPlugins() []*Plugin {
 		)),
 	}
 }
-
-func init() {
-	for _, list := range [][]*Plugin{authPlugins(), trafficPlugins(), logPlugins(), morePlugins(), serverlessPlugins()} {
-		for _, p := range list {
-			registerPlugin(p)
-		}
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 )
@@ -163,16 +162,16 @@ func processRecord(fields []*Field, shorthands []*Shorthand, data map[string]any
 			case f.Name == "created_at" && insertish && v == nil,
 				f.Name == "updated_at":
 				if f.Type == Number {
-					v = math.Floor(float64(c.now.UnixMilli())) / 1000
+					v = float64(c.now.UnixMilli()) / 1000
 				} else {
 					v = float64(c.now.Unix())
 				}
 				present = true
 			}
 		}
-		nv, np, ferrs := adjustField(f, v, present, c)
-		if ferrs != nil {
-			errs[f.Name] = ferrs
+		nv, np, ferr := adjustField(f, v, present, c)
+		if ferr != nil {
+			errs[f.Name] = ferr
 		}
 		if np {
 			data[f.Name] = nv
@@ -183,8 +182,11 @@ func processRecord(fields []*Field, shorthands []*Shorthand, data map[string]any
 
 // adjustField is Kong's adjust_field_for_context: records recurse (filling
 // required ones), arrays and maps recurse into their elements, sets lose
-// duplicates, and missing values get their default or null.
-func adjustField(f *Field, v any, present bool, c pctx) (any, bool, map[string]any) {
+// duplicates, and missing values get their default or null. The error, nil
+// when there is none, is shaped as validation's: a record's field → message
+// map, an array's list with nil for the elements without one, a map's key →
+// error map.
+func adjustField(f *Field, v any, present bool, c pctx) (any, bool, any) {
 	switch f.Type {
 	case Record:
 		recurse := present && v != nil
@@ -218,19 +220,34 @@ func adjustField(f *Field, v any, present bool, c pctx) (any, bool, map[string]a
 			if f.Type == Set {
 				t = dedupe(t)
 			}
+			var elErrs []any
 			if sub != nil {
 				for i, el := range t {
-					nv, _, _ := adjustField(sub, el, true, c)
+					nv, _, err := adjustField(sub, el, true, c)
 					t[i] = nv
+					if err != nil {
+						elErrs = append(elErrs, make([]any, i-len(elErrs))...)
+						elErrs = append(elErrs, err)
+					}
 				}
 			}
 			v = t
+			if elErrs != nil {
+				return v, true, elErrs
+			}
 		case map[string]any:
+			valErrs := map[string]any{}
 			if sub != nil && f.Type == Map {
 				for k, el := range t {
-					nv, _, _ := adjustField(sub, el, true, c)
+					nv, _, err := adjustField(sub, el, true, c)
 					t[k] = nv
+					if err != nil {
+						valErrs[k] = err
+					}
 				}
+			}
+			if len(valErrs) > 0 {
+				return v, true, valErrs
 			}
 		}
 	}
@@ -240,11 +257,14 @@ func adjustField(f *Field, v any, present bool, c pctx) (any, bool, map[string]a
 	return v, present, nil
 }
 
-func handleMissingProcessed(f *Field, c pctx) (any, bool, map[string]any) {
+func handleMissingProcessed(f *Field, c pctx) (any, bool, any) {
 	v, ok := handleMissing(f)
 	if ok && f.Type == Record && !f.HasDefault {
 		if m, isMap := v.(map[string]any); isMap {
-			out, _ := processRecord(f.Fields, f.Shorthands, m, pctx{op: Insert, now: c.now})
+			out, errs := processRecord(f.Fields, f.Shorthands, m, pctx{op: Insert, now: c.now})
+			if len(errs) > 0 {
+				return out, true, errs
+			}
 			return out, true, nil
 		}
 	}

@@ -230,13 +230,6 @@ func validateIPOrCIDR(s string) string {
 	return "invalid ip or cidr range: '" + s + "'"
 }
 
-func validateIP(s string) string {
-	if net.ParseIP(s) != nil {
-		return ""
-	}
-	return "not an ip address: " + s
-}
-
 var headerNameRE = regexp.MustCompile(`^[a-zA-Z0-9\-_]+$`)
 
 func validateHeaderName(s string) string {
@@ -286,7 +279,6 @@ var (
 	tPort       = El(Integer, Between(0, 65535))
 	tTimeout    = El(Integer, Between(0, 2147483646))
 	tIPOrCIDR   = El(String, CustomStr(validateIPOrCIDR))
-	tIP         = El(String, CustomStr(validateIP))
 	tHeader     = El(String, CustomStr(validateHeaderName))
 	tCookie     = El(String, CustomStr(validateCookieName))
 	tURL        = El(String, CustomStr(validateURL))
@@ -300,7 +292,6 @@ var (
 	tNoService  = El(Foreign, Ref("services"), EqNull)
 	tHeaders    = El(Map, KV(tHeader, El(Array, Elements(El(String)))))
 	tMethods    = El(Set, Elements(El(String, Match("^%u+$"))))
-	tHTTPProtos = []any{"http", "https"}
 	// tProtocols is the plugin protocols field: Kong's default lists the
 	// protocols of the http subsystem, sorted.
 	tProtocols     = El(Set, Required, Def([]any{"grpc", "grpcs", "http", "https"}), Elements(tProtocol))

@@ -10,10 +10,11 @@ const reservedChars = "!*'();:@&=+$,/?%#[]"
 
 var pctAnyRE = regexp.MustCompile(`(?i)%([0-9A-F]{2})`)
 
-// normalizeURI is Kong's kong.tools.uri.normalize: decode percent-encoded
+// NormalizeURI is Kong's kong.tools.uri.normalize: decode percent-encoded
 // characters that are not reserved, remove dot segments, optionally merge
-// slashes. Route paths must already be in this form.
-func normalizeURI(uri string, mergeSlashes bool) string {
+// slashes. Route paths must already be in this form, and the proxy's router
+// matches request paths in it.
+func NormalizeURI(uri string, mergeSlashes bool) string {
 	if uri == "" || uri == "/" {
 		return uri
 	}
@@ -74,7 +75,7 @@ func validateRouterPath(path string) string {
 		return msg
 	}
 	if !strings.HasPrefix(path, "~") {
-		if n := normalizeURI(path, true); n != path {
+		if n := NormalizeURI(path, true); n != path {
 			return "non-normalized path, consider use '" + n + "' instead"
 		}
 		return ""

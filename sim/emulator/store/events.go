@@ -17,6 +17,7 @@ const (
 	ChannelCoreInvalidations = "invalidations_kong_core_db_cache"
 	ChannelBalancerTargets   = "balancer:targets"
 	ChannelBalancerUpstreams = "balancer:upstreams"
+	ChannelPushConfig        = "clustering:push_config"
 )
 
 // coreCached are the entities Kong caches in kong.core_cache
@@ -85,6 +86,9 @@ func (s *Store) eventsFor(t *table, op string, ent, old map[string]any) []event 
 		evs = append(evs, event{ChannelBalancerTargets, op + ":" + fmt.Sprint(foreignID(ent["upstream"]))})
 	case "upstreams":
 		evs = append(evs, event{ChannelBalancerUpstreams, fmt.Sprintf("%s:%s:%v:%v", op, s.wsID, ent["id"], ent["name"])})
+	}
+	if s.opts.ControlPlane && !noExport[e.Name] {
+		evs = append(evs, event{ChannelPushConfig, e.Name + ":" + op})
 	}
 	return evs
 }

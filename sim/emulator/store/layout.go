@@ -28,6 +28,7 @@ type table struct {
 	hasTTL     bool
 	hasTags    bool
 	selectJSON string // expression producing the entity's JSON text
+	exportJSON string // the same for Export: bare foreign ids, absolute ttl
 	quoted     string // quoted table name
 	colList    string // quoted column list for writes
 }
@@ -61,10 +62,15 @@ func (s *Store) loadLayout(ctx context.Context) error {
 		return fmt.Errorf("read table layout: %w", err)
 	}
 	for _, e := range schema.All() {
-		if e.Internal || e.Table == "" || cols[e.Table] == nil {
+		if e.Table == "" || cols[e.Table] == nil {
+			continue
+		}
+		if e.Internal {
+			s.internal[e.Name] = internalTable(e, cols[e.Table])
 			continue
 		}
 		t := buildTable(e, cols[e.Table])
+		t.exportJSON = exportObject(t)
 		s.tables[e.Name] = t
 		s.byTbl[e.Table] = t
 	}

@@ -173,6 +173,7 @@ func Up(ctx context.Context, pool *pgxpool.Pool, log Logf) error {
 			return err
 		}
 		if st.NeedsBootstrap {
+			//lint:ignore ST1005 Kong's own message, which scripts match
 			return errors.New("Database needs bootstrapping or is older than Kong 1.0.\n\n" +
 				"To start a new installation from scratch, run 'kong migrations bootstrap'.\n\n" +
 				"To migrate from a version older than 1.0, migrated to Kong 1.5.0 first. \n" +

@@ -32,14 +32,22 @@ type Options struct {
 	Schema    string
 	SSL       bool
 	SSLVerify bool
-	// Timeout bounds connecting and each statement.
+	// Timeout bounds connecting and each statement (PostgreSQL's
+	// statement_timeout), as Kong's pg_timeout bounds each query.
 	Timeout time.Duration
-	// PoolSize is the pool's maximum connections (0 = 4 × CPUs, min 16).
+	// LockTimeout bounds each wait for a lock (PostgreSQL's lock_timeout),
+	// such as the migration lock another node holds; 0 waits as long as
+	// Timeout lets a statement run.
+	LockTimeout time.Duration
+	// PoolSize is the pool's maximum connections (pg_pool_size; 0 = 32).
 	PoolSize int
 	// NodeID is written as cluster_events.node_id.
 	NodeID string
 	// DBUpdatePropagation is Kong's db_update_propagation, in seconds.
 	DBUpdatePropagation float64
+	// ControlPlane adds Kong's clustering:push_config event to every write,
+	// so the other control planes of the cluster push it to their data planes.
+	ControlPlane bool
 }
 
 // ConnString builds a pgx connection string; the password travels in it and
@@ -65,6 +73,10 @@ func (o Options) ConnString() string {
 	}
 	if o.Timeout > 0 {
 		q.Set("connect_timeout", strconv.Itoa(max(1, int(o.Timeout.Seconds()))))
+		q.Set("statement_timeout", strconv.FormatInt(o.Timeout.Milliseconds(), 10)) // a run-time parameter
+	}
+	if o.LockTimeout > 0 {
+		q.Set("lock_timeout", strconv.FormatInt(o.LockTimeout.Milliseconds(), 10))
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -97,7 +109,10 @@ type Store struct {
 	wsID   string
 	tables map[string]*table // by schema name
 	byTbl  map[string]*table // by table name
-	cons   map[string]constraint
+	// internal are entities without an Admin API (workspaces), laid out
+	// for Export only.
+	internal map[string]*table
+	cons     map[string]constraint
 }
 
 // Open connects, checks that migrations are up to date and loads the table
@@ -127,7 +142,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 	if !st.UpToDate() {
 		return nil, fmt.Errorf("new migrations available; run 'kong migrations up'")
 	}
-	s := &Store{pool: pool, opts: o, tables: map[string]*table{}, byTbl: map[string]*table{}}
+	s := &Store{pool: pool, opts: o, tables: map[string]*table{}, byTbl: map[string]*table{},
+		internal: map[string]*table{}}
 	if err := pool.QueryRow(ctx, `SELECT id::text FROM workspaces WHERE name = 'default'`).Scan(&s.wsID); err != nil {
 		return nil, fmt.Errorf("read default workspace: %w", err)
 	}
@@ -140,8 +156,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.pool.Close() }
 
-// PoolHandle exposes the pool to the node's other parts (cluster events
-// polling in part 2) so they share connections.
+// PoolHandle exposes the pool, so a second Store over the same database (a
+// writer with other options in the cluster tests) shares its connections.
 func (s *Store) PoolHandle() *pgxpool.Pool { return s.pool }
 
 // WorkspaceID is the id of the default workspace.

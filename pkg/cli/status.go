@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/status"
+	"github.com/kongdb/kubectl-kongdb/pkg/tui"
+)
+
+const statusLong = `Show whether every Kong node or data plane serves what Kubernetes says, and if not, which
+object and why.
+
+On a terminal, status is a live view refreshed every --refresh: the Cluster (traditional
+nodes, or the control planes and each data plane's config hash, lag and certificate), the
+Drift between Kubernetes and Kong per entity type (enter shows one entity field by field,
+secrets redacted), the Problems (translation diagnostics and the last sync's failures), and
+the last Sync's record as Kong keeps it. Keys: tab or 1-4 switch views, / filters, enter
+opens, esc goes back, r refreshes, ? shows help, q quits. It never writes to Kong.
+
+When stdout is not a terminal, or with -o, status observes once and prints a table (tab-
+separated when piped), a wider table (-o wide), or the whole observation as JSON or YAML.
+
+With --exit-code, the exit code is 1 when Kong differs from Kubernetes, when some node or data
+plane does not serve the last sync, or when either side could not be read to tell.`
+
+const statusExample = `  # Watch the cluster while rolling out
+  %[1]s status
+
+  # Fail a CI job when Kong has drifted or a node has not converged
+  %[1]s status -o wide --exit-code
+
+  # The whole observation, for scripts
+  %[1]s status -o json`
+
+// errStatusNotBuilt is what status says until its collector exists (see newStatusCollector).
+var errStatusNotBuilt = errors.New("status needs the sync engine (pkg/admin to read Kong and its topology, " +
+	"pkg/plan to compute drift), which is not yet built")
+
+// StatusOptions holds the flags of status.
+type StatusOptions struct {
+	Refresh  time.Duration
+	Output   string
+	ExitCode bool
+
+	factory Factory
+	genericiooptions.IOStreams
+}
+
+// NewStatusOptions returns StatusOptions with the defaults: a 2 s refresh, as k9s's.
+func NewStatusOptions(streams genericiooptions.IOStreams) *StatusOptions {
+	return &StatusOptions{Refresh: tui.DefaultStatusOptions().Refresh, IOStreams: streams}
+}
+
+// NewCmdStatus builds status. runF replaces the run function in tests of flag parsing.
+func NewCmdStatus(f Factory, streams genericiooptions.IOStreams, runF func(*StatusOptions) error) *cobra.Command {
+	o := NewStatusOptions(streams)
+	cmd := &cobra.Command{
+		Use:     "status",
+		Short:   "Show live whether every Kong node serves what Kubernetes says, and what differs",
+		Long:    statusLong,
+		Example: fmt.Sprintf(statusExample, f.CommandName()),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Complete(f)
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fl := cmd.Flags()
+	fl.DurationVar(&o.Refresh, "refresh", o.Refresh, "Time between two observations of the live view.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Output format, instead of the live view. One of: (wide, json, yaml).")
+	fl.BoolVar(&o.ExitCode, "exit-code", false, "If true, exit with code 1 when Kong differs from Kubernetes or some node has not converged.")
+	return cmd
+}
+
+// Complete keeps the factory the collector is built from.
+func (o *StatusOptions) Complete(f Factory) { o.factory = f }
+
+// Validate checks the flags.
+func (o *StatusOptions) Validate(cmd *cobra.Command) error {
+	valid := false
+	names := make([]string, len(status.Formats))
+	for i, f := range status.Formats {
+		names[i] = string(f)
+		valid = valid || o.Output == string(f)
+	}
+	if o.Output != "" && !valid {
+		return usageErrorf(cmd, "--output must be one of: %s (got %q)", strings.Join(names, ", "), o.Output)
+	}
+	if o.Refresh < 100*time.Millisecond {
+		return usageErrorf(cmd, "--refresh must be at least 100ms (got %s)", o.Refresh)
+	}
+	return nil
+}
+
+// Run observes the cluster: live on a terminal, once otherwise.
+func (o *StatusOptions) Run(ctx context.Context) error {
+	c, err := newStatusCollector(o.factory)
+	if err != nil {
+		return err
+	}
+	return o.run(ctx, c)
+}
+
+// newStatusCollector is the one place status gets its data from. The collector reads the
+// desired state (pkg/source + pkg/translate, through f's kubeconfig flags or manifests), Kong's
+// state and topology (pkg/admin), and diffs them (pkg/plan). Until those exist, status says so
+// rather than show an empty cluster, and NewRootCmd does not list it: add
+// NewCmdStatus(f, streams, nil) there when this returns a real collector.
+func newStatusCollector(f Factory) (status.Collector, error) {
+	_ = f
+	return nil, errStatusNotBuilt
+}
+
+// run is status over any collector: the live view when both ends are a terminal and no -o was
+// given, else one observation printed.
+func (o *StatusOptions) run(ctx context.Context, c status.Collector) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var (
+		r   *status.Report
+		err error
+	)
+	if o.Output == "" && isTerminal(o.In) && isTerminal(o.Out) {
+		r, err = tui.RunStatus(ctx, c, tui.StatusOptions{Refresh: o.Refresh}, o.In, o.Out)
+	} else {
+		r, err = c.Collect(ctx)
+		if err == nil {
+			err = status.Print(o.Out, r, status.PrintOptions{Format: status.Format(o.Output), Aligned: isTerminal(o.Out)})
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	if !o.ExitCode {
+		return nil
+	}
+	if r == nil {
+		return errors.New("cannot tell whether kong has drifted: no observation was made")
+	}
+	if why := r.DriftUnavailable(); why != "" {
+		return fmt.Errorf("cannot tell whether kong has drifted: %s", why)
+	}
+	if r.Diverged() {
+		return ErrDiverged
+	}
+	return nil
+}
+
+// isTerminal reports whether the stream is a terminal; injected test streams never are.
+func isTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

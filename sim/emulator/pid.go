@@ -1,0 +1,56 @@
+package emulator
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
+)
+
+// RunningPID reads the pid `kong start` recorded in the prefix and checks that the process
+// still runs, so that `kong health` and `kong stop` do not trust a pid file a killed node
+// left behind.
+func RunningPID(c *config.Config) (int, error) {
+	raw, err := os.ReadFile(PIDFile(c))
+	if err != nil {
+		return 0, notRunning(c, nil)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("read pid file %s: not a pid: %q", PIDFile(c), strings.TrimSpace(string(raw)))
+	}
+	if !ProcessAlive(pid) {
+		return 0, notRunning(c, fmt.Errorf("no process %d (stale pid file %s)", pid, PIDFile(c)))
+	}
+	return pid, nil
+}
+
+// notRunning is Kong's message for a prefix without a running node.
+func notRunning(c *config.Config, cause error) error {
+	if cause == nil {
+		//lint:ignore ST1005 Kong's own message, which scripts match
+		return fmt.Errorf("Kong is not running at %s", c.Prefix)
+	}
+	//lint:ignore ST1005 Kong's own message, which scripts match
+	return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, cause)
+}
+
+// ProcessAlive reports whether pid runs; an exited child its parent has not yet reaped (a
+// zombie) counts as stopped.
+func ProcessAlive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// Format: pid (comm) state ...; comm may contain spaces, so look after ')'.
+	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
+}
