@@ -34,11 +34,16 @@ func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.c
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
 	var ec exitCodeError
+	var coded *exitError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ec):
 		return ec.code
+	case errors.As(err, &coded):
+		return coded.code
+	case errors.Is(err, ErrDifferences):
+		return ExitError
 	case errors.Is(err, ErrPartial):
 		return ExitPartial
 	default:
@@ -48,7 +53,7 @@ func ExitCode(err error) int {
 
 func isSilentError(err error) bool {
 	var ec exitCodeError
-	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDiverged) || errors.As(err, &ec)
+	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDifferences) || errors.Is(err, ErrDiverged) || errors.As(err, &ec)
 }
 
 // usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.
@@ -56,3 +61,15 @@ func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	return fmt.Errorf("%s\nSee '%s -h' for help and examples", msg, cmd.CommandPath())
 }
+
+// exitError carries its own exit code (diff's errors are >1, as kubectl diff's).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// diffFailed marks an error of diff, whose exit code is 2 since 1 means "differences".
+func diffFailed(err error) error { return &exitError{code: 2, err: err} }
