@@ -58,24 +58,55 @@ func (s *stack) nodeKilledMidSync(t *testing.T) {
 // configuration; a sync fails naming the Admin API it could not reach; after the control plane
 // starts again the next sync converges on both data planes.
 func (s *stack) controlPlaneDown(t *testing.T) {
-	cp := s.admins[0]
-	s.fault(t, sim.FaultStop, "cp-1", "")
-	s.repairOnFailure(t, sim.FaultStart, "cp-1")
+	s.outage(t, "cp-1", "late", s.admins[0])
+}
+
+// databaseDown: with PostgreSQL stopped every proxy keeps serving, and a sync fails with exit
+// non-zero and no success in its report; once the database is back and the Admin APIs reach
+// it, the next sync converges on every proxy.
+func (s *stack) databaseDown(t *testing.T) {
+	s.outage(t, "db", "after-db", "")
+}
+
+// outage stops member. While it is down every proxy still serves what it had, and a sync of a
+// new Ingress fails, saying why (naming mustName when set) and reporting no success. Once the
+// member is started again and every Admin API reaches the database, the next sync converges
+// on every proxy.
+func (s *stack) outage(t *testing.T, member, ingressName, mustName string) {
+	s.fault(t, sim.FaultStop, member, "")
+	s.repairOnFailure(t, sim.FaultStart, member)
 	for _, p := range s.proxies {
 		serves(t, p, "echo.example.com", "/changed/hello", http.StatusOK, "/hello")
 	}
-	s.apply(t, ingress("late", "/late"))
+	path := "/" + ingressName
+	s.apply(t, ingress(ingressName, path))
 	r := s.kubectl(t, -1, s.syncArgs()...)
-	if r.code == 0 || strings.Contains(r.stdout, "synced") {
-		t.Fatalf("sync with the control plane down: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.code == 0 || strings.Contains(r.stdout, "synced") || strings.TrimSpace(r.stderr) == "" {
+		t.Fatalf("sync with %s down: exit %d\n%s%s", member, r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, strings.TrimPrefix(cp, "http://")) {
-		t.Errorf("the error does not name the control plane's Admin API %s:\n%s", cp, r.stderr)
+	if !strings.Contains(r.stderr, strings.TrimPrefix(mustName, "http://")) {
+		t.Errorf("the error does not name %s:\n%s", mustName, r.stderr)
 	}
-	s.fault(t, sim.FaultStart, "cp-1", "")
+	t.Logf("sync with %s down: exit %d: %s", member, r.code, strings.TrimSpace(r.stderr))
+	s.fault(t, sim.FaultStart, member, "")
+	for _, a := range s.admins {
+		eventually(t, a+" reaches PostgreSQL", func() (bool, string) {
+			var st struct {
+				Database struct {
+					Reachable bool `json:"reachable"`
+				} `json:"database"`
+			}
+			resp, err := client.Get(a + "/status")
+			if err != nil {
+				return false, err.Error()
+			}
+			defer resp.Body.Close()
+			return json.NewDecoder(resp.Body).Decode(&st) == nil && st.Database.Reachable, resp.Status
+		})
+	}
 	s.sync(t)
 	for _, p := range s.proxies {
-		serves(t, p, "echo.example.com", "/late", http.StatusOK, "/late")
+		serves(t, p, "echo.example.com", path, http.StatusOK, path)
 	}
 }
 
@@ -93,45 +124,6 @@ func (s *stack) dataPlanePartitioned(t *testing.T) {
 	}
 	s.fault(t, sim.FaultHeal, "dp-2", "")
 	serves(t, s.proxyOf(t, "dp-2"), "echo.example.com", "/during-partition", http.StatusOK, "/during-partition")
-}
-
-// databaseDown: with PostgreSQL stopped the data planes keep serving, and a sync fails with
-// exit non-zero and no success in its report; once the database is back and the control plane
-// reaches it, the next sync converges on both data planes.
-func (s *stack) databaseDown(t *testing.T) {
-	s.fault(t, sim.FaultStop, "db", "")
-	s.repairOnFailure(t, sim.FaultStart, "db")
-	for _, p := range s.proxies {
-		serves(t, p, "echo.example.com", "/late", http.StatusOK, "/late")
-	}
-	s.apply(t, ingress("after-db", "/after-db"))
-	r := s.kubectl(t, -1, s.syncArgs()...)
-	if r.code == 0 || strings.Contains(r.stdout, "synced") {
-		t.Fatalf("sync with PostgreSQL down: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if strings.TrimSpace(r.stderr) == "" {
-		t.Fatal("sync with PostgreSQL down failed without saying why")
-	}
-	t.Logf("sync with PostgreSQL down: exit %d: %s", r.code, strings.TrimSpace(r.stderr))
-	s.fault(t, sim.FaultStart, "db", "")
-	cp := s.admins[0]
-	eventually(t, "the control plane reaches PostgreSQL again", func() (bool, string) {
-		var st struct {
-			Database struct {
-				Reachable bool `json:"reachable"`
-			} `json:"database"`
-		}
-		resp, err := client.Get(cp + "/status")
-		if err != nil {
-			return false, err.Error()
-		}
-		defer resp.Body.Close()
-		return json.NewDecoder(resp.Body).Decode(&st) == nil && st.Database.Reachable, resp.Status
-	})
-	s.sync(t)
-	for _, p := range s.proxies {
-		serves(t, p, "echo.example.com", "/after-db", http.StatusOK, "/after-db")
-	}
 }
 
 // countRoutes counts the routes whose name contains part, through an Admin API.

@@ -67,6 +67,7 @@ func TestStack(t *testing.T) {
 			})
 			if mode == sim.Traditional {
 				t.Run("a node killed mid-sync: the sync completes through another", s.nodeKilledMidSync)
+				t.Run("PostgreSQL down: sync fails and reports no success; recovery converges", s.databaseDown)
 				return
 			}
 			t.Run("control plane down: data planes serve; sync fails clearly; the next one converges", s.controlPlaneDown)
