@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, run by `make demo` after `make deps build images`:
-#   1. a simulated Kong cluster on Docker: PostgreSQL, a control plane and two data planes
-#      (DEMO_MODE=traditional: three traditional nodes), plus the echo backend on its network;
+#   1. a simulated Kong cluster: PostgreSQL, a control plane and two data planes
+#      (DEMO_MODE=traditional: three traditional nodes), plus the echo backend: on Docker, the
+#      echo image on the cluster's network; without Docker (or DEMO_RUNTIME=local), PostgreSQL
+#      and the nodes as local processes and the echo backend as one more on 127.0.0.1;
 #   2. the real kubectl discovers the plugin, which syncs examples/ into that cluster;
 #   3. requests through every node's proxy show routing, strip_path, preserve_host, a regex
 #      path, key-auth, ACL and rate limiting doing what the manifests say.
@@ -16,6 +18,11 @@ mode=${DEMO_MODE:-hybrid}
 name=${DEMO_NAME:-demo}
 echo_image=${KONGDB_SIM_ECHO_IMAGE:-kongdb/echo:latest}
 echo_container=kongdb-demo-$name-echo
+runtime=${DEMO_RUNTIME:-auto}
+if [[ $runtime == auto ]]; then
+  runtime=local
+  docker info >/dev/null 2>&1 && runtime=docker
+fi
 case $mode in
 hybrid) up_flags=(--mode hybrid --control-planes 1 --data-planes 2) net=kongdb-sim-$name-cp ;;
 traditional) up_flags=(--mode traditional --nodes 3) net=kongdb-sim-$name-db ;;
@@ -24,41 +31,63 @@ esac
 
 work=$(mktemp -d)
 failed=0
+echo_pid=""
+# stop_echo removes the echo backend (before the cluster's network goes).
+stop_echo() {
+  if [[ $runtime == docker ]]; then
+    docker rm -f "$echo_container" >/dev/null 2>&1 || true
+  elif [[ -n $echo_pid ]]; then
+    kill "$echo_pid" 2>/dev/null || true
+  fi
+}
+teardown_hint() {
+  if [[ $runtime == docker ]]; then echo "docker rm -f $echo_container; kongdb sim down $name"; else echo "kill ${echo_pid:-<echo pid>}; kongdb sim down $name"; fi
+}
 cleanup() {
   if [[ ${KEEP:-} == 1 ]]; then
-    printf '\nKEEP=1: the cluster %s stays. Remove it with:\n  docker rm -f %s; kongdb sim down %s\n' "$name" "$echo_container" "$name"
+    printf '\nKEEP=1: the cluster %s stays. Remove it with:\n  %s\n' "$name" "$(teardown_hint)"
   else
     step "tearing down (KEEP=1 keeps the cluster)"
-    docker rm -f "$echo_container" >/dev/null 2>&1 || true # before its network goes
+    stop_echo
     kongdb sim down "$name" || true
   fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 step "kubectl discovers the plugin"
 kubectl plugin list --name-only 2>/dev/null | grep kongdb
 kubectl kongdb version
 
-step "a $mode Kong cluster on Docker: kongdb sim up --name $name ${up_flags[*]}"
+step "a $mode Kong cluster ($runtime runtime): kongdb sim up --name $name ${up_flags[*]}"
 if kongdb sim status "$name" >/dev/null 2>&1; then
   echo "a cluster named $name is left from an earlier demo: removing it first"
-  docker rm -f "$echo_container" >/dev/null 2>&1 || true
+  stop_echo
   kongdb sim down "$name"
 fi
-kongdb sim up -d --name "$name" "${up_flags[@]}" --pull never
+kongdb sim up -d --runtime "$runtime" --name "$name" "${up_flags[@]}" --pull never
 eval "$(kongdb sim env "$name")"
 
-step "the echo backend on the cluster's network ($net)"
-docker rm -f "$echo_container" >/dev/null 2>&1 || true
-docker run -d --name "$echo_container" --label io.kongdb.demo="$name" --network "$net" "$echo_image" >/dev/null
-echo_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$echo_container")
-echo "echo listens on $echo_ip:8080"
+if [[ $runtime == docker ]]; then
+  step "the echo backend on the cluster's network ($net)"
+  docker rm -f "$echo_container" >/dev/null 2>&1 || true
+  docker run -d --name "$echo_container" --label io.kongdb.demo="$name" --network "$net" "$echo_image" >/dev/null
+  echo_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$echo_container")
+  echo_port=8080
+else
+  step "the echo backend as a local process"
+  ${GO:-go} build -o "$work/echo" ./hack/images/echo
+  echo_ip=127.0.0.1 echo_port=$(free_port)
+  PORT=$echo_port "$work/echo" >"$work/echo.log" 2>&1 &
+  echo_pid=$!
+fi
+echo "echo listens on $echo_ip:$echo_port"
 # The one change to examples/ (examples/README.md): the EndpointSlice's placeholder address
-# becomes the backend's real one.
+# (and port) becomes the backend's real one.
 cp -r examples "$work/examples"
-sed -i "s/\"192\.0\.2\.10\"/\"$echo_ip\"/" "$work/examples/01-echo-service.yaml"
-grep -n "$echo_ip" "$work/examples/01-echo-service.yaml"
+sed -i -e "s/\"192\.0\.2\.10\"/\"$echo_ip\"/" -e "s/^  port: 8080\$/  port: $echo_port/" "$work/examples/01-echo-service.yaml"
+grep -n -e "$echo_ip" -e "port: $echo_port" "$work/examples/01-echo-service.yaml"
 
 read -r -a admins <<<"$KONGDB_SIM_ADMIN_URLS"
 read -r -a proxies <<<"$KONGDB_SIM_PROXY_URLS"
@@ -104,7 +133,7 @@ for p in "${proxies[@]}"; do
     -H 'Host: echo.example.com' "$p/echo/hello"
   expect='"host":"echo.example.com"' check "$p" 200 "preserve_host: backend sees Host echo.example.com" \
     -H 'Host: echo.example.com' "$p/echo/hello"
-  expect="\"host\":\"$echo_ip:8080\"" check "$p" 200 "upstream.example.com (preserve_host off) → Host of the target" \
+  expect="\"host\":\"$echo_ip:$echo_port\"" check "$p" 200 "upstream.example.com (preserve_host off) → Host of the target" \
     -H 'Host: upstream.example.com' "$p/anything"
   expect='"path":"/orders/42"' check "$p" 200 "regex path /orders/42" -H 'Host: echo.example.com' "$p/orders/42"
   check "$p" 404 "regex path /orders/abc does not match" -H 'Host: echo.example.com' "$p/orders/abc"
@@ -144,7 +173,7 @@ Try it yourself (the cluster stays with KEEP=1 make demo):
   kubectl kongdb diff -f examples/ --kong-admin-url \$KONG_ADMIN_URL   # the placeholder endpoint shows as a change
   kongdb sim partition $last; kongdb sim heal $last                      # faults: see README
 The live view: kubectl kongdb status (once it is in the binary; today: kongdb sim status $name -o wide).
-Tear it all down: docker rm -f $echo_container; kongdb sim down $name
+Tear it all down: $(teardown_hint)
 EOF
 if ((failed)); then
   echo "some checks FAILED" >&2
