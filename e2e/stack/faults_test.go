@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
 )
@@ -26,7 +27,8 @@ func (s *stack) nodeKilledMidSync(t *testing.T) {
 		}
 		done <- r
 	}()
-	eventually(t, "the sync's first routes are in the database", func() (bool, string) {
+	// Polled often: on a fast machine the whole batch takes a second or two.
+	eventuallyEvery(t, 20*time.Millisecond, "the sync's first routes are in the database", func() (bool, string) {
 		select {
 		case r := <-done:
 			t.Fatalf("the sync of %d Ingresses ended before any was seen written (exit %d): make the batch larger\n%s%s", n, r.code, r.stdout, r.stderr)

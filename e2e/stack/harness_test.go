@@ -280,9 +280,15 @@ func get(proxy, host, path string, headers ...string) answer {
 	return a
 }
 
-// eventually polls cond until it holds, failing the test after two minutes (a loaded
-// two-core machine runs several clusters at once).
+// eventually polls cond every 250 ms until it holds, failing the test after two minutes (a
+// loaded two-core machine runs several clusters at once).
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	eventuallyEvery(t, 250*time.Millisecond, what, cond)
+}
+
+// eventuallyEvery is eventually polling every interval.
+func eventuallyEvery(t *testing.T, interval time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -293,7 +299,7 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s; last: %s", what, last)
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
