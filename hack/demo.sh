@@ -157,6 +157,9 @@ for p in "${proxies[@]}"; do
   fi
 done
 
+step "how long each node takes to serve a sync: kubectl kongdb sim verify $name"
+kubectl kongdb sim verify "$name" || failed=1
+
 step "kubectl kongdb sim status $name -o wide"
 kubectl kongdb sim status "$name" -o wide
 if kubectl kongdb status --help >/dev/null 2>&1; then
