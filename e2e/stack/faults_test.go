@@ -112,10 +112,11 @@ func (s *stack) outage(t *testing.T, member, ingressName, mustName string) {
 	}
 }
 
-// dataPlanePartitioned: dp-2 cut off the control plane misses a sync that dp-1 serves, and
-// serves it once healed.
+// dataPlanePartitioned: dp-2 cut off the control plane misses a sync that dp-1 serves, and the
+// control plane's /clustering/data-planes shows it behind (two configuration hashes); once
+// healed it serves the sync and both data planes report one hash.
 func (s *stack) dataPlanePartitioned(t *testing.T) {
-	dp1, dp2 := s.proxyOf(t, "dp-1"), s.proxyOf(t, "dp-2")
+	dp1, dp2, cp := s.proxyOf(t, "dp-1"), s.proxyOf(t, "dp-2"), s.admins[0]
 	s.fault(t, sim.FaultPartition, "dp-2", "cp")
 	s.repairOnFailure(t, sim.FaultHeal, "dp-2")
 	s.apply(t, ingress("during-partition", "/during-partition"))
@@ -124,8 +125,38 @@ func (s *stack) dataPlanePartitioned(t *testing.T) {
 	if a := get(dp2, "echo.example.com", "/during-partition"); a.code != http.StatusNotFound {
 		t.Fatalf("dp-2, cut off the control plane, answers a route synced since: %d %v", a.code, a.err)
 	}
+	eventually(t, "the control plane shows one data plane behind", func() (bool, string) {
+		h, err := configHashes(cp)
+		return err == nil && len(h) == 2, fmt.Sprint(h, err)
+	})
 	s.fault(t, sim.FaultHeal, "dp-2", "")
 	serves(t, s.proxyOf(t, "dp-2"), "echo.example.com", "/during-partition", http.StatusOK, "/during-partition")
+	eventually(t, "the control plane shows both data planes on one configuration", func() (bool, string) {
+		h, err := configHashes(cp)
+		return err == nil && len(h) == 1, fmt.Sprint(h, err)
+	})
+}
+
+// configHashes is how many data planes the control plane lists with each configuration hash.
+func configHashes(cpAdmin string) (map[string]int, error) {
+	var page struct {
+		Data []struct {
+			ConfigHash string `json:"config_hash"`
+		} `json:"data"`
+	}
+	resp, err := client.Get(cpAdmin + "/clustering/data-planes")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, d := range page.Data {
+		out[d.ConfigHash]++
+	}
+	return out, nil
 }
 
 // countRoutes counts the routes whose name contains part, through an Admin API.

@@ -77,7 +77,7 @@ func TestStack(t *testing.T) {
 				return
 			}
 			t.Run("control plane down: data planes serve; sync fails clearly; the next one converges", s.controlPlaneDown)
-			t.Run("a data plane partitioned from the control plane catches up after heal", s.dataPlanePartitioned)
+			t.Run("a data plane partitioned from the control plane is shown behind and catches up after heal", s.dataPlanePartitioned)
 			t.Run("PostgreSQL down: sync fails and reports no success; recovery converges", s.databaseDown)
 		})
 	}
