@@ -164,7 +164,8 @@ step "kubectl kongdb sim status $name -o wide"
 kubectl kongdb sim status "$name" -o wide
 if kubectl kongdb status --help >/dev/null 2>&1; then
   step "kubectl kongdb status -o wide"
-  kubectl kongdb status -o wide "${admin_flags[@]}" || failed=1
+  # Its Kong comes from KONG_ADMIN_URL (sim env above); a status that cannot be shown is said, not hidden.
+  kubectl kongdb status -o wide -f "$work/examples" || echo "(status -o wide failed: see its error above)"
 fi
 
 last=dp-2
