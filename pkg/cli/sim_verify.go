@@ -95,6 +95,10 @@ func (o *SimVerifyOptions) Run(ctx context.Context, rt sim.Runtime) error {
 		args = append(args, "--kong-admin-url", a)
 	}
 	sync := NewCmdSync(o.factory, o.IOStreams, nil)
+	if sync.Flags().Lookup("wait") != nil {
+		// sync's own convergence check, once it has one; the proxies are polled below either way.
+		args = append(args, "--wait")
+	}
 	sync.SetArgs(args)
 	sync.SilenceUsage, sync.SilenceErrors = true, true
 	start := time.Now()
