@@ -64,6 +64,8 @@ func NewRootCmd(name string, streams genericiooptions.IOStreams) *cobra.Command 
 // build the very tree the binary runs and stop just before the work.
 type runSeams struct {
 	translate func(*TranslateOptions) error
+	sync      func(*SyncOptions) error
+	diff      func(*DiffOptions) error
 	version   func(*VersionOptions) error
 }
 
@@ -96,6 +98,8 @@ from manifests, without talking to Kong.`,
 	// Every command is listed here, so the whole tree reads in one place.
 	root.AddCommand(
 		NewCmdTranslate(f, streams, seams.translate),
+		NewCmdSync(f, streams, seams.sync),
+		NewCmdDiff(f, streams, seams.diff),
 		NewCmdVersion(f, streams, seams.version),
 		NewCmdSim(f, streams),
 	)

@@ -1,0 +1,191 @@
+package sync_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kongdb/kubectl-kongdb/internal/testenv"
+)
+
+// cluster starts a kube-apiserver of the test's own (the package's TestMain belongs to pgtest).
+func cluster(t *testing.T) *testenv.Env {
+	t.Helper()
+	env, err := testenv.Start(context.Background())
+	if err != nil {
+		t.Fatalf("start kube-apiserver: %v", err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	return env
+}
+
+// applyYAML creates every object of a multi-document YAML in namespace ns (cluster-scoped
+// objects keep none; ones that exist already are left as they are).
+func applyYAML(t *testing.T, env *testenv.Env, ns, text string) {
+	t.Helper()
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(text), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			t.Fatalf("decode: %v", err)
+		}
+		if len(u.Object) == 0 {
+			continue
+		}
+		if u.GetKind() != "IngressClass" {
+			u.SetNamespace(ns)
+		}
+		if err := env.Client.Create(t.Context(), &u); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
+		}
+	}
+}
+
+func deleteObject(t *testing.T, env *testenv.Env, ns, apiVersion, kind, name string) {
+	t.Helper()
+	var u unstructured.Unstructured
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	u.SetNamespace(ns)
+	u.SetName(name)
+	if err := env.Client.Delete(t.Context(), &u); err != nil {
+		t.Fatalf("delete %s %s: %v", kind, name, err)
+	}
+}
+
+func serviceNames(t *testing.T, f *fixture) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, s := range f.list(t, "/services") {
+		out[s["name"].(string)] = true
+	}
+	return out
+}
+
+// impersonating writes a kubeconfig that acts as user (through the admin's impersonation),
+// so RBAC limits what it reads.
+func impersonating(t *testing.T, env *testenv.Env, user string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(env.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range cfg.AuthInfos {
+		a.Impersonate = user
+	}
+	p := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSyncFromLiveCluster: sync reads a namespace of a real API server; a re-sync writes
+// nothing; an object deleted in Kubernetes is deleted in Kong, while another namespace's
+// entities stay; when a list is forbidden nothing is deleted; an unreachable API server
+// writes nothing at all.
+func TestSyncFromLiveCluster(t *testing.T) {
+	env := cluster(t)
+	f := newFixture(t)
+	nsA, nsB := env.Namespace(t), env.Namespace(t)
+	var a, b bytes.Buffer
+	a.WriteString(ingressClass)
+	for _, name := range []string{"one", "two", "three"} {
+		a.WriteString(app(name, ""))
+	}
+	b.WriteString(app("other", ""))
+	applyYAML(t, env, nsA, a.String())
+	applyYAML(t, env, nsB, b.String())
+	// The Lease goes into a test namespace: a fresh API server creates "default" a moment after
+	// it starts.
+	kube := []string{"--kubeconfig", env.Kubeconfig, "--lock-namespace", nsB}
+
+	for _, ns := range []string{nsA, nsB} {
+		mustSync(t, f, append(kube, "-n", ns)...)
+	}
+	got := serviceNames(t, f)
+	for _, want := range []string{nsA + ".one.80", nsA + ".two.80", nsA + ".three.80", nsB + ".other.80"} {
+		if !got[want] {
+			t.Fatalf("service %s missing after sync: %v", want, got)
+		}
+	}
+	f.kong.reset()
+	mustSync(t, f, append(kube, "-n", nsA)...)
+	if n := f.kong.writes.Load(); n != 0 {
+		t.Fatalf("re-sync from the cluster wrote %d times: %v", n, f.kong.reset())
+	}
+
+	// RBAC lets this user read everything but KongPlugins: the snapshot is incomplete, so the
+	// deleted Ingress's entities stay.
+	grantAllButKongPlugins(t, env, "limited")
+	deleteObject(t, env, nsA, "networking.k8s.io/v1", "Ingress", "three")
+	deleteObject(t, env, nsA, "v1", "Service", "three")
+	f.kong.reset()
+	r := f.cmd(t, "sync", "--kubeconfig", impersonating(t, env, "limited"), "-n", nsA, "--lock-namespace", nsB)
+	if r.code != 0 {
+		t.Fatalf("incomplete sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, w := range f.kong.reset() {
+		if strings.HasPrefix(w, "DELETE") {
+			t.Fatalf("an incomplete snapshot deleted: %s\n%s", w, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "could not be read in full") || !serviceNames(t, f)[nsA+".three.80"] {
+		t.Fatalf("incomplete read not reported, or service deleted:\n%s\n%s", r.stdout, r.stderr)
+	}
+
+	// An API server that cannot be reached: the command fails before any write.
+	r = f.cmd(t, "sync", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "-n", nsA)
+	if r.code == 0 || f.kong.writes.Load() != 0 {
+		t.Fatalf("unreachable API server: exit %d, writes %v", r.code, f.kong.reset())
+	}
+
+	// Complete again: the deleted Ingress's entities go, the other namespace's stay.
+	mustSync(t, f, append(kube, "-n", nsA, "--max-delete", "60%")...)
+	got = serviceNames(t, f)
+	if got[nsA+".three.80"] || !got[nsA+".one.80"] || !got[nsB+".other.80"] {
+		t.Fatalf("services after deleting Ingress three: %v", got)
+	}
+	for _, r := range f.list(t, "/routes") {
+		if strings.Contains(r["name"].(string), ".three.") {
+			t.Fatalf("route %v of the deleted Ingress survived", r["name"])
+		}
+	}
+}
+
+// grantAllButKongPlugins binds user to a ClusterRole reading every kind kongdb reads except
+// KongPlugins, and holding the sync's Lease.
+func grantAllButKongPlugins(t *testing.T, env *testenv.Env, user string) {
+	t.Helper()
+	read := []string{"get", "list", "watch"}
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "kongdb-" + user}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{"", "networking.k8s.io", "discovery.k8s.io", "gateway.networking.k8s.io"}, Resources: []string{"*"}, Verbs: read},
+		{APIGroups: []string{"configuration.konghq.com"}, Verbs: read, Resources: []string{"kongclusterplugins", "kongconsumers",
+			"kongconsumergroups", "kongingresses", "kongupstreampolicies", "tcpingresses", "udpingresses", "kongvaults", "ingressclassparameters"}},
+		// The sync lock.
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update", "delete"}},
+	}}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "kongdb-" + user},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	env.Apply(t, role, binding)
+}
+
+func clientKey(ns, name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: ns, Name: name}
+}

@@ -1,0 +1,265 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/kong/go-kong/kong"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
+)
+
+// PageSize is the most Kong returns per list request.
+const PageSize = 1000
+
+// ReadOptions say which entities are ours.
+type ReadOptions struct {
+	// Tag is the ownership tag: only entities carrying it are read.
+	Tag string
+	// Concurrency bounds the lists in flight (every entity type, then every upstream's targets);
+	// 0 means 10.
+	Concurrency int
+}
+
+// page is Kong's list answer.
+type page[T any] struct {
+	Data   []*T   `json:"data"`
+	Offset string `json:"offset"`
+}
+
+// listAll reads every entity of a collection carrying tag (all when tag is ""), PageSize per
+// request, following Kong's offset.
+func listAll[T any](ctx context.Context, c *kong.Client, path, tag string) ([]*T, error) {
+	var all []*T
+	offset := ""
+	for {
+		q := struct {
+			Size   int    `url:"size"`
+			Tags   string `url:"tags,omitempty"`
+			Offset string `url:"offset,omitempty"`
+		}{PageSize, tag, offset}
+		var p page[T]
+		if err := Do(ctx, c, http.MethodGet, path, q, nil, &p); err != nil {
+			return nil, fmt.Errorf("list %s: %w", path, err)
+		}
+		all = append(all, p.Data...)
+		if p.Offset == "" {
+			return all, nil
+		}
+		offset = p.Offset
+	}
+}
+
+// into is a list of path into dst, as an errgroup function.
+func into[T any](ctx context.Context, c *kong.Client, tag, path string, dst *[]*T) func() error {
+	return func() (err error) {
+		*dst, err = listAll[T](ctx, c, path, tag)
+		return err
+	}
+}
+
+// optional turns a 404 (a collection Kong OSS does not have) into an empty list.
+func optional(list func() error) func() error {
+	return func() error {
+		if err := list(); !IsStatus(err, http.StatusNotFound) {
+			return err
+		}
+		return nil
+	}
+}
+
+// current is every owned entity as listed, before nesting.
+type current struct {
+	services       []*kong.Service
+	routes         []*kong.Route
+	upstreams      []*kong.Upstream
+	targets        [][]*kong.Target // per upstream, same index
+	certificates   []*kong.Certificate
+	snis           []*kong.SNI
+	caCertificates []*kong.CACertificate
+	plugins        []*kong.Plugin
+	consumers      []*kong.Consumer
+	consumerGroups []*kong.ConsumerGroup
+	vaults         []*kong.Vault
+	keyAuths       []*kong.KeyAuth
+	basicAuths     []*kong.BasicAuth
+	hmacAuths      []*kong.HMACAuth
+	jwts           []*kong.JWTAuth
+	acls           []*kong.ACLGroup
+	oauth2         []*kong.Oauth2Credential
+	mtls           []*kong.MTLSAuth
+}
+
+// ReadState reads every entity carrying opts.Tag through c: all entity types concurrently,
+// then the targets of all owned upstreams concurrently. Children whose parent is not owned (a
+// tagged route on an untagged service) cannot be represented in the nested state and are left
+// out; each such case is returned as a note, and they are neither updated nor deleted.
+func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstate.State, []string, error) {
+	limit := opts.Concurrency
+	if limit <= 0 {
+		limit = 10
+	}
+	var cur current
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	tag := opts.Tag
+	g.Go(into(gctx, c, tag, "/services", &cur.services))
+	g.Go(into(gctx, c, tag, "/routes", &cur.routes))
+	g.Go(into(gctx, c, tag, "/upstreams", &cur.upstreams))
+	g.Go(into(gctx, c, tag, "/certificates", &cur.certificates))
+	g.Go(into(gctx, c, tag, "/snis", &cur.snis))
+	g.Go(into(gctx, c, tag, "/ca_certificates", &cur.caCertificates))
+	g.Go(into(gctx, c, tag, "/plugins", &cur.plugins))
+	g.Go(into(gctx, c, tag, "/consumers", &cur.consumers))
+	g.Go(into(gctx, c, tag, "/vaults", &cur.vaults))
+	g.Go(into(gctx, c, tag, "/key-auths", &cur.keyAuths))
+	g.Go(into(gctx, c, tag, "/basic-auths", &cur.basicAuths))
+	g.Go(into(gctx, c, tag, "/hmac-auths", &cur.hmacAuths))
+	g.Go(into(gctx, c, tag, "/jwts", &cur.jwts))
+	g.Go(into(gctx, c, tag, "/acls", &cur.acls))
+	g.Go(into(gctx, c, tag, "/oauth2", &cur.oauth2))
+	// Enterprise collections: OSS Kong answers 404, which means none.
+	g.Go(optional(into(gctx, c, tag, "/consumer_groups", &cur.consumerGroups)))
+	g.Go(optional(into(gctx, c, tag, "/mtls-auths", &cur.mtls)))
+	if err := g.Wait(); err != nil {
+		return nil, nil, fmt.Errorf("read kong: %w", err)
+	}
+
+	// Targets live under their upstream; Kong's /upstreams/{id}/targets takes no tag filter in
+	// every version, so they are filtered here. All upstreams at once, not one by one as
+	// decK's dump does.
+	cur.targets = make([][]*kong.Target, len(cur.upstreams))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for i, u := range cur.upstreams {
+		g.Go(func() error {
+			ts, err := listAll[kong.Target](gctx, c, "/upstreams/"+*u.ID+"/targets", "")
+			if err != nil {
+				return err
+			}
+			cur.targets[i] = slices.DeleteFunc(ts, func(t *kong.Target) bool { return tag != "" && !hasTag(t.Tags, tag) })
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, fmt.Errorf("read kong: %w", err)
+	}
+	s, notes := cur.nest()
+	return s, notes, nil
+}
+
+func hasTag(tags []*string, tag string) bool {
+	return slices.ContainsFunc(tags, func(t *string) bool { return t != nil && *t == tag })
+}
+
+// nest builds the State's nesting from foreign keys.
+func (cur *current) nest() (*kongstate.State, []string) {
+	s := &kongstate.State{}
+	var notes []string
+	orphan := func(kind, name, parentKind string) {
+		notes = append(notes, fmt.Sprintf("%s %s carries the ownership tag but its %s does not: left alone", kind, name, parentKind))
+	}
+	services := map[string]*kongstate.Service{}
+	for _, svc := range cur.services {
+		ks := &kongstate.Service{Service: *svc}
+		services[*svc.ID] = ks
+		s.Services = append(s.Services, ks)
+	}
+	for _, r := range cur.routes {
+		parent := services[fkID(r.Service)]
+		if parent == nil {
+			orphan("route", str(r.Name, r.ID), "service")
+			continue
+		}
+		parent.Routes = append(parent.Routes, &kongstate.Route{Route: *r})
+	}
+	for i, u := range cur.upstreams {
+		s.Upstreams = append(s.Upstreams, &kongstate.Upstream{Upstream: *u, Targets: cur.targets[i]})
+	}
+	certs := map[string]*kongstate.Certificate{}
+	for _, c := range cur.certificates {
+		kc := &kongstate.Certificate{Certificate: *c}
+		// Kong lists a certificate's SNI names on it; the SNI entities below are the truth.
+		kc.SNIs = nil
+		certs[*c.ID] = kc
+		s.Certificates = append(s.Certificates, kc)
+	}
+	for _, sni := range cur.snis {
+		var certID string
+		if sni.Certificate != nil {
+			certID = str(sni.Certificate.ID, nil)
+		}
+		parent := certs[certID]
+		if parent == nil {
+			orphan("sni", str(sni.Name, sni.ID), "certificate")
+			continue
+		}
+		parent.SNIs = append(parent.SNIs, sni.Name)
+	}
+	s.CACertificates = cur.caCertificates
+	s.Plugins = cur.plugins
+	consumers := map[string]*kongstate.Consumer{}
+	for _, c := range cur.consumers {
+		kc := &kongstate.Consumer{Consumer: *c}
+		consumers[*c.ID] = kc
+		s.Consumers = append(s.Consumers, kc)
+	}
+	attach(consumers, cur.keyAuths, func(e *kong.KeyAuth) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.KeyAuth) { c.KeyAuths = append(c.KeyAuths, e) }, orphan, "key-auth")
+	attach(consumers, cur.basicAuths, func(e *kong.BasicAuth) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.BasicAuth) { c.BasicAuths = append(c.BasicAuths, e) }, orphan, "basic-auth")
+	attach(consumers, cur.hmacAuths, func(e *kong.HMACAuth) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.HMACAuth) { c.HMACAuths = append(c.HMACAuths, e) }, orphan, "hmac-auth")
+	attach(consumers, cur.jwts, func(e *kong.JWTAuth) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.JWTAuth) { c.JWTAuths = append(c.JWTAuths, e) }, orphan, "jwt")
+	attach(consumers, cur.acls, func(e *kong.ACLGroup) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.ACLGroup) { c.ACLGroups = append(c.ACLGroups, e) }, orphan, "acl")
+	attach(consumers, cur.oauth2, func(e *kong.Oauth2Credential) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.Oauth2Credential) { c.Oauth2Creds = append(c.Oauth2Creds, e) }, orphan, "oauth2")
+	attach(consumers, cur.mtls, func(e *kong.MTLSAuth) *kong.Consumer { return e.Consumer },
+		func(c *kongstate.Consumer, e *kong.MTLSAuth) { c.MTLSAuths = append(c.MTLSAuths, e) }, orphan, "mtls-auth")
+	for _, g := range cur.consumerGroups {
+		s.ConsumerGroups = append(s.ConsumerGroups, &kongstate.ConsumerGroup{ConsumerGroup: *g})
+	}
+	s.Vaults = cur.vaults
+	return s, notes
+}
+
+// attach nests credentials of one type under their consumers.
+func attach[T any](consumers map[string]*kongstate.Consumer, es []*T, consumerOf func(*T) *kong.Consumer,
+	add func(*kongstate.Consumer, *T), orphan func(kind, name, parent string), kind string,
+) {
+	for _, e := range es {
+		c := consumerOf(e)
+		var id string
+		if c != nil {
+			id = str(c.ID, nil)
+		}
+		if parent := consumers[id]; parent != nil {
+			add(parent, e)
+			continue
+		}
+		orphan(kind, "of consumer "+id, "consumer")
+	}
+}
+
+func fkID(s *kong.Service) string {
+	if s == nil || s.ID == nil {
+		return ""
+	}
+	return *s.ID
+}
+
+// str is the first non-nil of a and b, or "".
+func str(a, b *string) string {
+	switch {
+	case a != nil:
+		return *a
+	case b != nil:
+		return *b
+	}
+	return ""
+}

@@ -1,0 +1,89 @@
+// Package apply executes a plan against Kong: one bounded worker pool over the plan's DAG (no
+// barrier between entity types), retries with backoff on 5xx answers and broken connections,
+// failover to another live node when one goes away, and a result for every op. An op that
+// fails skips only the ops that depend on it.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
+)
+
+// ErrNoLiveNode means every node failed with a connection error.
+var ErrNoLiveNode = errors.New("no live Kong node left")
+
+// Pool is the nodes a sync may write through. In traditional mode every node writes to the
+// one database, so when the node in use stops answering the next live one takes over.
+type Pool struct {
+	mu    sync.Mutex
+	nodes []*admin.Node
+	cur   int
+	down  map[*admin.Node]error
+}
+
+// NewPool returns a pool over nodes, using the first until it fails.
+func NewPool(nodes []*admin.Node) *Pool {
+	return &Pool{nodes: nodes, down: map[*admin.Node]error{}}
+}
+
+// Current is the node writes go to now.
+func (p *Pool) Current() (*admin.Node, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for range p.nodes {
+		n := p.nodes[p.cur]
+		if p.down[n] == nil {
+			return n, nil
+		}
+		p.cur = (p.cur + 1) % len(p.nodes)
+	}
+	return nil, fmt.Errorf("%w (%d tried)", ErrNoLiveNode, len(p.nodes))
+}
+
+// MarkDown takes n out after a connection error, so that the next Current is another node.
+// Several workers may report the same node; the first report counts.
+func (p *Pool) MarkDown(n *admin.Node, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down[n] == nil {
+		p.down[n] = err
+	}
+}
+
+// Down returns the nodes taken out during the run and why.
+func (p *Pool) Down() map[string]error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]error{}
+	for n, err := range p.down {
+		out[n.URL] = err
+	}
+	return out
+}
+
+// withNode runs f on the current node; a connection error takes the node out.
+func (p *Pool) withNode(ctx context.Context, f func(*admin.Node) error) (*admin.Node, error) {
+	n, err := p.Current()
+	if err != nil {
+		return nil, err
+	}
+	err = f(n)
+	if isConnectionError(ctx, err) {
+		p.MarkDown(n, err)
+	}
+	return n, err
+}
+
+// isConnectionError is any failure to get an answer from the node at all (refused, reset,
+// timed out), as opposed to an answer that says no.
+func isConnectionError(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var apiErr *admin.Error
+	return !errors.As(err, &apiErr)
+}

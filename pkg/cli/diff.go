@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/apply"
+	"github.com/kongdb/kubectl-kongdb/pkg/report"
+)
+
+const diffLong = `Show what sync would change in Kong: one unified diff per entity, between the entity as Kong
+holds it and as it would be, with credentials, passwords, private keys and plugin configuration
+from Secrets redacted. Coloured on a terminal.
+
+Exit codes follow kubectl diff: 0 no differences, 1 differences, greater than 1 an error.`
+
+const diffExample = `  # What would a sync of the current namespace change?
+  %[1]s diff --kong-admin-url http://kong-admin:8001
+
+  # The plan as JSON, for scripts
+  %[1]s diff -A -o json`
+
+// ErrDifferences is diff's exit code 1: it ran and Kong differs from Kubernetes.
+var ErrDifferences = errors.New("kong differs from the desired state")
+
+// DiffOptions holds the flags of diff.
+type DiffOptions struct {
+	Source SourceFlags
+	Kong   KongFlags
+	Prune  bool
+	Output string
+	// Colour forces colours on (true) or off (false); nil colours on a terminal.
+	Colour *bool
+
+	transport func(http.RoundTripper) http.RoundTripper
+	factory   Factory
+	genericiooptions.IOStreams
+}
+
+// NewCmdDiff builds diff. runF replaces the run function in tests of flag parsing.
+func NewCmdDiff(f Factory, streams genericiooptions.IOStreams, runF func(*DiffOptions) error) *cobra.Command {
+	o := &DiffOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:     "diff [-f FILENAME | -k DIR]",
+		Short:   "Show what sync would change in Kong",
+		Long:    diffLong,
+		Example: fmt.Sprintf(diffExample, f.CommandName()),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.factory = f
+			o.Kong.Complete()
+			if err := o.Source.Complete(f); err != nil {
+				return diffFailed(err)
+			}
+			if err := o.Validate(cmd); err != nil {
+				return diffFailed(err)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fl := cmd.Flags()
+	o.Source.AddFlags(fl)
+	o.Kong.AddFlags(fl)
+	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k show the deletes of owned entities the manifests no longer hold.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Print the plan instead of diffs. One of: (json, yaml).")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *DiffOptions) Validate(cmd *cobra.Command) error {
+	return validatePlanFlags(cmd, &o.Source, &o.Kong, o.Prune, o.Output, "json", "yaml")
+}
+
+// Run plans and prints; ErrDifferences when there is anything to do.
+func (o *DiffOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	warnInsecure(o.ErrOut, &o.Kong)
+	pl, err := computePlan(ctx, o.factory, &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}, o.In)
+	if err != nil {
+		return diffFailed(err)
+	}
+	for _, n := range pl.notes {
+		fmt.Fprintln(o.ErrOut, "note:", n)
+	}
+	for _, d := range pl.diags {
+		fmt.Fprintln(o.ErrOut, d.String())
+	}
+	apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, 0)
+	if o.Output != "" {
+		err = report.WritePlan(o.Out, pl.plan, o.Output)
+	} else {
+		colour := isTerminal(o.Out)
+		if o.Colour != nil {
+			colour = *o.Colour
+		}
+		err = report.WriteDiff(o.Out, pl.plan, colour)
+	}
+	if err != nil {
+		return diffFailed(err)
+	}
+	if !pl.plan.Empty() {
+		return ErrDifferences
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kong/go-kong/kong"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/apply"
+	"github.com/kongdb/kubectl-kongdb/pkg/converge"
+	"github.com/kongdb/kubectl-kongdb/pkg/lock"
+	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+	"github.com/kongdb/kubectl-kongdb/pkg/report"
+)
+
+const syncLong = `Make a database-backed Kong (traditional or hybrid mode) serve what Kubernetes says.
+
+Objects are read and translated exactly as translate does (the cluster, or manifests with -f/-k),
+then compared with the entities Kong holds that carry the ownership tag; only the differences
+are written, through one pool of --concurrency requests whose order follows Kong's foreign
+keys. A sync with nothing to do writes nothing. Drift made in Kong (edits, deletes, restores)
+is repaired on every run.
+
+Safety: only entities carrying --ownership-tag are ever updated or deleted; an entity we do
+not own that holds one of our names is reported as a conflict and left alone. Deletes are
+limited to the namespaces read (all with -A); manifests delete only with --prune; nothing is
+deleted when some Kubernetes list failed; a sync that would delete more than --max-delete of
+the owned entities stops before writing unless --force. One rejected entity fails only
+itself and what depends on it. Two syncs never write at once: a coordination.k8s.io Lease
+(cluster source, --lock-namespace) or a marker consumer in Kong (manifests) keeps the second
+out for --lock-timeout.
+
+A sync that writes ends with the sync marker: a route at /.kongdb/sync-marker/<ownership-tag>
+that every node answers with the record of that sync (generation, time, source, result).
+
+Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 some entities
+failed, conflicted or were skipped (the report names each with its Kubernetes object).`
+
+const syncExample = `  # Sync the current namespace into Kong
+  %[1]s sync --kong-admin-url http://kong-admin:8001
+
+  # Sync every namespace through any of three traditional nodes
+  %[1]s sync -A --kong-admin-url https://kong-0:8444 --kong-admin-url https://kong-1:8444 --kong-admin-url https://kong-2:8444
+
+  # Show what would change, as JSON
+  %[1]s sync --dry-run -o json
+
+  # Take over a Kong that KIC managed, with no writes if nothing changed
+  %[1]s sync -A --ownership-tag managed-by-ingress-controller
+
+  # Sync manifests, deleting owned entities they no longer hold
+  %[1]s sync -f ./manifests -R --prune`
+
+// SyncOptions holds the flags of sync.
+type SyncOptions struct {
+	Source      SourceFlags
+	Kong        KongFlags
+	Concurrency int
+	DryRun      bool
+	Prune       bool
+	MaxDelete   string
+	Force       bool
+	Output      string
+	// LockTimeout is how long to wait for another sync's lock; LockNamespace holds the Lease.
+	LockTimeout   time.Duration
+	LockNamespace string
+	// RecordEvents writes Kubernetes Events on the objects that failed, with KIC's reasons.
+	RecordEvents bool
+	// transport wraps the Admin API transport; tests count writes with it.
+	transport func(http.RoundTripper) http.RoundTripper
+
+	factory Factory
+	genericiooptions.IOStreams
+}
+
+// NewSyncOptions returns SyncOptions with the defaults.
+func NewSyncOptions(streams genericiooptions.IOStreams) *SyncOptions {
+	return &SyncOptions{Concurrency: apply.DefaultConcurrency, MaxDelete: "30%", LockTimeout: 30 * time.Second,
+		LockNamespace: "default", IOStreams: streams}
+}
+
+// NewCmdSync builds sync. runF replaces the run function in tests of flag parsing.
+func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOptions) error) *cobra.Command {
+	o := NewSyncOptions(streams)
+	cmd := &cobra.Command{
+		Use:     "sync [-f FILENAME | -k DIR]",
+		Short:   "Write what Kubernetes says into a database-backed Kong",
+		Long:    syncLong,
+		Example: fmt.Sprintf(syncExample, f.CommandName()),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(f); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fl := cmd.Flags()
+	o.Source.AddFlags(fl)
+	o.Kong.AddFlags(fl)
+	fl.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "Admin API requests in flight at once.")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "If true, print what would change and write nothing.")
+	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k delete owned entities the manifests no longer hold.")
+	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities; more stops the sync before it writes.")
+	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
+	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
+	fl.DurationVar(&o.LockTimeout, "lock-timeout", o.LockTimeout, "How long to wait while another sync holds the lock on this Kong.")
+	fl.StringVar(&o.LockNamespace, "lock-namespace", o.LockNamespace, "Namespace of the coordination.k8s.io Lease that keeps two syncs from one cluster apart.")
+	return cmd
+}
+
+// Complete reads the namespace and the environment.
+func (o *SyncOptions) Complete(f Factory) error {
+	o.factory = f
+	o.Kong.Complete()
+	return o.Source.Complete(f)
+}
+
+// Validate checks the flags.
+func (o *SyncOptions) Validate(cmd *cobra.Command) error {
+	if err := validatePlanFlags(cmd, &o.Source, &o.Kong, o.Prune, o.Output, "table", "json", "yaml"); err != nil {
+		return err
+	}
+	switch {
+	case o.Concurrency < 1:
+		return usageErrorf(cmd, "--concurrency must be at least 1")
+	case o.RecordEvents && o.Source.fromManifests():
+		return usageErrorf(cmd, "--record-events writes Events into the cluster the objects come from; it cannot be used with -f/-k")
+	}
+	if _, err := parseMaxDelete(o.MaxDelete, 0); err != nil {
+		return usageErrorf(cmd, "%v", err)
+	}
+	return nil
+}
+
+// Run plans, checks the delete budget, applies and reports.
+func (o *SyncOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	warnInsecure(o.ErrOut, &o.Kong)
+	in := &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}
+	// From a cluster, the Lease is taken first: it costs Kong nothing, and the one plan is made
+	// under it. From manifests the lock is a marker in Kong, taken only when there is
+	// something to write (so a sync with nothing to do writes nothing), and then the plan is
+	// made again under it, to see what another sync wrote meanwhile.
+	leaseFirst := !o.DryRun && !o.Source.fromManifests()
+	if leaseFirst {
+		lease, err := o.lease()
+		if err != nil {
+			return err
+		}
+		release, err := lock.Acquire(ctx, lease, o.LockTimeout)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	pl, err := o.plan(ctx, in)
+	if err != nil {
+		return err
+	}
+	read := pl.read
+	var out *apply.Outcome
+	if !o.DryRun {
+		out = &apply.Outcome{} // nothing to do is a sync too, not a dry run
+	}
+	if o.DryRun {
+		apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, o.Concurrency)
+	}
+	if !o.DryRun && !pl.plan.Empty() {
+		if !leaseFirst {
+			release, err := lock.Acquire(ctx, o.kongMarker(pl), o.LockTimeout)
+			if err != nil {
+				return err
+			}
+			defer release()
+			if pl, err = o.plan(ctx, in); err != nil {
+				return err
+			}
+			read += pl.read
+		}
+		p := pl.plan
+		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
+	}
+	for _, n := range pl.notes {
+		fmt.Fprintln(o.ErrOut, "note:", n)
+	}
+	for _, d := range pl.diags {
+		fmt.Fprintln(o.ErrOut, d.String())
+	}
+	if o.RecordEvents && !o.DryRun {
+		var results []apply.Result
+		if out != nil {
+			results = out.Results
+		}
+		if err := o.recordEvents(ctx, pl, results); err != nil {
+			fmt.Fprintln(o.ErrOut, "warning: record events:", err)
+		}
+	}
+	rep := report.New(pl.plan, out)
+	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
+	rep.Read, rep.Plan = read, pl.dur
+	if out != nil && len(out.Results) > 0 {
+		if err := o.writeMarker(ctx, pl, out, rep); err != nil {
+			fmt.Fprintln(o.ErrOut, "warning:", err)
+		}
+	}
+	if err := rep.Write(o.Out, o.Output); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return ErrPartial
+	}
+	return nil
+}
+
+// plan computes the plan and checks the delete budget.
+func (o *SyncOptions) plan(ctx context.Context, in *planInput) (*planned, error) {
+	pl, err := computePlan(ctx, o.factory, in, o.In)
+	if err != nil {
+		return nil, err
+	}
+	p := pl.plan
+	deletes := p.Count()[plan.Delete]
+	limit, _ := parseMaxDelete(o.MaxDelete, p.Managed)
+	if deletes > limit && !o.Force && !o.DryRun {
+		return nil, fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
+			"nothing was written (check the source, or pass --force)", deletes, p.Managed, o.MaxDelete)
+	}
+	return pl, nil
+}
+
+// lockName is one lock per ownership tag, since syncs with different tags own different
+// entities.
+func (o *SyncOptions) lockName() string {
+	return "kongdb-sync-" + strings.NewReplacer("_", "-", ".", "-", ":", "-", "/", "-").Replace(strings.ToLower(o.Kong.OwnershipTag))
+}
+
+// lease is the sync lock when a cluster is the source: a Lease in it.
+func (o *SyncOptions) lease() (lock.Locker, error) {
+	cfg, err := o.factory.RESTClientGetter().ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("sync lock: kubeconfig: %w", err)
+	}
+	c, err := coordclient.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sync lock: %w", err)
+	}
+	return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: o.lockName()}, nil
+}
+
+// kongMarker is the sync lock for manifests: a marker in Kong, reachable through any node.
+func (o *SyncOptions) kongMarker(pl *planned) lock.Locker {
+	clients := make([]*kong.Client, len(pl.cluster.Nodes))
+	for i, n := range pl.cluster.Nodes {
+		clients[i] = n.Client
+	}
+	return &lock.KongMarker{Clients: clients, Name: o.lockName()}
+}
+
+// writeMarker records the sync in Kong, last, through a node that did not go away.
+func (o *SyncOptions) writeMarker(ctx context.Context, pl *planned, out *apply.Outcome, rep *report.Report) error {
+	rec := converge.Record{Time: time.Now().UTC(), Source: rep.Source, Result: "success", Nodes: out.Nodes}
+	if rep.Failed() {
+		rec.Result = "partial"
+	}
+	for _, k := range rep.Kinds {
+		rec.Created, rec.Updated, rec.Deleted = rec.Created+k.Created, rec.Updated+k.Updated, rec.Deleted+k.Deleted
+		rec.Failed += k.Failed + k.Conflicts + k.Skipped
+	}
+	m := converge.Marker{OwnershipTag: o.Kong.OwnershipTag, Workspace: o.Kong.Workspace}
+	var err error
+	for _, n := range pl.cluster.Nodes {
+		if _, down := out.Down[n.URL]; down {
+			continue
+		}
+		var written *converge.Record
+		if written, err = m.Write(ctx, n.Client, rec); err == nil {
+			rep.Generation = written.Generation
+			return nil
+		}
+	}
+	return err
+}
+
+func (o *SyncOptions) recordEvents(ctx context.Context, pl *planned, results []apply.Result) error {
+	cfg, err := o.factory.RESTClientGetter().ToRESTConfig()
+	if err != nil {
+		return err
+	}
+	c, err := coreclient.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	return report.RecordEvents(ctx, c, pl.diags, results)
+}
+
+// progress returns a callback that draws a progress bar on a terminal, or nil.
+func (o *SyncOptions) progress(n int) func(apply.Result) {
+	if n == 0 || !isTerminal(o.ErrOut) {
+		return nil
+	}
+	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(o.ErrOut), progressbar.OptionSetDescription("syncing"),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*1e6))
+	return func(apply.Result) { _ = bar.Add(1) }
+}

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+func syncRoot(streams genericiooptions.IOStreams, runSync func(*SyncOptions) error, runDiff func(*DiffOptions) error) *cobra.Command {
+	f := &factory{configFlags: genericclioptions.NewConfigFlags(true), name: "kongdb"}
+	root := &cobra.Command{Use: "kongdb", SilenceUsage: true, SilenceErrors: true}
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	f.configFlags.AddFlags(root.PersistentFlags())
+	root.AddCommand(NewCmdSync(f, streams, runSync), NewCmdDiff(f, streams, runDiff))
+	return root
+}
+
+func TestSyncFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    func(*SyncOptions) bool
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			args: []string{"-f", "x.yaml", "--kong-admin-url", "http://k:8001"},
+			want: func(o *SyncOptions) bool {
+				return o.Concurrency == 10 && o.MaxDelete == "30%" && !o.Prune && !o.Force && !o.DryRun &&
+					o.Kong.OwnershipTag == "managed-by-kongdb" && o.Kong.Token == ""
+			},
+		},
+		{
+			name: "environment",
+			env:  map[string]string{"KONG_ADMIN_URL": "http://a:8001,http://b:8001", "KONG_ADMIN_TOKEN": "t0k"},
+			args: []string{"-f", "x.yaml"},
+			want: func(o *SyncOptions) bool {
+				return slices.Equal(o.Kong.URLs, []string{"http://a:8001", "http://b:8001"}) && o.Kong.Token == "t0k"
+			},
+		},
+		{
+			name: "every flag",
+			args: []string{"-f", "x.yaml", "--kong-admin-url", "https://a:8444", "--kong-admin-url", "https://b:8444",
+				"--kong-admin-token", "t", "--kong-admin-ca", "ca.pem", "--kong-admin-cert", "c.pem", "--kong-admin-key", "k.pem",
+				"--kong-admin-header", "X-A: 1", "--workspace", "team", "--concurrency", "3", "--dry-run", "--prune",
+				"--max-delete", "5", "--force", "-o", "json", "--ownership-tag", "managed-by-ingress-controller"},
+			want: func(o *SyncOptions) bool {
+				return len(o.Kong.URLs) == 2 && o.Kong.CACert == "ca.pem" && o.Kong.ClientKey == "k.pem" &&
+					slices.Equal(o.Kong.Headers, []string{"X-A: 1"}) && o.Kong.Workspace == "team" && o.Concurrency == 3 &&
+					o.DryRun && o.Prune && o.MaxDelete == "5" && o.Force && o.Output == "json"
+			},
+		},
+		{name: "no kong", args: []string{"-f", "x"}, wantErr: "--kong-admin-url"},
+		{name: "prune from a cluster", args: []string{"--kong-admin-url", "http://k", "--prune"}, wantErr: "--prune applies to -f/-k"},
+		{name: "bad max-delete", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--max-delete", "lots"}, wantErr: "--max-delete"},
+		{name: "cert without key", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--kong-admin-cert", "c"}, wantErr: "must be given together"},
+		{name: "zero concurrency", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--concurrency", "0"}, wantErr: "--concurrency"},
+		{name: "empty ownership tag", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--ownership-tag", ""}, wantErr: "--ownership-tag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("KONG_ADMIN_URL", tt.env["KONG_ADMIN_URL"])
+			t.Setenv("KONG_ADMIN_TOKEN", tt.env["KONG_ADMIN_TOKEN"])
+			streams, _, _, _ := genericiooptions.NewTestIOStreams()
+			var got *SyncOptions
+			root := syncRoot(streams, func(o *SyncOptions) error { got = o; return nil }, nil)
+			root.SetArgs(append([]string{"sync"}, tt.args...))
+			err := root.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got == nil || !tt.want(got) {
+				t.Fatalf("err %v, options %+v", err, got)
+			}
+		})
+	}
+}
+
+func TestDiffErrorsExitAboveOne(t *testing.T) {
+	t.Setenv("KONG_ADMIN_URL", "")
+	streams, _, _, _ := genericiooptions.NewTestIOStreams()
+	root := syncRoot(streams, nil, func(*DiffOptions) error { return nil })
+	root.SetArgs([]string{"diff", "-f", "x"})
+	if err := root.Execute(); ExitCode(err) != 2 {
+		t.Fatalf("diff usage error: exit %d (%v), want 2", ExitCode(err), err)
+	}
+	if ExitCode(ErrDifferences) != 1 || ExitCode(nil) != 0 || ExitCode(diffFailed(errors.New("x"))) != 2 {
+		t.Fatal("diff exit codes are not kubectl diff's")
+	}
+}
+
+func TestParseMaxDelete(t *testing.T) {
+	tests := []struct {
+		in      string
+		managed int
+		want    int
+		wantErr bool
+	}{
+		{"30%", 100, 30, false}, {"30%", 9, 2, false}, {"0", 50, 0, false}, {"12", 5, 12, false},
+		{"100%", 7, 7, false}, {"150%", 1, 0, true}, {"-1", 1, 0, true}, {"x%", 1, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := parseMaxDelete(tt.in, tt.managed)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("parseMaxDelete(%q, %d) = %d, %v; want %d (error %v)", tt.in, tt.managed, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+// Package converge holds the sync marker: a route that every Kong node answers itself, through
+// a request-termination plugin whose body is the record of the last sync that wrote anything
+// (when, from what, with which result, its generation). Written last, after everything else,
+// it is the barrier --wait will poll every node's proxy for; the status view reads it through
+// the Admin API. The --wait polling itself is not implemented yet.
+package converge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kong/go-kong/kong"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
+)
+
+// MarkerTag marks the marker's entities. They never carry an ownership tag, so no sync reads
+// them as entities of its own, nor deletes them.
+const MarkerTag = "kongdb-sync-marker"
+
+// markerSpace is the UUIDv5 namespace of the marker's IDs: one route and one plugin per
+// ownership tag (and workspace), found again by every sync.
+var markerSpace = uuid.MustParse("a1c3f0e2-6d7b-5b8e-9c4d-6b6f6e676462")
+
+// Record is what the marker answers: the last sync that wrote to Kong.
+type Record struct {
+	Generation int64     `json:"generation"`
+	Time       time.Time `json:"time"`
+	Source     string    `json:"source"`
+	Result     string    `json:"result"`
+	Created    int       `json:"created"`
+	Updated    int       `json:"updated"`
+	Deleted    int       `json:"deleted"`
+	Failed     int       `json:"failed"`
+	Nodes      []string  `json:"nodes,omitempty"`
+}
+
+// Marker is the sync marker of one ownership tag.
+type Marker struct {
+	OwnershipTag, Workspace string
+}
+
+func (m Marker) id(what string) string {
+	return uuid.NewSHA1(markerSpace, []byte(m.Workspace+"/"+m.OwnershipTag+"/"+what)).String()
+}
+
+// Path is where a node's proxy answers the marker.
+func (m Marker) Path() string {
+	return "/.kongdb/sync-marker/" + strings.NewReplacer("/", "-", ":", "-").Replace(m.OwnershipTag)
+}
+
+// Read returns the last record, or nil when no sync wrote one.
+func (m Marker) Read(ctx context.Context, c *kong.Client) (*Record, error) {
+	var p kong.Plugin
+	err := admin.Do(ctx, c, http.MethodGet, "/plugins/"+m.id("plugin"), nil, nil, &p)
+	if admin.IsStatus(err, http.StatusNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the sync marker: %w", err)
+	}
+	body, _ := p.Config["body"].(string)
+	var r Record
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return nil, fmt.Errorf("the sync marker's body is not a record: %w", err)
+	}
+	return &r, nil
+}
+
+// Write stores r as the next generation (the previous one plus one) and returns it: the route
+// first, then the plugin that answers the record.
+func (m Marker) Write(ctx context.Context, c *kong.Client, r Record) (*Record, error) {
+	prev, err := m.Read(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	r.Generation = 1
+	if prev != nil {
+		r.Generation = prev.Generation + 1
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	tags := []string{MarkerTag, "kongdb-marker-for:" + m.OwnershipTag}
+	route := map[string]any{"id": m.id("route"), "name": "kongdb-sync-marker-" + m.id("route")[:8],
+		"paths": []string{m.Path()}, "protocols": []string{"http", "https"}, "tags": tags}
+	if err := admin.Do(ctx, c, http.MethodPut, "/routes/"+m.id("route"), nil, route, nil); err != nil {
+		return nil, fmt.Errorf("write the sync marker's route: %w", err)
+	}
+	plugin := map[string]any{"id": m.id("plugin"), "name": "request-termination", "route": map[string]any{"id": m.id("route")},
+		"config": map[string]any{"status_code": 200, "content_type": "application/json", "body": string(body)}, "tags": tags}
+	if err := admin.Do(ctx, c, http.MethodPut, "/plugins/"+m.id("plugin"), nil, plugin, nil); err != nil {
+		return nil, fmt.Errorf("write the sync marker's plugin: %w", err)
+	}
+	return &r, nil
+}

@@ -1,0 +1,224 @@
+package plan
+
+import (
+	"crypto/sha1" //nolint:gosec // Kong's basic-auth stores SHA1(password .. consumer_id); we only compare
+	"encoding/hex"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
+)
+
+// equal reports whether a desired body and a current body describe the same entity, after
+// canonicalising both (see canonical).
+func equal(sp *spec, want, have map[string]any) bool {
+	switch sp.kind {
+	case KindBasicAuth:
+		want = hashedPassword(want)
+	case KindPlugin:
+		have = withoutAliases(want, have)
+	case KindKeyAuth:
+		have = ttlCountdown(want, have)
+	case KindOAuth2:
+		want = hashedClientSecret(want, have)
+	}
+	return reflect.DeepEqual(canonical(want), canonical(have))
+}
+
+// ttlCountdown: Kong answers a key-auth credential's remaining ttl, which counts down from the
+// ttl it was written with; a remaining ttl not above the desired one is the same credential.
+func ttlCountdown(want, have map[string]any) map[string]any {
+	w, wok := want["ttl"].(float64)
+	h, hok := have["ttl"].(float64)
+	if !wok || !hok || h > w || h <= 0 {
+		return have
+	}
+	out := maps.Clone(have)
+	out["ttl"] = w
+	return out
+}
+
+// withoutAliases drops from a current plugin's config the keys the desired config lacks.
+// Once filled from the schema, the desired config holds every field of the plugin's schema,
+// so such keys are the deprecated shorthand aliases Kong echoes back (rate-limiting's
+// redis_host next to redis.host), which would otherwise look like a change on every sync.
+func withoutAliases(want, have map[string]any) map[string]any {
+	wc, _ := want["config"].(map[string]any)
+	hc, _ := have["config"].(map[string]any)
+	if len(wc) == 0 || len(hc) == 0 {
+		return have
+	}
+	trimmed := maps.Clone(hc)
+	for k := range hc {
+		if _, ok := wc[k]; !ok {
+			delete(trimmed, k)
+		}
+	}
+	out := maps.Clone(have)
+	out["config"] = trimmed
+	return out
+}
+
+// hashedPassword is what Kong stores for a basic-auth credential: SHA1(password ..
+// consumer_id) in hex, so a password that did not change compares equal.
+func hashedPassword(body map[string]any) map[string]any {
+	pw, _ := body["password"].(string)
+	consumer, _ := body["consumer"].(map[string]any)
+	id, _ := consumer["id"].(string)
+	if pw == "" || id == "" {
+		return body
+	}
+	sum := sha1.Sum([]byte(pw + id)) //nolint:gosec // see import
+	out := maps.Clone(body)
+	out["password"] = hex.EncodeToString(sum[:])
+	return out
+}
+
+// canonical drops what carries no meaning for a comparison: nulls, empty lists and objects
+// (Kong answers [] or null for an unset list, go-kong omits it), timestamps, and the order of
+// tags. Numbers are float64 on both sides, since both went through JSON.
+func canonical(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if k == "created_at" || k == "updated_at" {
+				continue
+			}
+			c := canonical(e)
+			if c == nil {
+				continue
+			}
+			if k == "tags" {
+				if tags, ok := c.([]any); ok {
+					c = sortedStrings(tags)
+				}
+			}
+			out[k] = c
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return nil
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = canonical(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+func sortedStrings(in []any) []any {
+	out := slices.Clone(in)
+	slices.SortFunc(out, func(a, b any) int {
+		as, _ := a.(string)
+		bs, _ := b.(string)
+		return strings.Compare(as, bs)
+	})
+	return out
+}
+
+// clone deep-copies a JSON body.
+func clone(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	c, _ := cloneValue(m).(map[string]any)
+	return c
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = cloneValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// secretPointers are the JSON pointers of e's body that must not be printed: the kind's
+// secret fields and a plugin's config values that came from Secrets.
+func secretPointers(e *entity) []string {
+	var ps []string
+	for _, f := range e.kind.secrets {
+		ps = append(ps, "/"+f)
+	}
+	for _, p := range e.secretConfig {
+		ps = append(ps, "/config"+p)
+	}
+	return ps
+}
+
+// Redacted returns copies of the op's body and old body with every secret replaced by
+// kongstate.RedactedValue, for diffs and reports.
+func (op *Op) Redacted() (body, old map[string]any) {
+	return redact(op.Body, op.secrets), redact(op.Old, op.secrets)
+}
+
+func redact(m map[string]any, pointers []string) map[string]any {
+	if m == nil {
+		return nil
+	}
+	c := clone(m)
+	for _, ptr := range pointers {
+		hidePointer(c, strings.Split(strings.TrimPrefix(ptr, "/"), "/"))
+	}
+	return c
+}
+
+// hidePointer hides the value at path in m, or m's whole parent when the path does not
+// resolve (when in doubt, show less, as kongstate's redaction does).
+func hidePointer(m map[string]any, path []string) {
+	seg := strings.NewReplacer("~1", "/", "~0", "~").Replace(path[0])
+	v, ok := m[seg]
+	if !ok || v == nil {
+		return
+	}
+	if len(path) == 1 {
+		m[seg] = hideAll(v)
+		return
+	}
+	child, ok := v.(map[string]any)
+	if !ok {
+		m[seg] = hideAll(v)
+		return
+	}
+	hidePointer(child, path[1:])
+}
+
+func hideAll(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = hideAll(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = hideAll(e)
+		}
+		return x
+	case nil:
+		return nil
+	default:
+		return kongstate.RedactedValue
+	}
+}

@@ -1,0 +1,459 @@
+package plan
+
+import (
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
+)
+
+// Action is what an operation does to one entity.
+type Action string
+
+// Actions, in the order a report lists them.
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+)
+
+// Object is the Kubernetes object an entity was made from, read from its k8s-* tags.
+type Object struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// UID and APIVersion complete the reference, for Kubernetes Events.
+	UID        string `json:"uid,omitempty"`
+	APIVersion string `json:"apiVersion,omitempty"`
+}
+
+// String is "Kind namespace/name".
+func (o *Object) String() string {
+	if o == nil {
+		return ""
+	}
+	if o.Namespace == "" {
+		return o.Kind + " " + o.Name
+	}
+	return o.Kind + " " + o.Namespace + "/" + o.Name
+}
+
+// Op is one write: an HTTP request to the Admin API and what it does.
+type Op struct {
+	// Index is the op's position in Plan.Ops; DependsOn names other ops by it.
+	Index  int    `json:"index"`
+	Action Action `json:"action"`
+	Kind   Kind   `json:"kind"`
+	// Name identifies the entity to people (never a secret).
+	Name string `json:"name"`
+	ID   string `json:"id,omitempty"`
+	// Method and Path are the request; a create is a POST, so that an entity nobody told us
+	// about is never overwritten (Kong answers 409), while an update PUTs the whole entity.
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// UpsertPath is where a PUT lands the same entity: apply retries a create there when a
+	// connection broke mid-request and the first attempt may have been written.
+	UpsertPath string `json:"-"`
+	// Body is the entity as it will be (nil for deletes); Old is it as Kong has it now (nil
+	// for creates). Both carry secrets: print them through Redacted.
+	Body map[string]any `json:"-"`
+	Old  map[string]any `json:"-"`
+	// Object is the Kubernetes object the entity comes from (from its k8s-* tags).
+	Object    *Object `json:"object,omitempty"`
+	DependsOn []int   `json:"depends_on,omitempty"`
+	// Reason says why a withheld delete is not made.
+	Reason string `json:"reason,omitempty"`
+	// Conflict, on a create, names an entity someone else owns that holds its name or ID (set
+	// by a dry run's lookups; a sync learns it from Kong's 409).
+	Conflict string `json:"conflict,omitempty"`
+
+	secrets []string
+}
+
+// Plan is every write that makes Kong equal to the desired state, as a DAG.
+type Plan struct {
+	Ops []*Op `json:"ops"`
+	// Withheld are deletes the plan does not make: out of scope, forbidden, or whose entity
+	// is still referenced by one that stays.
+	Withheld []*Op `json:"withheld,omitempty"`
+	// Managed is how many owned entities Kong holds now; deletes are a share of it.
+	Managed int `json:"managed"`
+	// Unchanged is how many desired entities already equal Kong's.
+	Unchanged int      `json:"unchanged"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// Options shape a plan.
+type Options struct {
+	// OwnershipTag is the tag every owned entity carries (SNIs get it, as decK's builder does).
+	OwnershipTag string
+	// AllowDeletes is false when the desired state may be incomplete (a Kubernetes list failed):
+	// then nothing is deleted.
+	AllowDeletes bool
+	// MayDelete limits deletes to a scope (the namespaces read); nil allows every owned entity.
+	MayDelete func(tags []string) bool
+	// NoDeleteReason is why deletes are not allowed, for the withheld ops.
+	NoDeleteReason string
+	// Workspace seeds the IDs generated for entities that have none, as go-kong's FillID does.
+	Workspace string
+}
+
+// Count is how many ops of each action a plan has.
+func (p *Plan) Count() map[Action]int {
+	m := map[Action]int{}
+	for _, op := range p.Ops {
+		m[op.Action]++
+	}
+	return m
+}
+
+// Empty reports whether the plan writes nothing.
+func (p *Plan) Empty() bool { return len(p.Ops) == 0 }
+
+// idSpace is the UUIDv5 namespace of IDs kongdb generates for entities that translation leaves
+// without one (upstreams, targets, credentials), so that dry runs and syncs name them alike.
+var idSpace = uuid.MustParse("6c8b6c5a-4f6e-5e59-9b1e-6b6f6e676462")
+
+// Build compares desired with current (both as kongstate reads them: current only holds owned
+// entities) and returns the writes. Entities match by their key (name; a plugin by its name
+// and the keys of its service, route, consumer and consumer group, so it keeps its ID as
+// KIC's refillPluginIDs does); a matched entity keeps the ID Kong has, so that nothing is
+// recreated. desired should already carry Kong's schema defaults.
+func Build(desired, current *kongstate.State, opts Options) (*Plan, error) {
+	want, err := flatten(desired, opts.OwnershipTag)
+	if err != nil {
+		return nil, fmt.Errorf("desired state: %w", err)
+	}
+	have, err := flatten(current, opts.OwnershipTag)
+	if err != nil {
+		return nil, fmt.Errorf("current state: %w", err)
+	}
+	want.resolve()
+	have.resolve()
+	p := &Plan{Managed: len(have.all)}
+	// A desired entity whose parent is missing cannot be written; it is left out alone.
+	want.all = slices.DeleteFunc(want.all, func(e *entity) bool {
+		for field, ref := range e.refs {
+			if e.parents[field] == nil {
+				p.Notes = append(p.Notes, fmt.Sprintf("%s %s left out: its %s %q is not in the desired state",
+					e.kind.kind, e.name(), field, ref))
+				return true
+			}
+		}
+		return false
+	})
+	match(want, have)
+	for _, e := range have.all {
+		e.final = e.id
+	}
+	for _, e := range want.all {
+		switch {
+		case e.match != nil && e.match.id != "":
+			e.final = e.match.id
+		case e.id != "":
+			e.final = e.id
+		case !e.kind.addressByName:
+			e.final = uuid.NewSHA1(idSpace, []byte(opts.Workspace+"/"+string(e.kind.kind)+"/"+e.keyOf())).String()
+		}
+	}
+	b := &builder{plan: p, byEntity: map[*entity]*Op{}}
+	for _, e := range want.all {
+		body := writeBody(e)
+		if e.match == nil {
+			b.add(e, Create, body, nil)
+			continue
+		}
+		old := readBody(e.match)
+		if e.kind.kind == KindPlugin {
+			old = withoutAliases(body, old) // also keeps them out of printed diffs
+		}
+		if equal(e.kind, body, old) {
+			p.Unchanged++
+			continue
+		}
+		b.add(e, Update, body, old)
+	}
+	b.deletes(have, opts)
+	b.link(want, have)
+	return p, nil
+}
+
+// match pairs desired with current entities: by key first, then the leftovers by ID (a
+// consumer whose custom_id changed keeps its ID, as its username derives it).
+func match(want, have *side) {
+	byKey := map[string]*entity{}
+	byID := map[string]*entity{}
+	for _, e := range have.all {
+		byKey[string(e.kind.kind)+"\x00"+e.keyOf()] = e
+		if e.id != "" {
+			byID[string(e.kind.kind)+"\x00"+e.id] = e
+		}
+	}
+	taken := map[*entity]bool{}
+	for _, e := range want.all {
+		if c := byKey[string(e.kind.kind)+"\x00"+e.keyOf()]; c != nil && !taken[c] {
+			e.match, taken[c] = c, true
+		}
+	}
+	for _, e := range want.all {
+		if e.match != nil || e.id == "" {
+			continue
+		}
+		if c := byID[string(e.kind.kind)+"\x00"+e.id]; c != nil && !taken[c] {
+			e.match, taken[c] = c, true
+		}
+	}
+	for _, e := range want.all {
+		if e.match != nil {
+			e.match.match = e // a current entity that stays points at its desired version
+		}
+	}
+}
+
+// writeBody is e as the Admin API takes it: its own fields, its ID and its foreign keys
+// pointing at the IDs the plan settled on.
+func writeBody(e *entity) map[string]any {
+	body := clone(e.body)
+	if e.final != "" && !e.kind.addressByName {
+		body["id"] = e.final
+	}
+	for _, k := range e.kind.fks {
+		if p := e.parents[k.field]; p != nil {
+			body[k.field] = map[string]any{"id": p.final}
+		}
+	}
+	return body
+}
+
+// readBody is a current entity in the same shape as writeBody.
+func readBody(e *entity) map[string]any {
+	body := clone(e.body)
+	if e.id != "" && !e.kind.addressByName {
+		body["id"] = e.id
+	}
+	for _, k := range e.kind.fks {
+		if ref, ok := e.refs[k.field]; ok {
+			body[k.field] = map[string]any{"id": ref}
+		}
+	}
+	return body
+}
+
+type builder struct {
+	plan     *Plan
+	byEntity map[*entity]*Op
+}
+
+func (b *builder) add(e *entity, a Action, body, old map[string]any) *Op {
+	op := b.newOp(e, a, body, old)
+	op.Index = len(b.plan.Ops)
+	b.plan.Ops = append(b.plan.Ops, op)
+	b.byEntity[e] = op
+	return op
+}
+
+func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
+	op := &Op{Action: a, Kind: e.kind.kind, Name: e.name(), ID: e.final, Body: body, Old: old,
+		secrets: secretPointers(e)}
+	tagsFrom := body
+	if tagsFrom == nil {
+		tagsFrom = old
+	}
+	op.Object = objectOf(tagsOf(tagsFrom))
+	addr := e.final
+	if e.kind.addressByName {
+		addr, _ = e.body["name"].(string)
+	}
+	coll := collectionPath(e)
+	item := coll + "/" + url.PathEscape(addr)
+	switch a {
+	case Create:
+		op.Method, op.Path, op.UpsertPath = "POST", coll, item
+	case Update:
+		op.Method, op.Path = "PUT", item
+	case Delete:
+		op.Method, op.Path = "DELETE", item
+	}
+	return op
+}
+
+// collectionPath is where e's kind lives; nested kinds live under their parent's ID.
+func collectionPath(e *entity) string {
+	sp := e.kind
+	if sp.parent == "" {
+		return sp.collection
+	}
+	parentSpec := specOf[fkKind(sp, sp.parent)]
+	id := e.refs[sp.parent]
+	if p := e.parents[sp.parent]; p != nil && p.final != "" {
+		id = p.final
+	}
+	return parentSpec.collection + "/" + url.PathEscape(id) + "/" + sp.collection
+}
+
+func fkKind(sp *spec, field string) Kind {
+	for _, k := range sp.fks {
+		if k.field == field {
+			return k.kind
+		}
+	}
+	return ""
+}
+
+// deletes plans the removal of current entities nothing desired matched, children first,
+// within the allowed scope; an entity still referenced by one that stays is withheld.
+func (b *builder) deletes(have *side, opts Options) {
+	var gone []*entity
+	for _, e := range have.all {
+		if e.match == nil {
+			gone = append(gone, e)
+		}
+	}
+	withhold := func(e *entity, why string) {
+		op := b.newOp(e, Delete, nil, readBody(e))
+		op.Reason = why
+		b.plan.Withheld = append(b.plan.Withheld, op)
+	}
+	deleting := map[*entity]bool{}
+	for _, e := range gone {
+		switch {
+		case !opts.AllowDeletes:
+			why := opts.NoDeleteReason
+			if why == "" {
+				why = "the desired state may be incomplete"
+			}
+			withhold(e, why)
+		case opts.MayDelete != nil && !opts.MayDelete(tagsOf(e.body)):
+			withhold(e, "outside the scope of this sync")
+		default:
+			deleting[e] = true
+		}
+	}
+	// An entity referenced by one that stays (out of scope, or a desired entity still pointing
+	// at it) cannot be deleted: Kong would refuse, and the child would lose its parent.
+	keep := func(p, c *entity) {
+		delete(deleting, p)
+		withhold(p, fmt.Sprintf("%s %s still refers to it", c.kind.kind, c.name()))
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, c := range have.all {
+			if deleting[c] {
+				continue
+			}
+			for field, p := range c.parents {
+				if p != nil && deleting[p] && !movesAway(c, field) {
+					keep(p, c)
+					changed = true
+				}
+			}
+			for _, p := range c.listed {
+				if deleting[p] && (c.match == nil || c.match.namesID(p.id)) {
+					keep(p, c)
+					changed = true
+				}
+			}
+		}
+	}
+	// Children first: the order of specs reversed, so that plans read naturally; the DAG
+	// edges are what enforce it.
+	for i := len(specs) - 1; i >= 0; i-- {
+		for _, e := range gone {
+			if deleting[e] && e.kind.kind == specs[i].kind {
+				b.add(e, Delete, nil, readBody(e))
+			}
+		}
+	}
+}
+
+// movesAway reports whether the desired version of current entity c points its field at
+// another parent (so the old parent may go once c is updated).
+func movesAway(c *entity, field string) bool {
+	d := c.match
+	if d == nil {
+		return false
+	}
+	p := d.parents[field]
+	return p == nil || p.final != c.refs[field]
+}
+
+// link adds the DAG's edges: a create or update waits for the creates of its parents; a
+// delete waits for every op on entities that point at it now.
+func (b *builder) link(want, have *side) {
+	for _, e := range want.all {
+		op := b.byEntity[e]
+		if op == nil {
+			continue
+		}
+		for _, p := range append(slices.Collect(maps.Values(e.parents)), e.listed...) {
+			if pop := b.byEntity[p]; pop != nil && pop.Action == Create {
+				op.DependsOn = append(op.DependsOn, pop.Index)
+			}
+		}
+	}
+	// desired entity → its op, to find ops on current children through their match.
+	for _, c := range have.all {
+		cop := b.byEntity[c]
+		if c.match != nil {
+			cop = b.byEntity[c.match]
+		}
+		if cop == nil {
+			continue
+		}
+		for _, p := range append(slices.Collect(maps.Values(c.parents)), c.listed...) {
+			if pop := b.byEntity[p]; pop != nil && pop.Action == Delete {
+				pop.DependsOn = append(pop.DependsOn, cop.Index)
+			}
+		}
+	}
+	for _, op := range b.plan.Ops {
+		slices.Sort(op.DependsOn)
+		op.DependsOn = slices.Compact(op.DependsOn)
+	}
+}
+
+func tagsOf(body map[string]any) []string {
+	raw, _ := body["tags"].([]any)
+	out := make([]string, 0, len(raw))
+	for _, t := range raw {
+		if s, ok := t.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// objectOf reads KIC's k8s-kind, k8s-namespace and k8s-name tags.
+func objectOf(tags []string) *Object {
+	var o Object
+	var group, version string
+	for _, t := range tags {
+		switch {
+		case strings.HasPrefix(t, "k8s-uid:"):
+			o.UID = strings.TrimPrefix(t, "k8s-uid:")
+		case strings.HasPrefix(t, "k8s-group:"):
+			group = strings.TrimPrefix(t, "k8s-group:")
+		case strings.HasPrefix(t, "k8s-version:"):
+			version = strings.TrimPrefix(t, "k8s-version:")
+		case strings.HasPrefix(t, "k8s-kind:"):
+			o.Kind = strings.TrimPrefix(t, "k8s-kind:")
+		case strings.HasPrefix(t, "k8s-namespace:"):
+			o.Namespace = strings.TrimPrefix(t, "k8s-namespace:")
+		case strings.HasPrefix(t, "k8s-name:"):
+			o.Name = strings.TrimPrefix(t, "k8s-name:")
+		}
+	}
+	if o.Kind == "" && o.Name == "" {
+		return nil
+	}
+	o.APIVersion = version
+	if group != "" {
+		o.APIVersion = group + "/" + version
+	}
+	return &o
+}

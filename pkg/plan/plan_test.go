@@ -1,0 +1,323 @@
+package plan
+
+import (
+	"crypto/sha1" //nolint:gosec // Kong's basic-auth hash, in the test's expectation
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/kong/go-kong/kong"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
+)
+
+const tag = "managed-by-kongdb"
+
+func tags(extra ...string) []*string { return kong.StringSlice(append([]string{tag}, extra...)...) }
+
+// sample is a small desired state with every kind of edge.
+func sample() *kongstate.State {
+	s := &kongstate.State{
+		Services: []*kongstate.Service{{
+			Service: kong.Service{ID: kong.String("svc-1"), Name: kong.String("default.echo.80"), Host: kong.String("echo.default.80.svc"),
+				Tags: tags("k8s-kind:Service", "k8s-namespace:default", "k8s-name:echo")},
+			Routes: []*kongstate.Route{{
+				Route: kong.Route{ID: kong.String("route-1"), Name: kong.String("default.echo.echo.example.com.00"),
+					Paths: kong.StringSlice("/"), Tags: tags("k8s-kind:Ingress", "k8s-namespace:default", "k8s-name:echo")},
+			}},
+		}},
+		Upstreams: []*kongstate.Upstream{{
+			Upstream: kong.Upstream{Name: kong.String("echo.default.80.svc"), Tags: tags()},
+			Targets:  []*kong.Target{{Target: kong.String("10.0.0.1:80"), Weight: kong.Int(100), Tags: tags()}},
+		}},
+		Certificates: []*kongstate.Certificate{{Certificate: kong.Certificate{ID: kong.String("cert-1"),
+			Cert: kong.String("CERT"), Key: kong.String("PRIVATE"), SNIs: kong.StringSlice("echo.example.com"), Tags: tags()}}},
+		Consumers: []*kongstate.Consumer{{
+			Consumer: kong.Consumer{ID: kong.String("con-1"), Username: kong.String("alice"), Tags: tags()},
+			KeyAuths: []*kong.KeyAuth{{Key: kong.String("s3cret"), Tags: tags()}},
+		}},
+		Plugins: []*kong.Plugin{{ID: kong.String("plugin-1"), Name: kong.String("key-auth"),
+			Route: &kong.Route{ID: kong.String("default.echo.echo.example.com.00")}, Config: kong.Configuration{"hide_credentials": true},
+			Tags: tags("k8s-kind:KongPlugin", "k8s-namespace:default", "k8s-name:auth")}},
+	}
+	return s
+}
+
+func build(t *testing.T, desired, current *kongstate.State, opts Options) *Plan {
+	t.Helper()
+	if opts.OwnershipTag == "" {
+		opts.OwnershipTag = tag
+	}
+	p, err := Build(desired, current, opts)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return p
+}
+
+func find(t *testing.T, p *Plan, a Action, k Kind) *Op {
+	t.Helper()
+	for _, op := range p.Ops {
+		if op.Action == a && op.Kind == k {
+			return op
+		}
+	}
+	t.Fatalf("no %s %s op in %s", a, k, describe(p))
+	return nil
+}
+
+func describe(p *Plan) string {
+	var b strings.Builder
+	for _, op := range p.Ops {
+		b.WriteString(string(op.Action) + " " + string(op.Kind) + " " + op.Name + "; ")
+	}
+	return b.String()
+}
+
+func dependsOn(op, on *Op) bool {
+	for _, i := range op.DependsOn {
+		if i == on.Index {
+			return true
+		}
+	}
+	return false
+}
+
+// roundTrip is what a read of Kong returns after a sync of s: the plan's bodies as stored.
+func roundTrip(t *testing.T, s *kongstate.State) *kongstate.State {
+	t.Helper()
+	p := build(t, s, nil, Options{AllowDeletes: true})
+	return stateFromOps(t, p)
+}
+
+func TestCreatesFollowForeignKeys(t *testing.T) {
+	p := build(t, sample(), nil, Options{AllowDeletes: true})
+	if got := p.Count()[Create]; got != 9 {
+		t.Fatalf("%d creates, want 9: %s", got, describe(p))
+	}
+	edges := []struct{ child, parent Kind }{
+		{KindRoute, KindService}, {KindTarget, KindUpstream}, {KindSNI, KindCertificate},
+		{KindKeyAuth, KindConsumer}, {KindPlugin, KindRoute},
+	}
+	for _, e := range edges {
+		c, par := find(t, p, Create, e.child), find(t, p, Create, e.parent)
+		if !dependsOn(c, par) {
+			t.Errorf("create %s does not wait for create %s", e.child, e.parent)
+		}
+	}
+	plugin := find(t, p, Create, KindPlugin)
+	if got := plugin.Body["route"]; !equalJSON(got, map[string]any{"id": "route-1"}) {
+		t.Errorf("plugin's route reference = %v, want the route's ID", got)
+	}
+	if plugin.Method != "POST" || plugin.Path != "/plugins" || plugin.UpsertPath != "/plugins/plugin-1" {
+		t.Errorf("plugin create = %s %s (upsert %s)", plugin.Method, plugin.Path, plugin.UpsertPath)
+	}
+	target := find(t, p, Create, KindTarget)
+	up := find(t, p, Create, KindUpstream)
+	if up.ID == "" || target.Path != "/upstreams/"+up.ID+"/targets" {
+		t.Errorf("target path %q, upstream id %q", target.Path, up.ID)
+	}
+	if o := plugin.Object; o == nil || o.String() != "KongPlugin default/auth" {
+		t.Errorf("plugin object = %v", o)
+	}
+}
+
+func TestGeneratedIDsAreStable(t *testing.T) {
+	a := build(t, sample(), nil, Options{})
+	b := build(t, sample(), nil, Options{})
+	if find(t, a, Create, KindUpstream).ID != find(t, b, Create, KindUpstream).ID {
+		t.Fatal("two plans of one state give the upstream different IDs")
+	}
+}
+
+func TestUnchangedStateMakesNoOps(t *testing.T) {
+	cases := map[string]func(*kongstate.State){
+		"as written": func(*kongstate.State) {},
+		"tags reordered": func(s *kongstate.State) {
+			tg := s.Services[0].Tags
+			tg[0], tg[len(tg)-1] = tg[len(tg)-1], tg[0]
+		},
+		"empty list where Kong has none": func(s *kongstate.State) { s.Services[0].Routes[0].Hosts = []*string{} },
+		"plugin IDs differ, scope equal": func(s *kongstate.State) { s.Plugins[0].ID = kong.String("other") },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			current := roundTrip(t, sample())
+			desired := sample()
+			mutate(desired)
+			p := build(t, desired, current, Options{AllowDeletes: true})
+			if !p.Empty() {
+				t.Fatalf("ops on an unchanged state: %s", describe(p))
+			}
+			if p.Unchanged != 9 {
+				t.Errorf("unchanged = %d, want 9", p.Unchanged)
+			}
+		})
+	}
+}
+
+func TestChangedFieldIsOneUpdate(t *testing.T) {
+	current := roundTrip(t, sample())
+	desired := sample()
+	desired.Services[0].Routes[0].Paths = kong.StringSlice("/v2")
+	p := build(t, desired, current, Options{AllowDeletes: true})
+	if len(p.Ops) != 1 {
+		t.Fatalf("ops: %s", describe(p))
+	}
+	op := p.Ops[0]
+	if op.Action != Update || op.Kind != KindRoute || op.Method != "PUT" || op.Path != "/routes/route-1" {
+		t.Fatalf("op = %s %s %s %s", op.Action, op.Kind, op.Method, op.Path)
+	}
+}
+
+func TestExistingPluginKeepsItsID(t *testing.T) {
+	current := roundTrip(t, sample())
+	current.Plugins[0].ID = kong.String("kong-made-id")
+	desired := sample()
+	desired.Plugins[0].Config["hide_credentials"] = false
+	p := build(t, desired, current, Options{AllowDeletes: true})
+	op := find(t, p, Update, KindPlugin)
+	if op.ID != "kong-made-id" || op.Path != "/plugins/kong-made-id" {
+		t.Fatalf("plugin update addresses %s (%s), want Kong's ID", op.ID, op.Path)
+	}
+	if len(p.Ops) != 1 {
+		t.Fatalf("ops: %s", describe(p))
+	}
+}
+
+func TestDeletes(t *testing.T) {
+	current := roundTrip(t, sample())
+	desired := sample()
+	desired.Services = nil
+	desired.Plugins = nil
+	cases := []struct {
+		name        string
+		opts        Options
+		wantDeletes int
+		withheld    int
+	}{
+		{"all owned", Options{AllowDeletes: true}, 3, 0},
+		{"incomplete source deletes nothing", Options{AllowDeletes: false}, 0, 3},
+		{"scoped to another namespace", Options{AllowDeletes: true, MayDelete: func(tags []string) bool {
+			for _, t := range tags {
+				if t == "k8s-namespace:other" {
+					return true
+				}
+			}
+			return false
+		}}, 0, 3},
+		{"route out of scope keeps its service", Options{AllowDeletes: true, MayDelete: func(tags []string) bool {
+			for _, t := range tags {
+				if t == "k8s-kind:Ingress" {
+					return false
+				}
+			}
+			return true
+		}}, 1, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := build(t, desired, current, c.opts)
+			if got := p.Count()[Delete]; got != c.wantDeletes {
+				t.Fatalf("%d deletes, want %d: %s", got, c.wantDeletes, describe(p))
+			}
+			if len(p.Withheld) != c.withheld {
+				t.Fatalf("%d withheld, want %d (%v)", len(p.Withheld), c.withheld, p.Notes)
+			}
+			if c.wantDeletes == 3 {
+				svc, route, plugin := find(t, p, Delete, KindService), find(t, p, Delete, KindRoute), find(t, p, Delete, KindPlugin)
+				if !dependsOn(svc, route) || !dependsOn(route, plugin) {
+					t.Fatalf("deletes not children first: %+v %+v", svc.DependsOn, route.DependsOn)
+				}
+			}
+		})
+	}
+}
+
+func TestBasicAuthHashedPasswordIsUnchanged(t *testing.T) {
+	desired := &kongstate.State{Consumers: []*kongstate.Consumer{{
+		Consumer:   kong.Consumer{ID: kong.String("con-1"), Username: kong.String("bob"), Tags: tags()},
+		BasicAuths: []*kong.BasicAuth{{Username: kong.String("bob"), Password: kong.String("pw"), Tags: tags()}},
+	}}}
+	current := roundTrip(t, desired)
+	sum := sha1.Sum([]byte("pw" + "con-1")) //nolint:gosec // Kong's scheme
+	current.Consumers[0].BasicAuths[0].Password = kong.String(hex.EncodeToString(sum[:]))
+	if p := build(t, desired, current, Options{AllowDeletes: true}); !p.Empty() {
+		t.Fatalf("hashed password seen as a change: %s", describe(p))
+	}
+	desired.Consumers[0].BasicAuths[0].Password = kong.String("new")
+	if p := build(t, desired, current, Options{AllowDeletes: true}); len(p.Ops) != 1 {
+		t.Fatalf("changed password: %s", describe(p))
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	s := sample()
+	s.MarkSecretConfig(s.Plugins[0], "/hide_credentials")
+	p := build(t, s, nil, Options{})
+	for _, k := range []Kind{KindKeyAuth, KindCertificate, KindPlugin} {
+		body, _ := find(t, p, Create, k).Redacted()
+		raw := toJSON(body)
+		for _, secret := range []string{"s3cret", "PRIVATE", `"hide_credentials":true`} {
+			if strings.Contains(raw, secret) {
+				t.Errorf("%s body shows %s: %s", k, secret, raw)
+			}
+		}
+	}
+	if body := find(t, p, Create, KindKeyAuth).Body; body["key"] != "s3cret" {
+		t.Fatal("Redacted modified the op's own body")
+	}
+	if name := find(t, p, Create, KindKeyAuth).Name; strings.Contains(name, "s3cret") {
+		t.Fatalf("key-auth op named by its key: %s", name)
+	}
+}
+
+func TestMissingParentLeavesOnlyThatEntityOut(t *testing.T) {
+	s := sample()
+	s.Plugins = append(s.Plugins, &kong.Plugin{Name: kong.String("cors"), Service: &kong.Service{ID: kong.String("nope")}, Tags: tags()})
+	p := build(t, s, nil, Options{})
+	if got := p.Count()[Create]; got != 9 || len(p.Notes) != 1 {
+		t.Fatalf("%d creates, notes %v", got, p.Notes)
+	}
+}
+
+func TestHashedClientSecretVerifies(t *testing.T) {
+	// $pbkdf2-sha512$ of "s3cret" with a fixed salt, as Kong's fallback hash writes it.
+	salt := []byte("0123456789abcdef")
+	stored := phcPBKDF2(t, "s3cret", salt)
+	want := map[string]any{"client_secret": "s3cret", "hash_secret": true}
+	have := map[string]any{"client_secret": stored, "hash_secret": true}
+	if !equal(specOf[KindOAuth2], want, have) {
+		t.Fatal("the stored hash of the same secret counts as a change")
+	}
+	want["client_secret"] = "other"
+	if equal(specOf[KindOAuth2], want, have) {
+		t.Fatal("a changed secret counts as unchanged")
+	}
+}
+
+func TestCACertificateListedByAService(t *testing.T) {
+	withCA := func() *kongstate.State {
+		s := sample()
+		s.CACertificates = []*kong.CACertificate{{ID: kong.String("ca-1"), Cert: kong.String("CA"), Tags: tags()}}
+		s.Services[0].CACertificates = kong.StringSlice("ca-1")
+		return s
+	}
+	p := build(t, withCA(), nil, Options{AllowDeletes: true})
+	if !dependsOn(find(t, p, Create, KindService), find(t, p, Create, KindCACertificate)) {
+		t.Fatal("the service is created before the CA certificate it lists")
+	}
+	current := roundTrip(t, withCA())
+	onlyCA := withCA()
+	onlyCA.CACertificates = nil
+	p = build(t, onlyCA, current, Options{AllowDeletes: true})
+	if p.Count()[Delete] != 0 || len(p.Withheld) != 1 {
+		t.Fatalf("a CA certificate a staying service lists is deleted: %s (withheld %d)", describe(p), len(p.Withheld))
+	}
+	onlyCA.Services[0].CACertificates = nil
+	p = build(t, onlyCA, current, Options{AllowDeletes: true})
+	del, upd := find(t, p, Delete, KindCACertificate), find(t, p, Update, KindService)
+	if !dependsOn(del, upd) {
+		t.Fatal("the CA certificate is deleted before the service stops listing it")
+	}
+}
