@@ -20,7 +20,9 @@ metadata: {name: broken}
 plugin: rate-limiting
 config: {minute: -5, policy: local}
 `)
-	r := f.cmd(t, "sync", "--kubeconfig", env.Kubeconfig, "-n", ns, "--record-events")
+	// The Lease goes into the test's namespace: a fresh API server creates "default" a moment
+	// after it starts.
+	r := f.cmd(t, "sync", "--kubeconfig", env.Kubeconfig, "-n", ns, "--record-events", "--lock-namespace", ns)
 	if r.code != 2 {
 		t.Fatalf("exit %d, want 2\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

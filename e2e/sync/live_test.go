@@ -111,7 +111,9 @@ func TestSyncFromLiveCluster(t *testing.T) {
 	b.WriteString(app("other", ""))
 	applyYAML(t, env, nsA, a.String())
 	applyYAML(t, env, nsB, b.String())
-	kube := []string{"--kubeconfig", env.Kubeconfig}
+	// The Lease goes into a test namespace: a fresh API server creates "default" a moment after
+	// it starts.
+	kube := []string{"--kubeconfig", env.Kubeconfig, "--lock-namespace", nsB}
 
 	for _, ns := range []string{nsA, nsB} {
 		mustSync(t, f, append(kube, "-n", ns)...)
@@ -134,7 +136,7 @@ func TestSyncFromLiveCluster(t *testing.T) {
 	deleteObject(t, env, nsA, "networking.k8s.io/v1", "Ingress", "three")
 	deleteObject(t, env, nsA, "v1", "Service", "three")
 	f.kong.reset()
-	r := f.cmd(t, "sync", "--kubeconfig", impersonating(t, env, "limited"), "-n", nsA)
+	r := f.cmd(t, "sync", "--kubeconfig", impersonating(t, env, "limited"), "-n", nsA, "--lock-namespace", nsB)
 	if r.code != 0 {
 		t.Fatalf("incomplete sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -25,21 +25,12 @@ var ErrPartial = errors.New("some objects were left out")
 // again.
 var ErrDiverged = errors.New("kong differs from kubernetes or some nodes have not converged")
 
-// exitCodeError carries the exit code of a program run in-process (the
-// emulator behind `sim __kong`), which printed its own error already.
-type exitCodeError struct{ code int }
-
-func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
-	var ec exitCodeError
 	var coded *exitError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ec):
-		return ec.code
 	case errors.As(err, &coded):
 		return coded.code
 	case errors.Is(err, ErrDifferences):
@@ -52,8 +43,9 @@ func ExitCode(err error) int {
 }
 
 func isSilentError(err error) bool {
-	var ec exitCodeError
-	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDifferences) || errors.Is(err, ErrDiverged) || errors.As(err, &ec)
+	var coded *exitError
+	return errors.Is(err, ErrPartial) || errors.Is(err, ErrDifferences) || errors.Is(err, ErrDiverged) ||
+		errors.As(err, &coded) && coded.silent
 }
 
 // usageErrorf builds a usage error for cmd, ending with kubectl's "See '<cmd> -h' for help" hint.
@@ -62,10 +54,13 @@ func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
 	return fmt.Errorf("%s\nSee '%s -h' for help and examples", msg, cmd.CommandPath())
 }
 
-// exitError carries its own exit code (diff's errors are >1, as kubectl diff's).
+// exitError carries its own exit code: diff's errors are >1, as kubectl diff's, and the
+// emulator run in-process behind `sim __kong` exits with its own code after printing its own
+// error (silent).
 type exitError struct {
-	code int
-	err  error
+	code   int
+	err    error
+	silent bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }

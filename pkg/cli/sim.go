@@ -163,7 +163,7 @@ func newCmdSimEmulator(streams genericiooptions.IOStreams) *cobra.Command {
 		Use: "__kong", Hidden: true, DisableFlagParsing: true,
 		RunE: func(_ *cobra.Command, args []string) error {
 			if code := emulatorcli.Main(args, streams.Out, streams.ErrOut); code != 0 {
-				return exitCodeError{code}
+				return &exitError{code: code, err: fmt.Errorf("exit status %d", code), silent: true}
 			}
 			return nil
 		},

@@ -34,7 +34,12 @@ not own that holds one of our names is reported as a conflict and left alone. De
 limited to the namespaces read (all with -A); manifests delete only with --prune; nothing is
 deleted when some Kubernetes list failed; a sync that would delete more than --max-delete of
 the owned entities stops before writing unless --force. One rejected entity fails only
-itself and what depends on it.
+itself and what depends on it. Two syncs never write at once: a coordination.k8s.io Lease
+(cluster source, --lock-namespace) or a marker consumer in Kong (manifests) keeps the second
+out for --lock-timeout.
+
+A sync that writes ends with the sync marker: a route at /.kongdb/sync-marker/<ownership-tag>
+that every node answers with the record of that sync (generation, time, source, result).
 
 Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 some entities
 failed, conflicted or were skipped (the report names each with its Kubernetes object).`

@@ -31,6 +31,9 @@ func (l *Lease) TryAcquire(ctx context.Context, holder string, ttl time.Duration
 	if err == nil {
 		return nil, nil
 	}
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("namespace %s does not exist (set --lock-namespace): %w", l.Namespace, err)
+	}
 	if !apierrors.IsAlreadyExists(err) {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/kong/go-kong/kong"
@@ -22,6 +23,8 @@ type entity struct {
 	refs map[string]string
 	// parents are refs resolved within the same side (nil when the parent is not there).
 	parents map[string]*entity
+	// listed are the entities named by ID in the kind's idLists (a service's CA certificates).
+	listed []*entity
 	// secretConfig are JSON pointers into a plugin's config that came from Secrets.
 	secretConfig []string
 
@@ -212,7 +215,27 @@ func (s *side) resolve() {
 				e.parents[k.field] = s.byRef[k.kind][ref]
 			}
 		}
+		e.listed = nil
+		for _, k := range e.kind.idLists {
+			ids, _ := e.body[k.field].([]any)
+			for _, id := range ids {
+				if ref, ok := id.(string); ok && s.byRef[k.kind][ref] != nil {
+					e.listed = append(e.listed, s.byRef[k.kind][ref])
+				}
+			}
+		}
 	}
+}
+
+// namesID reports whether e's body names id in one of its kind's idLists.
+func (e *entity) namesID(id string) bool {
+	for _, k := range e.kind.idLists {
+		ids, _ := e.body[k.field].([]any)
+		if slices.Contains(ids, any(id)) {
+			return true
+		}
+	}
+	return false
 }
 
 // keyOf is the entity's identity among its kind: the spec's key fields, a foreign key

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -335,6 +336,10 @@ func (b *builder) deletes(have *side, opts Options) {
 	}
 	// An entity referenced by one that stays (out of scope, or a desired entity still pointing
 	// at it) cannot be deleted: Kong would refuse, and the child would lose its parent.
+	keep := func(p, c *entity) {
+		delete(deleting, p)
+		withhold(p, fmt.Sprintf("%s %s still refers to it", c.kind.kind, c.name()))
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, c := range have.all {
@@ -342,12 +347,16 @@ func (b *builder) deletes(have *side, opts Options) {
 				continue
 			}
 			for field, p := range c.parents {
-				if p == nil || !deleting[p] || movesAway(c, field) {
-					continue
+				if p != nil && deleting[p] && !movesAway(c, field) {
+					keep(p, c)
+					changed = true
 				}
-				delete(deleting, p)
-				withhold(p, fmt.Sprintf("%s %s still refers to it", c.kind.kind, c.name()))
-				changed = true
+			}
+			for _, p := range c.listed {
+				if deleting[p] && (c.match == nil || c.match.namesID(p.id)) {
+					keep(p, c)
+					changed = true
+				}
 			}
 		}
 	}
@@ -381,7 +390,7 @@ func (b *builder) link(want, have *side) {
 		if op == nil {
 			continue
 		}
-		for _, p := range e.parents {
+		for _, p := range append(slices.Collect(maps.Values(e.parents)), e.listed...) {
 			if pop := b.byEntity[p]; pop != nil && pop.Action == Create {
 				op.DependsOn = append(op.DependsOn, pop.Index)
 			}
@@ -396,7 +405,7 @@ func (b *builder) link(want, have *side) {
 		if cop == nil {
 			continue
 		}
-		for _, p := range c.parents {
+		for _, p := range append(slices.Collect(maps.Values(c.parents)), c.listed...) {
 			if pop := b.byEntity[p]; pop != nil && pop.Action == Delete {
 				pop.DependsOn = append(pop.DependsOn, cop.Index)
 			}

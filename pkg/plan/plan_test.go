@@ -295,3 +295,29 @@ func TestHashedClientSecretVerifies(t *testing.T) {
 		t.Fatal("a changed secret counts as unchanged")
 	}
 }
+
+func TestCACertificateListedByAService(t *testing.T) {
+	withCA := func() *kongstate.State {
+		s := sample()
+		s.CACertificates = []*kong.CACertificate{{ID: kong.String("ca-1"), Cert: kong.String("CA"), Tags: tags()}}
+		s.Services[0].CACertificates = kong.StringSlice("ca-1")
+		return s
+	}
+	p := build(t, withCA(), nil, Options{AllowDeletes: true})
+	if !dependsOn(find(t, p, Create, KindService), find(t, p, Create, KindCACertificate)) {
+		t.Fatal("the service is created before the CA certificate it lists")
+	}
+	current := roundTrip(t, withCA())
+	onlyCA := withCA()
+	onlyCA.CACertificates = nil
+	p = build(t, onlyCA, current, Options{AllowDeletes: true})
+	if p.Count()[Delete] != 0 || len(p.Withheld) != 1 {
+		t.Fatalf("a CA certificate a staying service lists is deleted: %s (withheld %d)", describe(p), len(p.Withheld))
+	}
+	onlyCA.Services[0].CACertificates = nil
+	p = build(t, onlyCA, current, Options{AllowDeletes: true})
+	del, upd := find(t, p, Delete, KindCACertificate), find(t, p, Update, KindService)
+	if !dependsOn(del, upd) {
+		t.Fatal("the CA certificate is deleted before the service stops listing it")
+	}
+}
