@@ -59,9 +59,14 @@ func driftOf(p *plan.Plan, desired, actual map[plan.Kind]int) *status.Drift {
 	return d
 }
 
-// fieldDiffs lists the top-level fields that differ between desired and actual (both already
-// redacted), in name order; a missing or extra entity lists every field of its one side.
+// fieldDiffs lists the fields that differ between desired and actual (both already redacted),
+// in name order, descending into objects on both sides ("config.minute"); a missing or extra
+// entity lists every field of its one side.
 func fieldDiffs(desired, actual map[string]any) []status.FieldDiff {
+	return appendFieldDiffs(nil, "", desired, actual)
+}
+
+func appendFieldDiffs(out []status.FieldDiff, prefix string, desired, actual map[string]any) []status.FieldDiff {
 	keys := slices.Sorted(maps.Keys(desired))
 	for k := range actual {
 		if _, ok := desired[k]; !ok {
@@ -69,11 +74,16 @@ func fieldDiffs(desired, actual map[string]any) []status.FieldDiff {
 		}
 	}
 	slices.Sort(keys)
-	var out []status.FieldDiff
 	for _, k := range keys {
 		want, inWant := desired[k]
 		have, inHave := actual[k]
-		fd := status.FieldDiff{Path: k}
+		wm, wIsMap := want.(map[string]any)
+		hm, hIsMap := have.(map[string]any)
+		if wIsMap && hIsMap {
+			out = appendFieldDiffs(out, prefix+k+".", wm, hm)
+			continue
+		}
+		fd := status.FieldDiff{Path: prefix + k}
 		if inWant {
 			fd.Desired = render(want)
 		}

@@ -44,6 +44,13 @@ func TestDriftOfCountsEachChange(t *testing.T) {
 	}
 }
 
+func TestFieldDiffsNested(t *testing.T) {
+	got := fieldDiffs(map[string]any{"config": map[string]any{"minute": 5.0, "hour": nil}}, map[string]any{"config": map[string]any{"minute": 10.0, "hour": nil}})
+	if len(got) != 1 || got[0].Path != "config.minute" || *got[0].Desired != "5" || *got[0].Actual != "10" {
+		t.Errorf("diffs = %+v, want only config.minute 5 against 10", got)
+	}
+}
+
 func TestFieldDiffsOneSidedAndEqual(t *testing.T) {
 	got := fieldDiffs(map[string]any{"a": 1.0, "b": "x"}, map[string]any{"b": "x", "c": true})
 	if len(got) != 2 || got[0].Path != "a" || got[0].Actual != nil || *got[0].Desired != "1" ||
