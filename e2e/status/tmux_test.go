@@ -188,4 +188,3 @@ func golden(t *testing.T, name, text string) {
 		t.Errorf("screen %s differs from %s:\n--- want\n%s\n--- got\n%s", name, path, want, text)
 	}
 }
-
