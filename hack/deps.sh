@@ -30,5 +30,11 @@ if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
   useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
 fi
 
+# tmux, in which the status end-to-end test runs the real binary and reads its screen.
+if ! command -v tmux >/dev/null; then
+  log "installing tmux from Debian's packages"
+  apt_install tmux
+fi
+
 # kube-apiserver and etcd (and kubectl, if the machine has none) built from the module proxy.
 "$root/hack/kube-assets.sh" >/dev/null

@@ -66,6 +66,7 @@ type runSeams struct {
 	translate func(*TranslateOptions) error
 	sync      func(*SyncOptions) error
 	diff      func(*DiffOptions) error
+	status    func(*StatusOptions) error
 	version   func(*VersionOptions) error
 }
 
@@ -100,6 +101,7 @@ from manifests, without talking to Kong.`,
 		NewCmdTranslate(f, streams, seams.translate),
 		NewCmdSync(f, streams, seams.sync),
 		NewCmdDiff(f, streams, seams.diff),
+		NewCmdStatus(f, streams, seams.status),
 		NewCmdVersion(f, streams, seams.version),
 		NewCmdSim(f, streams),
 	)

@@ -41,15 +41,16 @@ const statusExample = `  # Watch the cluster while rolling out
   # The whole observation, for scripts
   %[1]s status -o json`
 
-// errStatusNotBuilt is what status says until its collector exists (see newStatusCollector).
-var errStatusNotBuilt = errors.New("status needs the sync engine (pkg/admin to read Kong and its topology, " +
-	"pkg/plan to compute drift), which is not yet built")
-
 // StatusOptions holds the flags of status.
 type StatusOptions struct {
-	Refresh  time.Duration
-	Output   string
-	ExitCode bool
+	Source SourceFlags
+	Kong   KongFlags
+	// ProxyURLs are the proxies of the --kong-admin-url nodes, in the same order, asked for
+	// the sync marker.
+	ProxyURLs []string
+	Refresh   time.Duration
+	Output    string
+	ExitCode  bool
 
 	factory Factory
 	genericiooptions.IOStreams
@@ -70,7 +71,9 @@ func NewCmdStatus(f Factory, streams genericiooptions.IOStreams, runF func(*Stat
 		Example: fmt.Sprintf(statusExample, f.CommandName()),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Complete(f)
+			if err := o.Complete(f); err != nil {
+				return err
+			}
 			if err := o.Validate(cmd); err != nil {
 				return err
 			}
@@ -81,17 +84,33 @@ func NewCmdStatus(f Factory, streams genericiooptions.IOStreams, runF func(*Stat
 		},
 	}
 	fl := cmd.Flags()
+	o.Source.AddFlags(fl)
+	o.Kong.AddFlags(fl)
+	fl.StringArrayVar(&o.ProxyURLs, "kong-proxy-url", nil, "Proxy URL of each --kong-admin-url node, in the same order, asked whether it serves the last sync.")
 	fl.DurationVar(&o.Refresh, "refresh", o.Refresh, "Time between two observations of the live view.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format, instead of the live view. One of: (wide, json, yaml).")
 	fl.BoolVar(&o.ExitCode, "exit-code", false, "If true, exit with code 1 when Kong differs from Kubernetes or some node has not converged.")
 	return cmd
 }
 
-// Complete keeps the factory the collector is built from.
-func (o *StatusOptions) Complete(f Factory) { o.factory = f }
+// Complete keeps the factory the collector is built from and completes the source and Kong flags.
+func (o *StatusOptions) Complete(f Factory) error {
+	o.factory = f
+	o.Kong.Complete()
+	return o.Source.Complete(f)
+}
 
 // Validate checks the flags.
 func (o *StatusOptions) Validate(cmd *cobra.Command) error {
+	if err := o.Source.Validate(cmd); err != nil {
+		return err
+	}
+	if err := o.Kong.Validate(cmd); err != nil {
+		return err
+	}
+	if len(o.ProxyURLs) > len(o.Kong.URLs) {
+		return usageErrorf(cmd, "--kong-proxy-url is given %d times for %d --kong-admin-url nodes: one per node, in the same order", len(o.ProxyURLs), len(o.Kong.URLs))
+	}
 	valid := false
 	names := make([]string, len(status.Formats))
 	for i, f := range status.Formats {
@@ -109,21 +128,8 @@ func (o *StatusOptions) Validate(cmd *cobra.Command) error {
 
 // Run observes the cluster: live on a terminal, once otherwise.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	c, err := newStatusCollector(o.factory)
-	if err != nil {
-		return err
-	}
-	return o.run(ctx, c)
-}
-
-// newStatusCollector is the one place status gets its data from. The collector reads the
-// desired state (pkg/source + pkg/translate, through f's kubeconfig flags or manifests), Kong's
-// state and topology (pkg/admin), and diffs them (pkg/plan). Until those exist, status says so
-// rather than show an empty cluster, and NewRootCmd does not list it: add
-// NewCmdStatus(f, streams, nil) there when this returns a real collector.
-func newStatusCollector(f Factory) (status.Collector, error) {
-	_ = f
-	return nil, errStatusNotBuilt
+	warnInsecure(o.ErrOut, &o.Kong)
+	return o.run(ctx, newCollector(o.factory, o.Source, o.Kong, o.ProxyURLs, o.In))
 }
 
 // run is status over any collector: the live view when both ends are a terminal and no -o was

@@ -46,6 +46,7 @@ func TestStatusFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("KONG_ADMIN_URL", "http://127.0.0.1:8001")
 			streams, _, _, _ := genericiooptions.NewTestIOStreams()
 			var got *StatusOptions
 			root := newStatusTestRoot(streams, func(o *StatusOptions) error { got = o; return nil })
@@ -67,17 +68,15 @@ func TestStatusFlags(t *testing.T) {
 	}
 }
 
-// Until the sync engine exists, status says so instead of showing an empty cluster.
-func TestStatusSaysItNeedsTheSyncEngine(t *testing.T) {
+// Without a Kong Admin API, status says which flag is missing.
+func TestStatusNeedsKong(t *testing.T) {
+	t.Setenv("KONG_ADMIN_URL", "")
 	streams, _, out, _ := genericiooptions.NewTestIOStreams()
 	root := newStatusTestRoot(streams, nil)
 	root.SetArgs([]string{"status", "-o", "json"})
 	err := root.Execute()
-	if err == nil || !strings.Contains(err.Error(), "status needs the sync engine") || !strings.Contains(err.Error(), "not yet built") {
-		t.Errorf("error = %v, want it to say status is not built yet", err)
-	}
-	if ExitCode(err) != ExitError {
-		t.Errorf("exit code %d, want %d", ExitCode(err), ExitError)
+	if err == nil || !strings.Contains(err.Error(), "--kong-admin-url") {
+		t.Errorf("error = %v, want it to name --kong-admin-url", err)
 	}
 	if out.Len() != 0 {
 		t.Errorf("status printed data it does not have: %q", out.String())

@@ -3,6 +3,8 @@
 // Kong's foreign keys. It is pure: no I/O, the same inputs give the same plan.
 package plan
 
+import "github.com/kongdb/kubectl-kongdb/pkg/kongstate"
+
 // Kind is a Kong entity type, named as the Admin API names the entity.
 type Kind string
 
@@ -117,4 +119,18 @@ func Kinds() []Kind {
 		out[i] = s.kind
 	}
 	return out
+}
+
+// Count is how many entities of each kind s holds once flattened as Build flattens it (SNIs
+// and credentials counted as entities of their own), for status's desired and actual columns.
+func Count(s *kongstate.State, ownershipTag string) (map[Kind]int, error) {
+	side, err := flatten(s, ownershipTag)
+	if err != nil {
+		return nil, err
+	}
+	n := map[Kind]int{}
+	for _, e := range side.all {
+		n[e.kind.kind]++
+	}
+	return n, nil
 }

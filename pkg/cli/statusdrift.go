@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+	"github.com/kongdb/kubectl-kongdb/pkg/status"
+	"github.com/kongdb/kubectl-kongdb/pkg/translate"
+)
+
+// driftOf turns a plan into status's drift: a create is a missing entity (conflicting when
+// someone else's entity holds its name), an update a changed one, a delete — made or withheld —
+// an extra one. desired and actual count the entities of each kind on either side.
+func driftOf(p *plan.Plan, desired, actual map[plan.Kind]int) *status.Drift {
+	byKind := map[plan.Kind]*status.TypeDrift{}
+	for _, k := range plan.Kinds() {
+		byKind[k] = &status.TypeDrift{Type: string(k), Desired: desired[k], Actual: actual[k]}
+	}
+	d := &status.Drift{}
+	add := func(op *plan.Op, change status.Change) {
+		t := byKind[op.Kind]
+		switch change {
+		case status.ChangeMissing:
+			t.Missing++
+		case status.ChangeChanged:
+			t.Changed++
+		case status.ChangeExtra:
+			t.Extra++
+		case status.ChangeConflicting:
+			t.Conflicting++
+		}
+		body, old := op.Redacted()
+		d.Entities = append(d.Entities, status.EntityDrift{Type: string(op.Kind), Name: op.Name, ID: op.ID,
+			Change: change, Object: op.Object.String(), Reason: op.Conflict, Fields: fieldDiffs(body, old)})
+	}
+	for _, op := range p.Ops {
+		switch {
+		case op.Action == plan.Create && op.Conflict != "":
+			add(op, status.ChangeConflicting)
+		case op.Action == plan.Create:
+			add(op, status.ChangeMissing)
+		case op.Action == plan.Update:
+			add(op, status.ChangeChanged)
+		case op.Action == plan.Delete:
+			add(op, status.ChangeExtra)
+		}
+	}
+	for _, op := range p.Withheld {
+		add(op, status.ChangeExtra)
+	}
+	for _, k := range plan.Kinds() {
+		if t := byKind[k]; t.Desired+t.Actual+t.Drifted() > 0 {
+			d.Types = append(d.Types, *t)
+		}
+	}
+	return d
+}
+
+// fieldDiffs lists the fields that differ between desired and actual (both already redacted),
+// in name order, descending into objects on both sides ("config.minute"); a missing or extra
+// entity lists every field of its one side.
+func fieldDiffs(desired, actual map[string]any) []status.FieldDiff {
+	return appendFieldDiffs(nil, "", desired, actual)
+}
+
+func appendFieldDiffs(out []status.FieldDiff, prefix string, desired, actual map[string]any) []status.FieldDiff {
+	keys := slices.Sorted(maps.Keys(desired))
+	for k := range actual {
+		if _, ok := desired[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		want, inWant := desired[k]
+		have, inHave := actual[k]
+		wm, wIsMap := want.(map[string]any)
+		hm, hIsMap := have.(map[string]any)
+		if wIsMap && hIsMap {
+			out = appendFieldDiffs(out, prefix+k+".", wm, hm)
+			continue
+		}
+		fd := status.FieldDiff{Path: prefix + k}
+		if inWant {
+			fd.Desired = render(want)
+		}
+		if inHave {
+			fd.Actual = render(have)
+		}
+		if fd.Desired != nil && fd.Actual != nil && *fd.Desired == *fd.Actual {
+			continue
+		}
+		out = append(out, fd)
+	}
+	return out
+}
+
+// render is a field's value as JSON (maps keyed in order, so equal values render equal).
+func render(v any) *string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s := "<unprintable>"
+		return &s
+	}
+	s := string(b)
+	return &s
+}
+
+// problemsOf are translation's diagnostics as status's problems.
+func problemsOf(diags translate.Diagnostics) []status.Problem {
+	out := make([]status.Problem, 0, len(diags))
+	for _, d := range diags {
+		out = append(out, status.Problem{Phase: status.PhaseTranslate, Severity: string(d.Severity),
+			Object: d.Object(), Field: d.Field, Error: d.Reason})
+	}
+	return out
+}
+
+// dataPlaneRow is one row of a control plane's /clustering/data-planes.
+type dataPlaneRow struct {
+	ID          string `json:"id"`
+	Hostname    string `json:"hostname"`
+	IP          string `json:"ip"`
+	Version     string `json:"version"`
+	SyncStatus  string `json:"sync_status"`
+	ConfigHash  string `json:"config_hash"`
+	LastSeen    int64  `json:"last_seen"`
+	CertDetails struct {
+		ExpiryTimestamp int64 `json:"expiry_timestamp"`
+	} `json:"cert_details"`
+}
+
+// cpHash is the configuration hash the control plane serves: its own /status
+// configuration_hash when it reports one, else the hash most data planes hold (Kong's CP does
+// not report its hash; a DP that reconnected got the CP's current config, and the majority of
+// DPs serve it). Ties go to the smaller hash, so the choice is stable across refreshes.
+func cpHash(reported string, rows []dataPlaneRow) string {
+	if reported != "" {
+		return reported
+	}
+	n := map[string]int{}
+	for _, r := range rows {
+		n[r.ConfigHash]++
+	}
+	best := ""
+	for _, h := range slices.Sorted(maps.Keys(n)) {
+		if n[h] > n[best] || best == "" {
+			best = h
+		}
+	}
+	return best
+}
+
+// dataPlanesOf turns the rows into status's data planes against the CP's hash. lagging holds
+// when each DP was first seen with another hash; it is updated in place, so the lag age grows
+// across refreshes and is forgotten once the DP catches up.
+func dataPlanesOf(rows []dataPlaneRow, hash string, now time.Time, lagging map[string]time.Time) []status.DataPlane {
+	out := make([]status.DataPlane, 0, len(rows))
+	for _, r := range rows {
+		dp := status.DataPlane{ID: r.ID, Hostname: r.Hostname, IP: r.IP, Version: r.Version, SyncStatus: r.SyncStatus,
+			ConfigHash: r.ConfigHash, MatchesCP: hash != "" && r.ConfigHash == hash, LastSeen: time.Unix(r.LastSeen, 0).UTC()}
+		if r.CertDetails.ExpiryTimestamp > 0 {
+			exp := time.Unix(r.CertDetails.ExpiryTimestamp, 0).UTC()
+			dp.CertExpiry = &exp
+		}
+		if dp.MatchesCP {
+			delete(lagging, r.ID)
+		} else {
+			since, ok := lagging[r.ID]
+			if !ok {
+				since = now
+				lagging[r.ID] = since
+			}
+			dp.LaggingSince = &since
+		}
+		dp.Converged = dp.MatchesCP && (r.SyncStatus == "" || r.SyncStatus == "normal")
+		out = append(out, dp)
+	}
+	return out
+}
