@@ -107,9 +107,7 @@ func (s *stack) outage(t *testing.T, member, ingressName, mustName string) {
 		})
 	}
 	s.sync(t)
-	for _, p := range s.proxies {
-		serves(t, p, "echo.example.com", path, http.StatusOK, path)
-	}
+	s.servesNow(t, "echo.example.com", path, path)
 }
 
 // dataPlanePartitioned: dp-2 cut off the control plane misses a sync that dp-1 serves, and the
@@ -120,7 +118,7 @@ func (s *stack) dataPlanePartitioned(t *testing.T) {
 	s.fault(t, sim.FaultPartition, "dp-2", "cp")
 	s.repairOnFailure(t, sim.FaultHeal, "dp-2")
 	s.apply(t, ingress("during-partition", "/during-partition"))
-	s.sync(t)
+	s.kubectl(t, 0, s.syncArgs()...) // no --wait: dp-2 cannot catch up until healed
 	serves(t, dp1, "echo.example.com", "/during-partition", http.StatusOK, "/during-partition")
 	if a := get(dp2, "echo.example.com", "/during-partition"); a.code != http.StatusNotFound {
 		t.Fatalf("dp-2, cut off the control plane, answers a route synced since: %d %v", a.code, a.err)

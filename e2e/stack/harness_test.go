@@ -189,7 +189,8 @@ func runKubectl(ctx context.Context, ns string, args ...string) (result, error) 
 	return result{stdout: out.String(), stderr: errOut.String(), code: cmd.ProcessState.ExitCode()}, nil
 }
 
-// syncArgs is `kongdb sync` of the stack's namespace through every Admin API of the cluster.
+// syncArgs is `kongdb sync` of the stack's namespace through every Admin API of the cluster,
+// without --wait (for syncs that fail, or while a node is known to be away).
 func (s *stack) syncArgs() []string {
 	args := []string{"kongdb", "sync", "--lock-namespace", s.ns}
 	for _, a := range s.admins {
@@ -198,10 +199,26 @@ func (s *stack) syncArgs() []string {
 	return args
 }
 
-// sync runs `kubectl kongdb sync` and expects it to succeed.
+// sync runs `kubectl kongdb sync --wait` through every proxy and expects it to succeed: when
+// it returns, every node serves the sync.
 func (s *stack) sync(t *testing.T) result {
 	t.Helper()
-	return s.kubectl(t, 0, s.syncArgs()...)
+	args := append(s.syncArgs(), "--wait")
+	for _, p := range s.proxies {
+		args = append(args, "--kong-proxy-url", p)
+	}
+	return s.kubectl(t, 0, args...)
+}
+
+// servesNow checks that every proxy answers host+path with 200 at once: sync --wait has
+// returned, so no node may still be catching up.
+func (s *stack) servesNow(t *testing.T, host, path, wantPath string) {
+	t.Helper()
+	for _, p := range s.proxies {
+		if a := get(p, host, path); a.err != nil || a.code != http.StatusOK || a.seen.Path != wantPath {
+			t.Errorf("sync --wait returned, yet %s answers %s%s with %d %q %v", p, host, path, a.code, a.seen.Path, a.err)
+		}
+	}
 }
 
 // fault injects or repairs a fault in a member of the cluster.

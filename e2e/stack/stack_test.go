@@ -23,6 +23,7 @@ func TestStack(t *testing.T) {
 			s := newStack(t, mode)
 			s.sync(t)
 			t.Run("every node serves the examples", func(t *testing.T) {
+				s.servesNow(t, "echo.example.com", "/echo/hello", "/hello")
 				for _, p := range s.proxies {
 					servesExamples(t, p, s.echoIP)
 				}
@@ -56,6 +57,7 @@ func TestStack(t *testing.T) {
 				s.kubectl(t, 0, "patch", "ingress", "echo", "--type=json",
 					"-p", `[{"op":"replace","path":"/spec/rules/0/http/paths/0/path","value":"/changed"}]`)
 				s.sync(t)
+				s.servesNow(t, "echo.example.com", "/changed/hello", "/hello")
 				for _, p := range s.proxies {
 					serves(t, p, "echo.example.com", "/changed/hello", http.StatusOK, "/hello")
 					serves(t, p, "echo.example.com", "/echo/hello", http.StatusNotFound, "")

@@ -95,9 +95,11 @@ func (o *SimVerifyOptions) Run(ctx context.Context, rt sim.Runtime) error {
 		args = append(args, "--kong-admin-url", a)
 	}
 	sync := NewCmdSync(o.factory, o.IOStreams, nil)
-	if sync.Flags().Lookup("wait") != nil {
-		// sync's own convergence check, once it has one; the proxies are polled below either way.
-		args = append(args, "--wait")
+	// sync's own convergence check through every proxy (and, in hybrid mode, the control
+	// plane's data-plane list); the proxies are polled below for each node's time either way.
+	args = append(args, "--wait="+o.Timeout.String())
+	for _, n := range proxies {
+		args = append(args, "--kong-proxy-url", n.ProxyURL)
 	}
 	sync.SetArgs(args)
 	sync.SilenceUsage, sync.SilenceErrors = true, true
