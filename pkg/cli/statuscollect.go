@@ -105,19 +105,11 @@ func (c *statusCollector) desired(ctx context.Context, cluster *admin.Cluster) d
 	if err != nil {
 		return desired{err: err}
 	}
-	topts := translate.DefaultOptions()
-	topts.IngressClass = c.source.IngressClass
-	topts.ControllerName = c.source.GatewayClassController
-	topts.OwnershipTag = c.kong.OwnershipTag
-	topts.Workspace = c.kong.Workspace
-	topts.CombinedServicesFromDifferentHTTPRoutes = c.source.CombinedServices
+	version := ""
 	if cluster != nil {
-		if v := semverOf(cluster.Nodes[0].Version); v != "" {
-			topts.KongVersion = v
-		}
+		version = cluster.Nodes[0].Version
 	}
-	topts.Now = time.Now()
-	state, diags := translate.Translate(snap, topts)
+	state, diags := translate.Translate(snap, translateOptions(&c.source, &c.kong, version))
 	return desired{state: state, diags: diags}
 }
 
