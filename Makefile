@@ -32,7 +32,7 @@ E2E_PKGS  := ./e2e/... ./internal/...
 
 .PHONY: demo test deps build images install lint unit e2e bench dist clean
 
-demo: deps build ## the main job: see hack/demo.sh
+demo: deps build images ## the main job: see hack/demo.sh
 	@hack/demo.sh
 
 test: deps images lint unit e2e ## every test

@@ -1,63 +1,186 @@
 #!/usr/bin/env bash
-# The main job, run by `make demo` after `make deps build`:
-#   1. the real kubectl discovers the plugin and runs it;
-#   2. the example manifests are translated exactly as the Kong Ingress Controller would;
-#   3. a Kong emulator node starts on a real, throw-away PostgreSQL (migrations, start, health)
-#      and answers its Admin API the way Kong 3.9 does.
-# Everything it starts is stopped on exit.
+# The main job, run by `make demo` after `make deps build images`:
+#   1. a simulated Kong cluster: PostgreSQL, a control plane and two data planes
+#      (DEMO_MODE=traditional: three traditional nodes), plus the echo backend: on Docker, the
+#      echo image on the cluster's network; without Docker (or DEMO_RUNTIME=local), PostgreSQL
+#      and the nodes as local processes and the echo backend as one more on 127.0.0.1;
+#   2. the real kubectl discovers the plugin, which syncs examples/ into that cluster;
+#   3. requests through every node's proxy show routing, strip_path, preserve_host, a regex
+#      path, key-auth, ACL and rate limiting doing what the manifests say.
+# Any failed check makes it exit non-zero. The cluster is removed on exit unless KEEP=1.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+started=$(date +%s)
+
+mode=${DEMO_MODE:-hybrid}
+name=${DEMO_NAME:-demo}
+echo_image=${KONGDB_SIM_ECHO_IMAGE:-kongdb/echo:latest}
+echo_container=kongdb-demo-$name-echo
+runtime=${DEMO_RUNTIME:-auto}
+if [[ $runtime == auto ]]; then
+  runtime=local
+  docker info >/dev/null 2>&1 && runtime=docker
+fi
+case $mode in
+hybrid) up_flags=(--mode hybrid --control-planes 1 --data-planes 2) net=kongdb-sim-$name-cp ;;
+traditional) up_flags=(--mode traditional --nodes 3) net=kongdb-sim-$name-db ;;
+*) echo "DEMO_MODE must be hybrid or traditional, not '$mode'" >&2; exit 2 ;;
+esac
 
 work=$(mktemp -d)
-pids=()
+failed=0
+echo_pid=""
+# stop_echo removes the echo backend (before the cluster's network goes).
+stop_echo() {
+  if [[ $runtime == docker ]]; then
+    docker rm -f "$echo_container" >/dev/null 2>&1 || true
+  elif [[ -n $echo_pid ]]; then
+    kill "$echo_pid" 2>/dev/null || true
+  fi
+}
+teardown_hint() {
+  if [[ $runtime == docker ]]; then echo "docker rm -f $echo_container; kongdb sim down $name"; else echo "kill ${echo_pid:-<echo pid>}; kongdb sim down $name"; fi
+}
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if [[ -f $work/pg/PG_VERSION ]]; then as_pg pg_ctl -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [[ ${KEEP:-} == 1 ]]; then
+    printf '\nKEEP=1: the cluster %s stays. Remove it with:\n  %s\n' "$name" "$(teardown_hint)"
+  else
+    step "tearing down (KEEP=1 keeps the cluster)"
+    stop_echo
+    kongdb sim down "$name" || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# PostgreSQL refuses to run as root; as root we run it as the postgres user.
-as_pg() {
-  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 step "kubectl discovers the plugin"
-kubectl plugin list --name-only 2>/dev/null | grep kongdb
+# (plugin list exits non-zero when another kubectl-kongdb further down PATH is shadowed: only the name matters here)
+{ kubectl plugin list --name-only 2>/dev/null || true; } | grep -m1 kongdb
 kubectl kongdb version
 
-step "kubectl kongdb translate -f examples/   (no cluster, no Kong needed)"
-kubectl kongdb translate -f examples/
+step "a $mode Kong cluster ($runtime runtime): kongdb sim up --name $name ${up_flags[*]}"
+if kongdb sim status "$name" >/dev/null 2>&1; then
+  echo "a cluster named $name is left from an earlier demo: removing it first"
+  stop_echo
+  kongdb sim down "$name"
+fi
+kongdb sim up -d --runtime "$runtime" --name "$name" "${up_flags[@]}" --pull never
+eval "$(kongdb sim env "$name")"
 
-step "a Kong emulator node on a real PostgreSQL"
-chmod 755 "$work"
-mkdir -p "$work/pg" && [[ $(id -u) -ne 0 ]] || chown postgres "$work/pg"
-as_pg initdb -D "$work/pg" -U kong --auth=trust >/dev/null
-pg_port=$(free_port)
-as_pg pg_ctl -D "$work/pg" -l "$work/pg/log" -w -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-as_pg createdb -h 127.0.0.1 -p "$pg_port" -U kong kong
+if [[ $runtime == docker ]]; then
+  step "the echo backend on the cluster's network ($net)"
+  docker rm -f "$echo_container" >/dev/null 2>&1 || true
+  docker run -d --name "$echo_container" --label io.kongdb.demo="$name" --network "$net" "$echo_image" >/dev/null
+  echo_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$echo_container")
+  echo_port=8080
+else
+  step "the echo backend as a local process"
+  ${GO:-go} build -o "$work/echo" ./hack/images/echo
+  echo_ip=127.0.0.1 echo_port=$(free_port)
+  PORT=$echo_port "$work/echo" >"$work/echo.log" 2>&1 &
+  echo_pid=$!
+fi
+echo "echo listens on $echo_ip:$echo_port"
+# The one change to examples/ (examples/README.md): the EndpointSlice's placeholder address
+# (and port) becomes the backend's real one.
+cp -r examples "$work/examples"
+sed -i -e "s/\"192\.0\.2\.10\"/\"$echo_ip\"/" -e "s/^  port: 8080\$/  port: $echo_port/" "$work/examples/01-echo-service.yaml"
+grep -n -e "$echo_ip" -e "port: $echo_port" "$work/examples/01-echo-service.yaml"
 
-admin_port=$(free_port)
-export KONG_DATABASE=postgres KONG_PG_HOST=127.0.0.1 KONG_PG_PORT=$pg_port KONG_PG_USER=kong KONG_PG_DATABASE=kong
-export KONG_ADMIN_LISTEN="127.0.0.1:$admin_port" KONG_PROXY_LISTEN="127.0.0.1:$(free_port)" KONG_STATUS_LISTEN="127.0.0.1:$(free_port)"
-export KONG_PREFIX=$work/kong
-kong-emulator migrations bootstrap
-kong-emulator start > "$work/kong.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do kong-emulator health >/dev/null 2>&1 && break; sleep 0.2; done
-kong-emulator health
+read -r -a admins <<<"$KONGDB_SIM_ADMIN_URLS"
+read -r -a proxies <<<"$KONGDB_SIM_PROXY_URLS"
+admin_flags=()
+for a in "${admins[@]}"; do admin_flags+=(--kong-admin-url "$a"); done
 
-admin="http://127.0.0.1:$admin_port"
-echo "Admin API at $admin:"
-curl -fsS "$admin/" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("  version", d["version"], "| database", d["configuration"]["database"], "| role", d["configuration"]["role"])'
-curl -fsS -X PUT "$admin/services/echo" -d host=echo.default.svc -d port=80 >/dev/null
-curl -fsS -X POST "$admin/services/echo/routes" -d name=echo -d 'paths[]=/echo' >/dev/null
-echo "  services: $(curl -fsS "$admin/services" | python3 -c 'import json,sys; print([s["name"] for s in json.load(sys.stdin)["data"]])')"
-echo "  routes:   $(curl -fsS "$admin/routes" | python3 -c 'import json,sys; print([(r["name"], r["paths"]) for r in json.load(sys.stdin)["data"]])')"
+wait_note=""
+if kubectl kongdb sync --help 2>/dev/null | grep -q -- '--wait'; then
+  step "kubectl kongdb sync --wait -f examples/ ${admin_flags[*]}"
+  kubectl kongdb sync --wait -f "$work/examples" "${admin_flags[@]}"
+else
+  step "kubectl kongdb sync -f examples/ ${admin_flags[*]}"
+  kubectl kongdb sync -f "$work/examples" "${admin_flags[@]}"
+  wait_note="(this build has no 'sync --wait' yet: each node's first request is retried for up to 60 s until it serves the sync)"
+fi
 
-step "done"
-echo "Next issues add 'kubectl kongdb sync' and 'kubectl kongdb sim', which turn this into: a simulated"
-echo "cluster, the examples synced into it, and requests through every node."
+# check NODE WANT_STATUS DESCRIPTION CURL_ARGS...: one request through NODE's proxy; the body must
+# also contain $expect when set. The first check of each node retries until its deadline.
+expect=""
+check() {
+  local proxy=$1 want=$2 what=$3
+  shift 3
+  local deadline=$(($(date +%s) + ${retry_for:-0})) code body
+  while :; do
+    body=$(curl -sS -o - -w '\n%{http_code}' "$@" 2>&1 || true)
+    code=${body##*$'\n'}
+    body=${body%$'\n'*}
+    if [[ $code == "$want" && ( -z $expect || $body == *"$expect"* ) ]]; then
+      printf '  \033[32mok\033[0m   %-58s %s\n' "$what" "$code"
+      return
+    fi
+    (($(date +%s) < deadline)) || break
+    sleep 0.5
+  done
+  printf '  \033[31mFAIL\033[0m %-58s got %s, want %s%s\n       %s\n' "$what" "$code" "$want" "${expect:+ with $expect}" "${body:0:300}"
+  failed=1
+}
+
+step "requests through every proxy ${wait_note}"
+for p in "${proxies[@]}"; do
+  echo "proxy $p"
+  retry_for=60 expect='"path":"/hello"' check "$p" 200 "echo.example.com/echo/hello → backend sees /hello (strip_path)" \
+    -H 'Host: echo.example.com' "$p/echo/hello"
+  expect='"host":"echo.example.com"' check "$p" 200 "preserve_host: backend sees Host echo.example.com" \
+    -H 'Host: echo.example.com' "$p/echo/hello"
+  expect="\"host\":\"$echo_ip:$echo_port\"" check "$p" 200 "upstream.example.com (preserve_host off) → Host of the target" \
+    -H 'Host: upstream.example.com' "$p/anything"
+  expect='"path":"/orders/42"' check "$p" 200 "regex path /orders/42" -H 'Host: echo.example.com' "$p/orders/42"
+  check "$p" 404 "regex path /orders/abc does not match" -H 'Host: echo.example.com' "$p/orders/abc"
+  check "$p" 404 "unknown host" -H 'Host: nowhere.example.com' "$p/echo/hello"
+  check "$p" 401 "/admin without a key (key-auth)" -H 'Host: echo.example.com' "$p/admin"
+  check "$p" 403 "/admin with bob's key (not in admins: acl)" -H 'Host: echo.example.com' -H 'apikey: bob-demo-key' "$p/admin"
+  expect='"path":"/admin"' check "$p" 200 "/admin with alice's key" -H 'Host: echo.example.com' -H 'apikey: alice-demo-key' "$p/admin"
+  expect='"path":"/gw/x"' check "$p" 200 "gateway.example.com/gw/x (HTTPRoute)" -H 'Host: gateway.example.com' "$p/gw/x"
+  # 5 a minute per node: within a dozen requests one is refused even if a minute starts between them.
+  codes=()
+  for _ in $(seq 12); do
+    codes+=("$(curl -sS -o /dev/null -w '%{http_code}' -H 'Host: echo.example.com' "$p/limited")")
+    [[ ${codes[-1]} == 429 ]] && break
+  done
+  if [[ ${codes[-1]} == 429 ]]; then
+    printf '  \033[32mok\033[0m   %-58s %s\n' "/limited, 5 a minute (rate-limiting)" "${codes[*]}"
+  else
+    printf '  \033[31mFAIL\033[0m %-58s %s (no 429)\n' "/limited, 5 a minute (rate-limiting)" "${codes[*]}"
+    failed=1
+  fi
+done
+
+step "how long each node takes to serve a sync: kubectl kongdb sim verify $name"
+kubectl kongdb sim verify "$name" || failed=1
+
+step "kubectl kongdb sim status $name -o wide"
+kubectl kongdb sim status "$name" -o wide
+if kubectl kongdb status --help >/dev/null 2>&1; then
+  step "kubectl kongdb status -o wide"
+  # Its Kong comes from KONG_ADMIN_URL (sim env above); a status that cannot be shown is said, not hidden.
+  kubectl kongdb status -o wide -f "$work/examples" || echo "(status -o wide failed: see its error above)"
+fi
+
+last=dp-2
+[[ $mode == traditional ]] && last=node-3
+step "done in $(($(date +%s) - started)) s"
+cat <<EOF
+Try it yourself (the cluster stays with KEEP=1 make demo):
+  eval "\$(kongdb sim env $name)"
+  curl -H 'Host: echo.example.com' \$KONG_PROXY_URL/echo/hello
+  kubectl kongdb diff -f examples/ --kong-admin-url \$KONG_ADMIN_URL   # the placeholder endpoint shows as a change
+  kongdb sim partition $last; kongdb sim heal $last                      # faults: see README
+The live view: kubectl kongdb status (once it is in the binary; today: kongdb sim status $name -o wide).
+Tear it all down: $(teardown_hint)
+EOF
+if ((failed)); then
+  echo "some checks FAILED" >&2
+  exit 1
+fi

@@ -35,10 +35,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // node is one running emulator process.
 type node struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *bytes.Buffer
+	URL, ProxyURL string
+	cmd           *exec.Cmd
+	done          chan struct{}
+	log           *bytes.Buffer
 }
 
 // kill ends the node at once (SIGKILL), as a crashed Kong.
@@ -47,26 +47,46 @@ func (n *node) kill() {
 	<-n.done
 }
 
-// startNode runs `kong start` on db (bootstrapping it first, which is a no-op the second time).
-func startNode(t testing.TB, db pgtest.Database) *node {
+// startNode runs `kong start` on db (bootstrapping it first, which is a no-op the second time),
+// with extra settings appended to the environment.
+func startNode(t testing.TB, db pgtest.Database, extra ...string) *node {
 	t.Helper()
-	bin := emutest.Binary(t)
-	env := append(os.Environ(), db.Env()...)
-	env = append(env, "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)), "KONG_PREFIX="+t.TempDir(),
-		"KONG_LOG_LEVEL=warn", "KONG_STATUS_LISTEN=off",
-		"KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)))
-	boot := exec.Command(bin, "migrations", "bootstrap")
+	env := append(nodeEnv(t), db.Env()...)
+	env = append(env, extra...)
+	boot := exec.Command(emutest.Binary(t), "migrations", "bootstrap")
 	boot.Env = env
 	if out, err := boot.CombinedOutput(); err != nil {
 		t.Fatalf("kong migrations bootstrap: %v: %s", err, out)
 	}
+	return launch(t, env, "KONG_ADMIN_LISTEN")
+}
+
+// nodeEnv is every node's environment: its own prefix and free ports.
+func nodeEnv(t testing.TB) []string {
+	return append(os.Environ(), "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)), "KONG_PREFIX="+t.TempDir(),
+		"KONG_LOG_LEVEL=warn", "KONG_STATUS_LISTEN=off",
+		"KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)))
+}
+
+// launch runs `kong start` with env (the last setting of a name wins, as in a shell) and waits
+// until the listener named by ready answers /status.
+func launch(t testing.TB, env []string, ready string) *node {
+	t.Helper()
 	n := &node{log: &bytes.Buffer{}, done: make(chan struct{})}
+	readyURL := ""
 	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "KONG_ADMIN_LISTEN="); ok {
+		k, v, _ := strings.Cut(e, "=")
+		switch {
+		case k == "KONG_ADMIN_LISTEN":
 			n.URL = "http://" + v
+		case k == "KONG_PROXY_LISTEN":
+			n.ProxyURL = "http://" + v
+		}
+		if k == ready {
+			readyURL = "http://" + v + "/status"
 		}
 	}
-	n.cmd = exec.Command(bin, "start")
+	n.cmd = exec.Command(emutest.Binary(t), "start")
 	n.cmd.Env = env
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -84,7 +104,7 @@ func startNode(t testing.TB, db pgtest.Database) *node {
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(n.URL + "/status"); err == nil {
+		if resp, err := http.Get(readyURL); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return n
@@ -96,7 +116,7 @@ func startNode(t testing.TB, db pgtest.Database) *node {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("node did not answer on %s: %s", n.URL, n.log)
+	t.Fatalf("node did not answer on %s: %s", readyURL, n.log)
 	return nil
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-const echo = "../../examples/echo.yaml"
+const echo = "../../examples"
 
 // TestSyncManifestsThenResyncWritesNothing: a first sync creates everything, a second one
 // sends no write at all, and diff agrees (exit 0).

@@ -74,6 +74,7 @@ func NewCmdSim(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.PersistentFlags().StringVar(&o.PGBinDir, "pg-bin-dir", "", "Directory of initdb, postgres and psql for the local runtime (default: PATH, then /usr/lib/postgresql/<newest>/bin).")
 	cmd.AddCommand(
 		NewCmdSimUp(f, o, nil),
+		NewCmdSimVerify(f, o, nil),
 		NewCmdSimList(o, nil),
 		NewCmdSimStatus(o, nil),
 		NewCmdSimEnv(o, nil),

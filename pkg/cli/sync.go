@@ -40,6 +40,11 @@ out for --lock-timeout.
 
 A sync that writes ends with the sync marker: a route at /.kongdb/sync-marker/<ownership-tag>
 that every node answers with the record of that sync (generation, time, source, result).
+With --wait the sync then waits until every node serves that generation (a sync with nothing
+to write waits for the current one): each --kong-proxy-url answers it, and in hybrid mode
+every data plane the control plane lists at /clustering/data-planes is in sync on the new
+configuration and was seen after the write. Each node's time is printed and stored in the
+record; a timeout names the nodes that lag and exits 1.
 
 Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 some entities
 failed, conflicted or were skipped (the report names each with its Kubernetes object).`
@@ -74,6 +79,10 @@ type SyncOptions struct {
 	LockNamespace string
 	// RecordEvents writes Kubernetes Events on the objects that failed, with KIC's reasons.
 	RecordEvents bool
+	// Wait is how long --wait waits for every node to serve the sync marker (0: no wait);
+	// ProxyURLs are the nodes' proxies it polls.
+	Wait      time.Duration
+	ProxyURLs []string
 	// transport wraps the Admin API transport; tests count writes with it.
 	transport func(http.RoundTripper) http.RoundTripper
 
@@ -121,6 +130,10 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
 	fl.DurationVar(&o.LockTimeout, "lock-timeout", o.LockTimeout, "How long to wait while another sync holds the lock on this Kong.")
 	fl.StringVar(&o.LockNamespace, "lock-namespace", o.LockNamespace, "Namespace of the coordination.k8s.io Lease that keeps two syncs from one cluster apart.")
+	fl.DurationVar(&o.Wait, "wait", 0, "After the sync, wait up to this long until every node serves it (the sync marker's generation): "+
+		"each --kong-proxy-url, and in hybrid mode every data plane the control plane lists. --wait alone waits "+defaultWait.String()+".")
+	fl.Lookup("wait").NoOptDefVal = defaultWait.String()
+	fl.StringArrayVar(&o.ProxyURLs, "kong-proxy-url", nil, "Proxy URL of a Kong node (traditional node or hybrid data plane) that --wait polls; repeat for every node.")
 	return cmd
 }
 
@@ -139,6 +152,10 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 	switch {
 	case o.Concurrency < 1:
 		return usageErrorf(cmd, "--concurrency must be at least 1")
+	case o.Wait < 0:
+		return usageErrorf(cmd, "--wait must not be negative")
+	case o.Wait > 0 && o.DryRun:
+		return usageErrorf(cmd, "--wait waits for a sync to reach every node; a --dry-run writes nothing to wait for")
 	case o.RecordEvents && o.Source.fromManifests():
 		return usageErrorf(cmd, "--record-events writes Events into the cluster the objects come from; it cannot be used with -f/-k")
 	}
@@ -176,6 +193,10 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		return err
 	}
 	read := pl.read
+	conv, err := o.waiter(pl)
+	if err != nil {
+		return err
+	}
 	var out *apply.Outcome
 	if !o.DryRun {
 		out = &apply.Outcome{} // nothing to do is a sync too, not a dry run
@@ -216,13 +237,28 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	rep := report.New(pl.plan, out)
 	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
 	rep.Read, rep.Plan = read, pl.dur
+	var rec *converge.Record
+	var via *kong.Client
 	if out != nil && len(out.Results) > 0 {
-		if err := o.writeMarker(ctx, pl, out, rep); err != nil {
+		if err := conv.snapshot(ctx); err != nil {
+			fmt.Fprintln(o.ErrOut, "warning:", err)
+		}
+		if rec, via, err = o.writeMarker(ctx, pl, out, rep); err != nil {
 			fmt.Fprintln(o.ErrOut, "warning:", err)
 		}
 	}
 	if err := rep.Write(o.Out, o.Output); err != nil {
 		return err
+	}
+	if conv != nil {
+		if rec == nil {
+			if rec, via, err = o.currentMarker(ctx, pl, o.record(out, rep)); err != nil {
+				return fmt.Errorf("--wait: %w", err)
+			}
+		}
+		if err := o.wait(ctx, conv, rec, via); err != nil {
+			return err
+		}
 	}
 	if rep.Failed() {
 		return ErrPartial
@@ -274,8 +310,8 @@ func (o *SyncOptions) kongMarker(pl *planned) lock.Locker {
 	return &lock.KongMarker{Clients: clients, Name: o.lockName()}
 }
 
-// writeMarker records the sync in Kong, last, through a node that did not go away.
-func (o *SyncOptions) writeMarker(ctx context.Context, pl *planned, out *apply.Outcome, rep *report.Report) error {
+// record is the sync's record for the marker.
+func (o *SyncOptions) record(out *apply.Outcome, rep *report.Report) converge.Record {
 	rec := converge.Record{Time: time.Now().UTC(), Source: rep.Source, Result: "success", Nodes: out.Nodes}
 	if rep.Failed() {
 		rec.Result = "partial"
@@ -284,19 +320,22 @@ func (o *SyncOptions) writeMarker(ctx context.Context, pl *planned, out *apply.O
 		rec.Created, rec.Updated, rec.Deleted = rec.Created+k.Created, rec.Updated+k.Updated, rec.Deleted+k.Deleted
 		rec.Failed += k.Failed + k.Conflicts + k.Skipped
 	}
-	m := converge.Marker{OwnershipTag: o.Kong.OwnershipTag, Workspace: o.Kong.Workspace}
+	return rec
+}
+
+// writeMarker records the sync in Kong, last, through a node that did not go away, and
+// returns the record written and that node.
+func (o *SyncOptions) writeMarker(ctx context.Context, pl *planned, out *apply.Outcome, rep *report.Report) (*converge.Record, *kong.Client, error) {
+	rec := o.record(out, rep)
 	var err error
-	for _, n := range pl.cluster.Nodes {
-		if _, down := out.Down[n.URL]; down {
-			continue
-		}
+	for _, c := range liveClients(pl, out) {
 		var written *converge.Record
-		if written, err = m.Write(ctx, n.Client, rec); err == nil {
+		if written, err = o.marker().Write(ctx, c, rec); err == nil {
 			rep.Generation = written.Generation
-			return nil
+			return written, c, nil
 		}
 	}
-	return err
+	return nil, nil, err
 }
 
 func (o *SyncOptions) recordEvents(ctx context.Context, pl *planned, results []apply.Result) error {

@@ -57,6 +57,19 @@ func TestSyncFlags(t *testing.T) {
 					o.DryRun && o.Prune && o.MaxDelete == "5" && o.Force && o.Output == "json"
 			},
 		},
+		{
+			name: "wait without a timeout",
+			args: []string{"-f", "x.yaml", "--kong-admin-url", "http://k:8001", "--wait", "--kong-proxy-url", "http://k:8000", "--kong-proxy-url", "http://j:8000"},
+			want: func(o *SyncOptions) bool {
+				return o.Wait == defaultWait && slices.Equal(o.ProxyURLs, []string{"http://k:8000", "http://j:8000"})
+			},
+		},
+		{
+			name: "wait with a timeout",
+			args: []string{"-f", "x.yaml", "--kong-admin-url", "http://k:8001", "--wait=45s"},
+			want: func(o *SyncOptions) bool { return o.Wait.Seconds() == 45 },
+		},
+		{name: "wait on a dry run", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--wait", "--dry-run"}, wantErr: "a --dry-run writes nothing"},
 		{name: "no kong", args: []string{"-f", "x"}, wantErr: "--kong-admin-url"},
 		{name: "prune from a cluster", args: []string{"--kong-admin-url", "http://k", "--prune"}, wantErr: "--prune applies to -f/-k"},
 		{name: "bad max-delete", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--max-delete", "lots"}, wantErr: "--max-delete"},

@@ -38,6 +38,8 @@ type Record struct {
 	Deleted    int       `json:"deleted"`
 	Failed     int       `json:"failed"`
 	Nodes      []string  `json:"nodes,omitempty"`
+	// Convergence is each node's result of sync --wait for this generation.
+	Convergence []Node `json:"convergence,omitempty"`
 }
 
 // Marker is the sync marker of one ownership tag.
@@ -72,6 +74,16 @@ func (m Marker) Read(ctx context.Context, c *kong.Client) (*Record, error) {
 	return &r, nil
 }
 
+// Converged stores how the nodes served r's generation into the record, keeping its
+// generation, so the status view can show it.
+func (m Marker) Converged(ctx context.Context, c *kong.Client, r Record, nodes []Node) error {
+	r.Convergence = nodes
+	if err := m.put(ctx, c, r); err != nil {
+		return fmt.Errorf("store convergence in the sync marker: %w", err)
+	}
+	return nil
+}
+
 // Write stores r as the next generation (the previous one plus one) and returns it: the route
 // first, then the plugin that answers the record.
 func (m Marker) Write(ctx context.Context, c *kong.Client, r Record) (*Record, error) {
@@ -83,20 +95,28 @@ func (m Marker) Write(ctx context.Context, c *kong.Client, r Record) (*Record, e
 	if prev != nil {
 		r.Generation = prev.Generation + 1
 	}
+	if err := m.put(ctx, c, r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// put writes the marker's route, then the plugin that answers r.
+func (m Marker) put(ctx context.Context, c *kong.Client, r Record) error {
 	body, err := json.Marshal(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	tags := []string{MarkerTag, "kongdb-marker-for:" + m.OwnershipTag}
 	route := map[string]any{"id": m.id("route"), "name": "kongdb-sync-marker-" + m.id("route")[:8],
 		"paths": []string{m.Path()}, "protocols": []string{"http", "https"}, "tags": tags}
 	if err := admin.Do(ctx, c, http.MethodPut, "/routes/"+m.id("route"), nil, route, nil); err != nil {
-		return nil, fmt.Errorf("write the sync marker's route: %w", err)
+		return fmt.Errorf("write the sync marker's route: %w", err)
 	}
 	plugin := map[string]any{"id": m.id("plugin"), "name": "request-termination", "route": map[string]any{"id": m.id("route")},
 		"config": map[string]any{"status_code": 200, "content_type": "application/json", "body": string(body)}, "tags": tags}
 	if err := admin.Do(ctx, c, http.MethodPut, "/plugins/"+m.id("plugin"), nil, plugin, nil); err != nil {
-		return nil, fmt.Errorf("write the sync marker's plugin: %w", err)
+		return fmt.Errorf("write the sync marker's plugin: %w", err)
 	}
-	return &r, nil
+	return nil
 }
