@@ -102,18 +102,11 @@ func (w *world) status(t *testing.T, extra ...string) (*status.Report, int) {
 	return &r, code
 }
 
-// sync runs sync and fails the test unless it succeeds.
+// sync runs sync --wait and fails the test unless it succeeds: every node serves the sync
+// when it returns, and the marker's record holds each node's convergence.
 func (w *world) sync(t *testing.T) {
 	t.Helper()
-	var args []string
-	for i := 0; i < len(w.flags); i++ {
-		if w.flags[i] == "--kong-proxy-url" {
-			i++ // sync does not take the proxies
-			continue
-		}
-		args = append(args, w.flags[i])
-	}
-	if out, errOut, code := kongdb(t, append([]string{"sync"}, args...)...); code != 0 {
+	if out, errOut, code := kongdb(t, append([]string{"sync", "--wait=1m"}, w.flags...)...); code != 0 {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
 	}
 }
@@ -186,16 +179,10 @@ func TestStatusTraditional(t *testing.T) {
 	w := up(t, spec)
 	w.sync(t)
 
-	// Each node reads the database on its own: the second serves the marker a moment later.
-	var r *status.Report
-	eventually(t, "both nodes serve the sync", func() error {
-		var code int
-		r, code = w.status(t, "--exit-code")
-		if code != 0 {
-			return fmt.Errorf("exit %d, nodes %+v", code, r.Nodes)
-		}
-		return nil
-	})
+	r, code := w.status(t, "--exit-code")
+	if code != 0 {
+		t.Fatalf("after sync --wait: exit %d, nodes %+v", code, r.Nodes)
+	}
 	if r.Kong.Mode != status.ModeTraditional || len(r.Nodes) != 2 || r.Drift == nil || r.Drift.Total().Drifted() != 0 {
 		t.Fatalf("after sync: report %+v", r)
 	}
@@ -205,7 +192,11 @@ func TestStatusTraditional(t *testing.T) {
 		}
 	}
 	if r.LastSync == nil || r.LastSync.Result == "" || r.LastSync.Created == 0 || r.Drift.Total().Desired == 0 {
-		t.Errorf("last sync %+v, drift %+v: want the sync's record and the desired entities counted", r.LastSync, r.Drift)
+		t.Fatalf("last sync %+v, drift %+v: want the sync's record and the desired entities counted", r.LastSync, r.Drift)
+	}
+	if len(r.LastSync.Nodes) != 2 || !r.LastSync.Nodes[0].Converged || !r.LastSync.Nodes[1].Converged ||
+		!strings.HasPrefix(r.LastSync.Nodes[0].Node, "http://") {
+		t.Errorf("last sync's nodes %+v: want both proxies converged, as sync --wait recorded them", r.LastSync.Nodes)
 	}
 
 	t.Run("an entity edited in Kong is drift and --exit-code fails", func(t *testing.T) {

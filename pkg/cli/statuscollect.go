@@ -105,19 +105,11 @@ func (c *statusCollector) desired(ctx context.Context, cluster *admin.Cluster) d
 	if err != nil {
 		return desired{err: err}
 	}
-	topts := translate.DefaultOptions()
-	topts.IngressClass = c.source.IngressClass
-	topts.ControllerName = c.source.GatewayClassController
-	topts.OwnershipTag = c.kong.OwnershipTag
-	topts.Workspace = c.kong.Workspace
-	topts.CombinedServicesFromDifferentHTTPRoutes = c.source.CombinedServices
+	version := ""
 	if cluster != nil {
-		if v := semverOf(cluster.Nodes[0].Version); v != "" {
-			topts.KongVersion = v
-		}
+		version = cluster.Nodes[0].Version
 	}
-	topts.Now = time.Now()
-	state, diags := translate.Translate(snap, topts)
+	state, diags := translate.Translate(snap, translateOptions(&c.source, &c.kong, version))
 	return desired{state: state, diags: diags}
 }
 
@@ -275,16 +267,22 @@ func (c *statusCollector) servesMarker(ctx context.Context, i int, m converge.Ma
 	return status.ServingNo
 }
 
-// syncRecord is the marker's record as status shows it, with each node's convergence as
-// observed now.
+// syncRecord is the marker's record as status shows it: each node's convergence as sync --wait
+// recorded it, or, when the sync did not wait, as observed now.
 func (c *statusCollector) syncRecord(r *status.Report, rec *converge.Record) *status.SyncRecord {
 	s := &status.SyncRecord{At: rec.Time, Source: rec.Source, Result: rec.Result, Created: rec.Created,
 		Updated: rec.Updated, Deleted: rec.Deleted, Failed: rec.Failed}
-	for _, n := range r.Nodes {
-		s.Nodes = append(s.Nodes, status.NodeConvergence{Node: n.Name, Converged: n.ServesMarker == status.ServingYes, Error: n.Error})
+	for _, n := range rec.Convergence {
+		s.Nodes = append(s.Nodes, status.NodeConvergence{Node: n.Node, Converged: n.Converged,
+			After: status.Duration(time.Duration(n.Seconds * float64(time.Second))), Error: n.Detail})
 	}
-	for _, dp := range r.DataPlanes {
-		s.Nodes = append(s.Nodes, status.NodeConvergence{Node: dp.Hostname, Converged: dp.Converged})
+	if len(rec.Convergence) == 0 { // a sync without --wait recorded none: show what is served now
+		for _, n := range r.Nodes {
+			s.Nodes = append(s.Nodes, status.NodeConvergence{Node: n.Name, Converged: n.ServesMarker == status.ServingYes, Error: n.Error})
+		}
+		for _, dp := range r.DataPlanes {
+			s.Nodes = append(s.Nodes, status.NodeConvergence{Node: dp.Hostname, Converged: dp.Converged})
+		}
 	}
 	if rec.Failed > 0 {
 		r.Problems = append(r.Problems, status.Problem{Phase: status.PhaseSync, Severity: "error",

@@ -51,17 +51,7 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 		return nil, err
 	}
 	version := cluster.Nodes[0].Version
-	topts := translate.DefaultOptions()
-	topts.IngressClass = in.source.IngressClass
-	topts.ControllerName = in.source.GatewayClassController
-	topts.OwnershipTag = in.kong.OwnershipTag
-	topts.Workspace = in.kong.Workspace
-	topts.CombinedServicesFromDifferentHTTPRoutes = in.source.CombinedServices
-	if v := semverOf(version); v != "" {
-		topts.KongVersion = v
-	}
-	topts.Now = time.Now()
-	desired, diags := translate.Translate(snap, topts)
+	desired, diags := translate.Translate(snap, translateOptions(&in.source, &in.kong, version))
 
 	schemas := &admin.Schemas{Dir: in.kong.SchemaCacheDir}
 	current, readNotes, err := readKong(ctx, cluster, schemas, version, desired, in.kong.OwnershipTag)
@@ -88,6 +78,22 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 	notes := append(snap.Notes, readNotes...)
 	return &planned{plan: p, cluster: cluster, diags: diags, complete: snap.Complete, notes: notes,
 		read: readDone.Sub(start), dur: time.Since(readDone)}, nil
+}
+
+// translateOptions are the translation options of the source and Kong flags, for a Kong of
+// version ("" keeps translate's default version).
+func translateOptions(src *SourceFlags, k *KongFlags, version string) translate.Options {
+	topts := translate.DefaultOptions()
+	topts.IngressClass = src.IngressClass
+	topts.ControllerName = src.GatewayClassController
+	topts.OwnershipTag = k.OwnershipTag
+	topts.Workspace = k.Workspace
+	topts.CombinedServicesFromDifferentHTTPRoutes = src.CombinedServices
+	if v := semverOf(version); v != "" {
+		topts.KongVersion = v
+	}
+	topts.Now = time.Now()
+	return topts
 }
 
 // readSource reads the Kubernetes objects from manifests or the cluster.
