@@ -41,8 +41,12 @@ type planned struct {
 func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader) (*planned, error) {
 	start := time.Now()
 	cfg := in.kong.Config()
-	cfg.Transport = in.transport
-	cluster, err := admin.Connect(ctx, cfg, admin.StaticEndpoints(in.kong.URLs))
+	eps, nodes, err := in.kong.adminEndpoints(f)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Transport = viaNodes(nodes, in.transport)
+	cluster, err := admin.Connect(ctx, cfg, eps)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +90,9 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 		return nil, err
 	}
 	notes := append(snap.Notes, readNotes...)
+	if nodes != nil {
+		notes = append(notes, "kong admin: "+nodes.Describe())
+	}
 	return &planned{plan: p, cluster: cluster, diags: diags, complete: snap.Complete, notes: notes,
 		read: readDone.Sub(start), dur: time.Since(readDone)}, nil
 }
