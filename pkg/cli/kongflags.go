@@ -125,10 +125,19 @@ func (s *SourceFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&s.Kustomize, "kustomize", "k", "", "Kustomization directory to render and use instead of the cluster.")
 	fs.BoolVarP(&s.Recursive, "recursive", "R", false, "If true, process the directories given with -f recursively.")
 	fs.BoolVarP(&s.AllNamespaces, "all-namespaces", "A", false, "If true, read objects of every namespace instead of the current one.")
-	fs.StringVarP(&s.Selector, "selector", "l", "", "Label selector for the objects that make routes and consumers.")
+	fs.StringVarP(&s.Selector, "selector", "l", "", "Label selector for the objects that make routes and consumers (Ingress, Gateway API routes, TCP/UDPIngress, KongConsumer, KongConsumerGroup).")
 	fs.StringVar(&s.IngressClass, "ingress-class", s.IngressClass, "Ingress class served, as KIC's --ingress-class.")
 	fs.StringVar(&s.GatewayClassController, "gateway-class-controller", s.GatewayClassController, "GatewayClass controllerName served.")
-	fs.BoolVar(&s.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes with the same backends share one Kong service, as KIC's flag.")
+	fs.BoolVar(&s.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
+}
+
+// translateOptions are translate's options for these flags and ownership tag, at now.
+func (s *SourceFlags) translateOptions(tag string) translate.Options {
+	o := translate.DefaultOptions()
+	o.IngressClass, o.ControllerName, o.OwnershipTag = s.IngressClass, s.GatewayClassController, tag
+	o.CombinedServicesFromDifferentHTTPRoutes = s.CombinedServices
+	o.Now = time.Now()
+	return o
 }
 
 func (s *SourceFlags) fromManifests() bool { return len(s.Filenames) > 0 || s.Kustomize != "" }

@@ -55,16 +55,11 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 		return nil, err
 	}
 	version := cluster.Nodes[0].Version
-	topts := translate.DefaultOptions()
-	topts.IngressClass = in.source.IngressClass
-	topts.ControllerName = in.source.GatewayClassController
-	topts.OwnershipTag = in.kong.OwnershipTag
+	topts := in.source.translateOptions(in.kong.OwnershipTag)
 	topts.Workspace = in.kong.Workspace
-	topts.CombinedServicesFromDifferentHTTPRoutes = in.source.CombinedServices
 	if v := semverOf(version); v != "" {
 		topts.KongVersion = v
 	}
-	topts.Now = time.Now()
 	desired, diags := translate.Translate(snap, topts)
 
 	schemas := &admin.Schemas{Dir: in.kong.SchemaCacheDir}
