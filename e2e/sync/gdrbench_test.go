@@ -13,6 +13,7 @@ import (
 
 	"github.com/blang/semver/v4"
 	"github.com/google/uuid"
+	"github.com/kong/go-database-reconciler/pkg/cprint"
 	"github.com/kong/go-database-reconciler/pkg/diff"
 	"github.com/kong/go-database-reconciler/pkg/dump"
 	"github.com/kong/go-database-reconciler/pkg/file"
@@ -57,6 +58,7 @@ type benchCase struct {
 //
 //	go test ./e2e/sync -run '^$' -bench BenchmarkSyncVsGDR -benchtime 1x -timeout 60m
 func BenchmarkSyncVsGDR(b *testing.B) {
+	cprint.DisableOutput = true // a controller prints no line per entity
 	opts := benchCluster()
 	dir := b.TempDir()
 	full, changed := filepath.Join(dir, "full.yaml"), filepath.Join(dir, "changed.yaml")
