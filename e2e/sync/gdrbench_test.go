@@ -95,7 +95,7 @@ func BenchmarkSyncVsGDR(b *testing.B) {
 		}
 	}
 	gdr := func(f *fixture, c *file.Content) {
-		if err := gdrSync(b.Context(), f.kong.URL, c); err != nil {
+		if err := gdrSync(b.Context(), f.kong.URL, c, benchTag); err != nil {
 			b.Fatalf("go-database-reconciler sync: %v", err)
 		}
 	}
@@ -164,15 +164,15 @@ func writeCluster(b *testing.B, o gencluster.Options, path string) {
 	}
 }
 
-// gdrSync is one sync as KIC 3.5 drives go-database-reconciler against a database-backed Kong:
+// gdrSync (with the select tag tag) is one sync as KIC 3.5 drives go-database-reconciler against a database-backed Kong:
 // the current state dumped with the select tags, the target rendered by file.Get, and
 // Syncer.Solve with parallelism 10.
-func gdrSync(ctx context.Context, adminURL string, content *file.Content) error {
+func gdrSync(ctx context.Context, adminURL string, content *file.Content, tag string) error {
 	client, err := kong.NewClient(kong.String(adminURL), nil)
 	if err != nil {
 		return err
 	}
-	dumpCfg := dump.Config{SelectorTags: []string{benchTag}}
+	dumpCfg := dump.Config{SelectorTags: []string{tag}}
 	raw, err := dump.Get(ctx, client, dumpCfg)
 	if err != nil {
 		return fmt.Errorf("dump: %w", err)
