@@ -80,6 +80,9 @@ bench: deps images ## benchmarks (not part of test)
 	@# translate -f end to end at 1/10, full and 5x the issue-8 cluster; KIC_GOLDEN_TEST=<KIC's
 	@# go test -c ./internal/dataplane binary> adds KIC's harness on the same files.
 	$(GO) run ./hack/bench -sizes 0.1,1,5
+	@# sync: kongdb against go-database-reconciler v1.40.3 driven as KIC drives it, full, no-op
+	@# and one-change syncs of the issue-13 cluster into fresh databases, with the raw write rate.
+	$(GO) test ./e2e/sync -run '^$$' -bench BenchmarkSyncVsGDR -benchtime 1x -timeout 60m
 
 dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
 	$(GO) run ./hack/dist -out dist -manifest krew.yaml

@@ -7,13 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blang/semver/v4"
 	"github.com/kong/go-database-reconciler/pkg/cprint"
-	"github.com/kong/go-database-reconciler/pkg/diff"
-	"github.com/kong/go-database-reconciler/pkg/dump"
 	"github.com/kong/go-database-reconciler/pkg/file"
-	"github.com/kong/go-database-reconciler/pkg/state"
-	"github.com/kong/go-kong/kong"
 )
 
 const kicTag = "managed-by-ingress-controller"
@@ -25,37 +20,12 @@ func pushLikeKIC(t *testing.T, adminURL, deckFile string) {
 	cprint.DisableOutput = true // decK's engine prints every change to stdout
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	client, err := kong.NewClient(kong.String(adminURL), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := dump.Config{SelectorTags: []string{kicTag}}
-	raw, err := dump.Get(ctx, client, cfg)
-	if err != nil {
-		t.Fatalf("dump: %v", err)
-	}
-	current, err := state.Get(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
 	content, err := file.GetContentFromFiles([]string{deckFile}, false)
 	if err != nil {
 		t.Fatalf("read deck file: %v", err)
 	}
-	targetRaw, err := file.Get(ctx, content, file.RenderConfig{CurrentState: current, KongVersion: semver.MustParse("3.9.3")}, cfg, client)
-	if err != nil {
-		t.Fatalf("file.Get: %v", err)
-	}
-	target, err := state.Get(targetRaw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	syncer, err := diff.NewSyncer(diff.SyncerOpts{CurrentState: current, TargetState: target, KongClient: client, SilenceWarnings: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, errs, _ := syncer.Solve(ctx, 10, false, false); len(errs) > 0 {
-		t.Fatalf("decK sync: %v", errs)
+	if err := gdrSync(ctx, adminURL, content, kicTag); err != nil {
+		t.Fatalf("decK sync: %v", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
+	"github.com/kongdb/kubectl-kongdb/pkg/discovery"
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
@@ -30,6 +31,10 @@ type KongFlags struct {
 	Timeout            time.Duration
 	OwnershipTag       string
 	SchemaCacheDir     string
+	// AdminService and ProxyService (NAMESPACE/NAME) find the nodes from EndpointSlices;
+	// Access says how they are reached (direct, apiserver, auto).
+	AdminService, ProxyService string
+	Access                     string
 }
 
 // AddFlags registers the flags on fs.
@@ -45,6 +50,12 @@ func (k *KongFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&k.Timeout, "kong-admin-timeout", admin.DefaultTimeout, "Timeout of one Admin API request.")
 	fs.StringVar(&k.OwnershipTag, "ownership-tag", translate.DefaultOptions().OwnershipTag,
 		"Tag that marks the entities this tool owns; only those are read, updated or deleted (KIC's is managed-by-ingress-controller).")
+	fs.StringVar(&k.AdminService, "kong-admin-service", "", "NAMESPACE/NAME of a Service whose ready endpoints are the Admin APIs (ports named "+
+		strings.Join(discovery.AdminPortNames, ", ")+"), as KIC's gateway discovery finds them.")
+	fs.StringVar(&k.ProxyService, "kong-proxy-service", "", "NAMESPACE/NAME of a Service whose ready endpoints are the proxies --wait polls (ports named "+
+		strings.Join(discovery.ProxyPortNames, ", ")+").")
+	fs.StringVar(&k.Access, "kong-access", string(discovery.Auto), "How discovered endpoints are reached: direct, apiserver (the API server's pod proxy, "+
+		"with the kubeconfig's credentials) or auto (direct when the first endpoint accepts a connection).")
 	fs.StringVar(&k.SchemaCacheDir, "schema-cache-dir", admin.DefaultSchemaDir(), "Directory where Kong's schemas are cached per Kong version; empty disables the cache.")
 }
 
@@ -62,8 +73,19 @@ func (k *KongFlags) Complete() {
 
 // Validate checks the flags.
 func (k *KongFlags) Validate(cmd *cobra.Command) error {
-	if len(k.URLs) == 0 {
-		return usageErrorf(cmd, "no Kong Admin API: set --kong-admin-url (or KONG_ADMIN_URL)")
+	switch {
+	case len(k.URLs) == 0 && k.AdminService == "":
+		return usageErrorf(cmd, "no Kong Admin API: set --kong-admin-url (or KONG_ADMIN_URL) or --kong-admin-service")
+	case len(k.URLs) > 0 && k.AdminService != "":
+		return usageErrorf(cmd, "--kong-admin-url and --kong-admin-service cannot be used together")
+	}
+	for flag, v := range map[string]string{"--kong-admin-service": k.AdminService, "--kong-proxy-service": k.ProxyService} {
+		if _, err := discovery.ParseService(flag, v, nil); v != "" && err != nil {
+			return usageErrorf(cmd, "%v", err)
+		}
+	}
+	if _, err := discovery.ParseAccess(k.Access); err != nil {
+		return usageErrorf(cmd, "%v", err)
 	}
 	if (k.ClientCert == "") != (k.ClientKey == "") {
 		return usageErrorf(cmd, "--kong-admin-cert and --kong-admin-key must be given together")
@@ -103,10 +125,19 @@ func (s *SourceFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&s.Kustomize, "kustomize", "k", "", "Kustomization directory to render and use instead of the cluster.")
 	fs.BoolVarP(&s.Recursive, "recursive", "R", false, "If true, process the directories given with -f recursively.")
 	fs.BoolVarP(&s.AllNamespaces, "all-namespaces", "A", false, "If true, read objects of every namespace instead of the current one.")
-	fs.StringVarP(&s.Selector, "selector", "l", "", "Label selector for the objects that make routes and consumers.")
+	fs.StringVarP(&s.Selector, "selector", "l", "", "Label selector for the objects that make routes and consumers (Ingress, Gateway API routes, TCP/UDPIngress, KongConsumer, KongConsumerGroup).")
 	fs.StringVar(&s.IngressClass, "ingress-class", s.IngressClass, "Ingress class served, as KIC's --ingress-class.")
 	fs.StringVar(&s.GatewayClassController, "gateway-class-controller", s.GatewayClassController, "GatewayClass controllerName served.")
-	fs.BoolVar(&s.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes with the same backends share one Kong service, as KIC's flag.")
+	fs.BoolVar(&s.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
+}
+
+// translateOptions are translate's options for these flags and ownership tag, at now.
+func (s *SourceFlags) translateOptions(tag string) translate.Options {
+	o := translate.DefaultOptions()
+	o.IngressClass, o.ControllerName, o.OwnershipTag = s.IngressClass, s.GatewayClassController, tag
+	o.CombinedServicesFromDifferentHTTPRoutes = s.CombinedServices
+	o.Now = time.Now()
+	return o
 }
 
 func (s *SourceFlags) fromManifests() bool { return len(s.Filenames) > 0 || s.Kustomize != "" }

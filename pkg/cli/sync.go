@@ -29,6 +29,11 @@ are written, through one pool of --concurrency requests whose order follows Kong
 keys. A sync with nothing to do writes nothing. Drift made in Kong (edits, deletes, restores)
 is repaired on every run.
 
+Finding Kong: --kong-admin-url, or --kong-admin-service NAMESPACE/NAME, whose EndpointSlices'
+ready endpoints are the nodes (ports named as KIC's defaults), reached directly or, when they
+are not routable from here, through the API server's pod proxy with the kubeconfig's
+credentials (--kong-access); the path taken is printed.
+
 Safety: only entities carrying --ownership-tag are ever updated or deleted; an entity we do
 not own that holds one of our names is reported as a conflict and left alone. Deletes are
 limited to the namespaces read (all with -A); manifests delete only with --prune; nothing is
@@ -54,6 +59,9 @@ const syncExample = `  # Sync the current namespace into Kong
 
   # Sync every namespace through any of three traditional nodes
   %[1]s sync -A --kong-admin-url https://kong-0:8444 --kong-admin-url https://kong-1:8444 --kong-admin-url https://kong-2:8444
+
+  # Find the Admin APIs and proxies from KIC's Services, through the API server from a laptop, and wait for every node
+  %[1]s sync -A --kong-admin-service kong/kong-admin --kong-proxy-service kong/kong-proxy --kong-access apiserver --wait=2m
 
   # Show what would change, as JSON
   %[1]s sync --dry-run -o json
@@ -193,7 +201,7 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		return err
 	}
 	read := pl.read
-	conv, err := o.waiter(pl)
+	conv, err := o.waiter(ctx, pl)
 	if err != nil {
 		return err
 	}

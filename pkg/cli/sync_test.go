@@ -70,6 +70,16 @@ func TestSyncFlags(t *testing.T) {
 			want: func(o *SyncOptions) bool { return o.Wait.Seconds() == 45 },
 		},
 		{name: "wait on a dry run", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--wait", "--dry-run"}, wantErr: "a --dry-run writes nothing"},
+		{
+			name: "discovery",
+			args: []string{"-f", "x.yaml", "--kong-admin-service", "kong/kong-admin", "--kong-proxy-service", "kong/kong-proxy", "--kong-access", "apiserver"},
+			want: func(o *SyncOptions) bool {
+				return o.Kong.AdminService == "kong/kong-admin" && o.Kong.ProxyService == "kong/kong-proxy" && o.Kong.Access == "apiserver"
+			},
+		},
+		{name: "url and service", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--kong-admin-service", "a/b"}, wantErr: "cannot be used together"},
+		{name: "bad service", args: []string{"-f", "x", "--kong-admin-service", "kong-admin"}, wantErr: `--kong-admin-service "kong-admin": want NAMESPACE/NAME`},
+		{name: "bad access", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--kong-access", "vpn"}, wantErr: "want direct, apiserver or auto"},
 		{name: "no kong", args: []string{"-f", "x"}, wantErr: "--kong-admin-url"},
 		{name: "prune from a cluster", args: []string{"--kong-admin-url", "http://k", "--prune"}, wantErr: "--prune applies to -f/-k"},
 		{name: "bad max-delete", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--max-delete", "lots"}, wantErr: "--max-delete"},

@@ -41,8 +41,12 @@ type planned struct {
 func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader) (*planned, error) {
 	start := time.Now()
 	cfg := in.kong.Config()
-	cfg.Transport = in.transport
-	cluster, err := admin.Connect(ctx, cfg, admin.StaticEndpoints(in.kong.URLs))
+	eps, nodes, err := in.kong.adminEndpoints(f)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Transport = viaNodes(nodes, in.transport)
+	cluster, err := admin.Connect(ctx, cfg, eps)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +80,9 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 		return nil, err
 	}
 	notes := append(snap.Notes, readNotes...)
+	if nodes != nil {
+		notes = append(notes, "kong admin: "+nodes.Describe())
+	}
 	return &planned{plan: p, cluster: cluster, diags: diags, complete: snap.Complete, notes: notes,
 		read: readDone.Sub(start), dur: time.Since(readDone)}, nil
 }
@@ -83,16 +90,11 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 // translateOptions are the translation options of the source and Kong flags, for a Kong of
 // version ("" keeps translate's default version).
 func translateOptions(src *SourceFlags, k *KongFlags, version string) translate.Options {
-	topts := translate.DefaultOptions()
-	topts.IngressClass = src.IngressClass
-	topts.ControllerName = src.GatewayClassController
-	topts.OwnershipTag = k.OwnershipTag
+	topts := src.translateOptions(k.OwnershipTag)
 	topts.Workspace = k.Workspace
-	topts.CombinedServicesFromDifferentHTTPRoutes = src.CombinedServices
 	if v := semverOf(version); v != "" {
 		topts.KongVersion = v
 	}
-	topts.Now = time.Now()
 	return topts
 }
 

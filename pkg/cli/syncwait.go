@@ -12,6 +12,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/converge"
+	"github.com/kongdb/kubectl-kongdb/pkg/discovery"
 )
 
 // defaultWait is --wait's timeout when the flag is given without one.
@@ -27,11 +28,26 @@ type convergence struct {
 
 // waiter returns what --wait polls, or an error when a traditional cluster has no proxy to
 // poll; nil without --wait. It is built before anything is written.
-func (o *SyncOptions) waiter(pl *planned) (*convergence, error) {
+func (o *SyncOptions) waiter(ctx context.Context, pl *planned) (*convergence, error) {
 	if o.Wait <= 0 || o.DryRun {
 		return nil, nil
 	}
 	w := &converge.Waiter{Marker: o.marker(), Proxies: o.ProxyURLs, HTTP: &http.Client{Timeout: o.Kong.Timeout}}
+	if o.Kong.ProxyService != "" {
+		nodes, err := o.Kong.discover(o.factory, "--kong-proxy-service", o.Kong.ProxyService, discovery.ProxyPortNames)
+		if err != nil {
+			return nil, err
+		}
+		urls, err := nodes.AdminURLs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("--kong-proxy-service: %w", err)
+		}
+		fmt.Fprintln(o.ErrOut, "note: kong proxy:", nodes.Describe())
+		w.Proxies = append(w.Proxies, urls...)
+		if nodes.Transport != nil {
+			w.HTTP.Transport = nodes.Transport
+		}
+	}
 	for _, n := range pl.cluster.Nodes {
 		if n.Role == admin.RoleControlPlane {
 			w.ControlPlane = n.Client
@@ -39,7 +55,7 @@ func (o *SyncOptions) waiter(pl *planned) (*convergence, error) {
 		}
 	}
 	if w.ControlPlane == nil && len(w.Proxies) == 0 {
-		return nil, errors.New("--wait polls every node's proxy for the sync marker: give each traditional node's proxy with --kong-proxy-url")
+		return nil, errors.New("--wait polls every node's proxy for the sync marker: give each traditional node's proxy with --kong-proxy-url or --kong-proxy-service")
 	}
 	return &convergence{waiter: w}, nil
 }

@@ -6,13 +6,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
-	"github.com/kongdb/kubectl-kongdb/pkg/source"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
 
@@ -53,37 +51,25 @@ const translateExample = `  # Translate what the current namespace holds, as dec
 
 // TranslateOptions holds the flags of translate.
 type TranslateOptions struct {
-	Filenames     []string
-	Kustomize     string
-	Recursive     bool
-	AllNamespaces bool
-	Selector      string
+	// SourceFlags are where the objects come from and which of them are served, shared with
+	// sync and diff.
+	SourceFlags
 
-	IngressClass           string
-	GatewayClassController string
-	OwnershipTag           string
-	Output                 string
-	Strict                 bool
+	OwnershipTag string
+	Output       string
+	Strict       bool
 	// ShowSecrets prints credential secrets and private keys instead of redacting them.
 	ShowSecrets bool
-	// CombinedServices is KIC's --combined-services-from-different-httproutes (default false).
-	CombinedServices bool
-
-	// namespace and explicitNamespace come from the root's -n (Complete).
-	namespace         string
-	explicitNamespace bool
-	factory           Factory
+	factory     Factory
 	genericiooptions.IOStreams
 }
 
 // NewTranslateOptions returns TranslateOptions with KIC's defaults.
 func NewTranslateOptions(streams genericiooptions.IOStreams) *TranslateOptions {
 	return &TranslateOptions{
-		IngressClass:           source.DefaultIngressClass,
-		GatewayClassController: source.DefaultGatewayClassController,
-		OwnershipTag:           translate.DefaultOptions().OwnershipTag,
-		Output:                 string(kongstate.FormatDeck),
-		IOStreams:              streams,
+		OwnershipTag: translate.DefaultOptions().OwnershipTag,
+		Output:       string(kongstate.FormatDeck),
+		IOStreams:    streams,
 	}
 }
 
@@ -110,43 +96,20 @@ func NewCmdTranslate(f Factory, streams genericiooptions.IOStreams, runF func(*T
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVarP(&o.Filenames, "filename", "f", nil, "Files, directories or URLs of manifests to translate instead of the cluster; - reads stdin.")
-	fl.StringVarP(&o.Kustomize, "kustomize", "k", "", "Kustomization directory to render and translate instead of the cluster.")
-	fl.BoolVarP(&o.Recursive, "recursive", "R", false, "If true, process the directories given with -f recursively.")
-	fl.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "If true, read objects of every namespace instead of the current one.")
-	fl.StringVarP(&o.Selector, "selector", "l", "", "Label selector for the objects that make routes and consumers (Ingress, Gateway API routes, TCP/UDPIngress, KongConsumer, KongConsumerGroup).")
-	fl.StringVar(&o.IngressClass, "ingress-class", o.IngressClass, "Ingress class served, as KIC's --ingress-class.")
-	fl.StringVar(&o.GatewayClassController, "gateway-class-controller", o.GatewayClassController, "GatewayClass controllerName served; routes of Gateways of other classes are left out.")
+	o.SourceFlags.AddFlags(fl)
 	fl.StringVar(&o.OwnershipTag, "ownership-tag", o.OwnershipTag, "Tag added to every entity and to _info.select_tags (KIC's is managed-by-ingress-controller).")
 	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: (deck, yaml, json). deck is decK's declarative file; yaml and json are kongdb's own state shape, not a decK file.")
-	fl.BoolVar(&o.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
 	fl.BoolVar(&o.ShowSecrets, "show-secrets", false, "If true, print credential secrets and private keys instead of redacting them.")
 	fl.BoolVar(&o.Strict, "strict", false, "If true, exit with code 2 when some objects were left out or the cluster could not be read in full.")
 	return cmd
 }
 
 // Complete takes the namespace from the root's -n flag, or from the kubeconfig when reading
-// a cluster.
+// a cluster (manifests need no cluster, so the kubeconfig is not read for them).
 func (o *TranslateOptions) Complete(f Factory) error {
 	o.factory = f
-	if ns := f.ConfigFlags().Namespace; ns != nil && *ns != "" {
-		o.namespace, o.explicitNamespace = *ns, true
-		return nil
-	}
-	if o.fromManifests() {
-		// Manifests need no cluster, so the kubeconfig is not read for them.
-		o.namespace = "default"
-		return nil
-	}
-	ns, _, err := f.ConfigFlags().ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return fmt.Errorf("find the current namespace in the kubeconfig: %w", err)
-	}
-	o.namespace = ns
-	return nil
+	return o.SourceFlags.Complete(f)
 }
-
-func (o *TranslateOptions) fromManifests() bool { return len(o.Filenames) > 0 || o.Kustomize != "" }
 
 // Validate checks the flags.
 func (o *TranslateOptions) Validate(cmd *cobra.Command) error {
@@ -155,25 +118,7 @@ func (o *TranslateOptions) Validate(cmd *cobra.Command) error {
 	default:
 		return usageErrorf(cmd, "--output must be one of: deck, yaml, json (got %q)", o.Output)
 	}
-	if len(o.Filenames) > 0 && o.Kustomize != "" {
-		return usageErrorf(cmd, "-f and -k cannot be used together")
-	}
-	if o.Recursive && len(o.Filenames) == 0 {
-		return usageErrorf(cmd, "-R needs -f")
-	}
-	if o.AllNamespaces && o.fromManifests() {
-		return usageErrorf(cmd, "-A reads a cluster; it cannot be used with -f or -k")
-	}
-	if o.AllNamespaces && o.explicitNamespace {
-		return usageErrorf(cmd, "-A and -n cannot be used together")
-	}
-	if o.IngressClass == "" {
-		return usageErrorf(cmd, "--ingress-class must not be empty")
-	}
-	if o.GatewayClassController == "" {
-		return usageErrorf(cmd, "--gateway-class-controller must not be empty")
-	}
-	return nil
+	return o.SourceFlags.Validate(cmd)
 }
 
 // writeGCPercent is the garbage collector's target while the output is written.
@@ -210,25 +155,7 @@ func (o *TranslateOptions) Run(ctx context.Context) error {
 // returns the translation and whether the objects were read in full. The objects themselves
 // are dropped on return, so that the collector can have them while the output is written.
 func (o *TranslateOptions) readAndTranslate(ctx context.Context) (*kongstate.State, translate.Diagnostics, bool, error) {
-	filter := source.Options{IngressClass: o.IngressClass, GatewayClassController: o.GatewayClassController}
-	var (
-		snap *source.Snapshot
-		err  error
-	)
-	if o.fromManifests() {
-		snap, err = source.ReadManifests(ctx, source.ManifestInput{
-			Filenames: o.Filenames, Kustomize: o.Kustomize, Recursive: o.Recursive,
-			Namespace: o.namespace, Stdin: o.In, Selector: o.Selector,
-		}, filter)
-	} else {
-		ns := o.namespace
-		if o.AllNamespaces {
-			ns = ""
-		}
-		snap, err = source.ReadCluster(ctx, o.factory.RESTClientGetter(), source.ClusterInput{
-			Namespace: ns, Selector: o.Selector,
-		}, filter)
-	}
+	snap, err := readSource(ctx, o.factory, &o.SourceFlags, o.In)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -236,13 +163,7 @@ func (o *TranslateOptions) readAndTranslate(ctx context.Context) (*kongstate.Sta
 		fmt.Fprintln(o.ErrOut, "note:", n)
 	}
 
-	topts := translate.DefaultOptions()
-	topts.IngressClass = o.IngressClass
-	topts.ControllerName = o.GatewayClassController
-	topts.OwnershipTag = o.OwnershipTag
-	topts.CombinedServicesFromDifferentHTTPRoutes = o.CombinedServices
-	topts.Now = time.Now()
-	state, diags := translate.Translate(snap, topts)
+	state, diags := translate.Translate(snap, o.translateOptions(o.OwnershipTag))
 	for _, d := range diags {
 		fmt.Fprintln(o.ErrOut, d.String())
 	}

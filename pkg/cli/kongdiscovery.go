@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"net/http"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
+	"github.com/kongdb/kubectl-kongdb/pkg/discovery"
+)
+
+// discover returns the nodes of a Service flag (NAMESPACE/NAME) with the given port names,
+// reached as --kong-access says, with the kubeconfig's client and credentials.
+func (k *KongFlags) discover(f Factory, flag, svc string, ports []string) (*discovery.Nodes, error) {
+	s, err := discovery.ParseService(flag, svc, ports)
+	if err != nil {
+		return nil, err
+	}
+	access, err := discovery.ParseAccess(k.Access)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := f.RESTClientGetter().ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &discovery.Nodes{Service: s, Client: c, Resolver: discovery.Resolver{Namespace: s.Namespace, Access: access, Config: cfg}}, nil
+}
+
+// adminEndpoints are the Admin APIs: the URLs given, or a Service's endpoints (then nodes is
+// set, and says after the connection which path was taken).
+func (k *KongFlags) adminEndpoints(f Factory) (admin.Endpoints, *discovery.Nodes, error) {
+	if k.AdminService == "" {
+		return admin.StaticEndpoints(k.URLs), nil, nil
+	}
+	nodes, err := k.discover(f, "--kong-admin-service", k.AdminService, discovery.AdminPortNames)
+	return nodes, nodes, err
+}
+
+// viaNodes wraps the Admin API transport: through the API server when discovery took that
+// path (known only once the endpoints are listed, which admin.Connect does first), then wrap.
+func viaNodes(nodes *discovery.Nodes, wrap func(http.RoundTripper) http.RoundTripper) func(http.RoundTripper) http.RoundTripper {
+	if nodes == nil {
+		return wrap
+	}
+	return func(rt http.RoundTripper) http.RoundTripper {
+		if nodes.Transport != nil {
+			rt = nodes.Transport
+		}
+		if wrap != nil {
+			rt = wrap(rt)
+		}
+		return rt
+	}
+}
