@@ -95,13 +95,37 @@ func findPGBin(dir string) (string, error) {
 	return "", fmt.Errorf("%w: PostgreSQL's initdb, postgres and psql are not on PATH; install PostgreSQL or give --pg-bin-dir", sim.ErrRuntimeUnavailable)
 }
 
-// addr is member slot's loopback address in cluster name's own /24:
-// 127.77.<hash of name>.<slot>. Slots: 1 PostgreSQL, 10+i nodes and control
+// addr is member slot's loopback address in the cluster's own /24,
+// 127.77.<subnet>.<slot>. Slots: 1 PostgreSQL, 10+i nodes and control
 // planes, 100+i data planes, 200+ the links.
-func addr(name string, slot int) string {
+func addr(subnet, slot int) string {
+	return fmt.Sprintf("127.77.%d.%d", subnet, slot)
+}
+
+// freeSubnet picks the cluster's /24: the one its name hashes to, or the
+// next one whose PostgreSQL and first node addresses nobody listens on, so
+// clusters that other processes (other test binaries, other shells) brought
+// up never share an address with this one.
+func freeSubnet(name string) (int, error) {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(name))
-	return fmt.Sprintf("127.77.%d.%d", h.Sum32()%250+1, slot)
+	start := int(h.Sum32() % 250)
+	for i := range 250 {
+		subnet := (start+i)%250 + 1
+		if listenable(addr(subnet, 1), pgPort) && listenable(addr(subnet, 10), portAdmin) {
+			return subnet, nil
+		}
+	}
+	return 0, errors.New("every 127.77.x.0/24 has a listener: take clusters down with `kongdb sim down --all`")
+}
+
+func listenable(ip string, port int) bool {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	_ = ln.Close()
+	return true
 }
 
 func slotOf(role sim.Role, index int) int {
@@ -144,7 +168,11 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 	if err := r.initDB(ctx, st); err != nil {
 		return nil, fmt.Errorf("cluster %q: PostgreSQL: %w", spec.Name, err)
 	}
-	st.Processes["db"] = &sim.Process{Role: sim.RoleDB, Addr: addr(spec.Name, 1)}
+	subnet, err := freeSubnet(spec.Name)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %q: %w", spec.Name, err)
+	}
+	st.Processes["db"] = &sim.Process{Role: sim.RoleDB, Addr: addr(subnet, 1)}
 	if err := r.startMember(ctx, st, "db"); err != nil {
 		return nil, fmt.Errorf("cluster %q: PostgreSQL: %w", spec.Name, err)
 	}
@@ -157,7 +185,7 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 	}
 	for i, m := range spec.Members() {
 		progress(fmt.Sprintf("starting %s", m.Name))
-		p := &sim.Process{Role: m.Role, Index: m.Index, Addr: addr(spec.Name, slotOf(m.Role, m.Index)), LinkAddr: addr(spec.Name, 200+i)}
+		p := &sim.Process{Role: m.Role, Index: m.Index, Addr: addr(subnet, slotOf(m.Role, m.Index)), LinkAddr: addr(subnet, 200+i)}
 		st.Processes[m.Name] = p
 		if err := r.startLink(st, m.Name); err != nil {
 			return nil, fmt.Errorf("cluster %q: %s: %w", spec.Name, m.Name, err)
