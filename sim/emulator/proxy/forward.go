@@ -257,24 +257,46 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
+// sendTimeoutConn bounds each write to the upstream by the service's
+// write_timeout, as nginx's proxy_send_timeout bounds the time between two
+// successive writes of the request (not the whole transfer).
+type sendTimeoutConn struct {
+	net.Conn
+	write time.Duration
+}
+
+func (c *sendTimeoutConn) Write(p []byte) (int, error) {
+	if c.write > 0 {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.write))
+	}
+	return c.Conn.Write(p)
+}
+
 // transportCache shares connection pools between snapshots: one transport
 // per distinct timeouts, as nginx keeps upstream keepalive pools across
 // router rebuilds.
 type transportCache struct{ m sync.Map } // transportKey → *http.Transport
 
 type transportKey struct {
-	connect, read time.Duration
-	grpc          bool
+	connect, read, write time.Duration
+	grpc                 bool
 }
 
 func (c *transportCache) get(svc *service) *http.Transport {
-	k := transportKey{svc.connect, svc.read, svc.protocol == "grpc" || svc.protocol == "grpcs"}
+	k := transportKey{svc.connect, svc.read, svc.write, svc.protocol == "grpc" || svc.protocol == "grpcs"}
 	if t, ok := c.m.Load(k); ok {
 		return t.(*http.Transport)
 	}
 	d := &net.Dialer{Timeout: svc.connect, KeepAlive: 60 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &sendTimeoutConn{Conn: conn, write: svc.write}, nil
+	}
 	t := &http.Transport{
-		DialContext: d.DialContext,
+		DialContext: dial,
 		// nginx's proxy_read_timeout bounds each read; Go bounds the wait
 		// for the response head, which is where a silent upstream stalls.
 		ResponseHeaderTimeout: svc.read,

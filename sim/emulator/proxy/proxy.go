@@ -17,7 +17,8 @@
 // algorithm are balanced weighted round-robin (logged once per algorithm);
 // no active or passive health checks; a hostname target is resolved per
 // connection rather than expanded into weighted addresses; read_timeout
-// bounds the wait for the response head and write_timeout is not enforced;
+// bounds the wait for the response head, write_timeout each write of the
+// request to the upstream;
 // upstream TLS is not verified and client_certificate/ca_certificates are
 // not used; certificates' cert_alt/key_alt are not served.
 package proxy

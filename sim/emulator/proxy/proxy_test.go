@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -199,5 +200,68 @@ func TestTrustedClientsForwardedHeadersAndStreamRoutes(t *testing.T) {
 	}
 	if _, err := ParseTrustedIPs([]string{"10.0.0.0/33"}); err == nil || !strings.Contains(err.Error(), "10.0.0.0/33") {
 		t.Errorf("bad trusted_ips error %v", err)
+	}
+}
+
+// write_timeout bounds each write of the request to the upstream, as nginx's
+// proxy_send_timeout: an upstream that accepts the connection but never reads
+// stalls the proxy's writes once the socket buffers are full, and Kong
+// answers 504 instead of waiting for the client to give up.
+func TestWriteTimeoutBoundsSendingTheRequest(t *testing.T) {
+	stuck, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stuck.Close() })
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			conn, err := stuck.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, conn) // accepted, never read
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	_, port := hostPort(t, "http://"+stuck.Addr().String())
+	c := newConfig()
+	c.add("services", map[string]any{"id": "stuck", "host": "127.0.0.1", "port": float64(port),
+		"write_timeout": float64(300), "read_timeout": float64(60000), "retries": float64(0)})
+	c.route(id1, "stuck", map[string]any{"paths": []any{"/upload"}})
+	sn, err := Compile(c.e, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	s.Swap(sn)
+	front := httptest.NewServer(s)
+	t.Cleanup(front.Close)
+
+	// Far more than loopback socket buffers hold, so the proxy's writes block.
+	body := strings.NewReader(strings.Repeat("x", 64<<20))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, front.URL+"/upload", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the proxy did not answer while the upstream stalled its writes: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusGatewayTimeout || message(t, raw) != "The upstream server is timing out" {
+		t.Errorf("write timeout: %d %q", resp.StatusCode, raw)
 	}
 }
