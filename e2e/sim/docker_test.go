@@ -27,6 +27,11 @@ import (
 // runtimes are the runtimes every scenario runs on, by --runtime name.
 var runtimes = []string{"docker", "local"}
 
+// apiClient bounds each request the tests make, generously for a loaded
+// machine: a node that stops answering fails a check (or is polled again)
+// instead of holding the suite until its timeout.
+var apiClient = &http.Client{Timeout: 30 * time.Second}
+
 // openRuntime opens a runtime as the command line does.
 func openRuntime(t testing.TB, name string) sim.Runtime {
 	t.Helper()
@@ -104,8 +109,7 @@ func getStatus(adminURL string) nodeStatus {
 	if adminURL == "" {
 		return s
 	}
-	c := http.Client{Timeout: 3 * time.Second}
-	resp, err := c.Get(adminURL + "/status")
+	resp, err := apiClient.Get(adminURL + "/status")
 	if err != nil {
 		return s
 	}
@@ -119,7 +123,7 @@ func getStatus(adminURL string) nodeStatus {
 // eventually polls cond until it holds or a minute has passed.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
@@ -131,7 +135,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // post writes an entity through an Admin API and expects 201 Created.
 func post(t *testing.T, adminURL, path, body string) {
 	t.Helper()
-	resp, err := http.Post(adminURL+path, "application/json", strings.NewReader(body))
+	resp, err := apiClient.Post(adminURL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +154,7 @@ func createService(t *testing.T, adminURL, name string) {
 
 // hasService reports whether a node's Admin API returns the service.
 func hasService(adminURL, name string) bool {
-	resp, err := http.Get(adminURL + "/services/" + name)
+	resp, err := apiClient.Get(adminURL + "/services/" + name)
 	if err != nil {
 		return false
 	}

@@ -42,6 +42,7 @@ func traditionalFaults(t *testing.T, rtName string) {
 		if s := getStatus(admin("node-2")); !s.answered || !s.Database.Reachable {
 			t.Fatalf("after start: %+v", s)
 		}
+		eventually(t, "node-2 serves the route again after start", func() bool { return serves(proxy("node-2"), "/snapshot") })
 	})
 
 	t.Run("kill ends a node at once, start recovers it", func(t *testing.T) {
@@ -53,6 +54,7 @@ func traditionalFaults(t *testing.T, rtName string) {
 		if !getStatus(admin("node-3")).answered {
 			t.Fatal("node-3 does not serve after start")
 		}
+		eventually(t, "node-3 serves the route again after start", func() bool { return serves(proxy("node-3"), "/snapshot") })
 	})
 
 	t.Run("partition cuts a node off the database, heal reconnects it and it catches up", func(t *testing.T) {

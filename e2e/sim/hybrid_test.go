@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
@@ -32,8 +31,7 @@ func serves(proxyURL, path string) bool {
 	if proxyURL == "" {
 		return false
 	}
-	c := http.Client{Timeout: 3 * time.Second}
-	resp, err := c.Get(proxyURL + path)
+	resp, err := apiClient.Get(proxyURL + path)
 	if err != nil {
 		return false
 	}
@@ -45,7 +43,7 @@ func serves(proxyURL, path string) bool {
 // dataPlanes is the control plane's /clustering/data-planes.
 func dataPlanes(t *testing.T, adminURL string) []struct{ Hostname, SyncStatus, ConfigHash string } {
 	t.Helper()
-	resp, err := http.Get(adminURL + "/clustering/data-planes")
+	resp, err := apiClient.Get(adminURL + "/clustering/data-planes")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestImagesAreDropInsForTheOfficialOnes(t *testing.T) {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPut, endpoint+"/some/path?q=1", nil)
 		req.Host = "api.example"
 		req.Header.Set("X-Probe", "yes")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := apiClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,7 +49,7 @@ func TestEmulatorImageProxiesThroughADataPlaneContainer(t *testing.T) {
 		Headers            map[string][]string
 	}
 	eventually(t, "the data plane proxies /through/x to the echo backend", func() bool {
-		resp, err := http.Get(proxy + "/through/x")
+		resp, err := apiClient.Get(proxy + "/through/x")
 		if err != nil {
 			return false
 		}

@@ -109,6 +109,20 @@ func Pool(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 		cfg.MaxConns = 32
 	}
 	cfg.HealthCheckPeriod = 5 * time.Second
+	// The pool pings a connection before handing it out (below).
+	// Without a bound that ping waits on a connection the network dropped
+	// (a partition) until the kernel gives up retransmitting, some fifteen
+	// minutes; Kong's pg_timeout bounds every socket operation, so it bounds
+	// the ping too, and a dead connection is replaced.
+	if o.Timeout > 0 {
+		cfg.PingTimeout = o.Timeout
+	}
+	// Kong's keepalive pool drops a connection as soon as the server closes
+	// it, so the first query after a PostgreSQL restart gets a live one.
+	// pgx pings only connections idle a second or more: one the restarted
+	// server closed a moment ago would fail the query (FATAL 57P01). A ping
+	// before every use costs a round trip and hands out only live ones.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres at %s:%d: %w", o.Host, o.Port, err)
