@@ -226,13 +226,6 @@ func TestWriteTimeoutBoundsSendingTheRequest(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
 	_, port := hostPort(t, "http://"+stuck.Addr().String())
 	c := newConfig()
 	c.add("services", map[string]any{"id": "stuck", "host": "127.0.0.1", "port": float64(port),
@@ -246,6 +239,16 @@ func TestWriteTimeoutBoundsSendingTheRequest(t *testing.T) {
 	s.Swap(sn)
 	front := httptest.NewServer(s)
 	t.Cleanup(front.Close)
+	// Cleanups run last-first: the held connections close before the front
+	// server waits for its handlers, so a proxy stuck writing (the bug this
+	// test catches) fails the test instead of hanging it.
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
 
 	// Far more than loopback socket buffers hold, so the proxy's writes block.
 	body := strings.NewReader(strings.Repeat("x", 64<<20))
