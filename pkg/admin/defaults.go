@@ -36,6 +36,10 @@ type schemaDefaults struct {
 	schema kong.Schema
 	// top are the schema's top-level defaults, for the kinds go-kong has no filler for.
 	top map[string]any
+	// encoded is the schema with each top-level value already JSON-encoded, for plugins: go-kong
+	// encodes the schema it is given on every FillPluginsDefaults call, and encoding these
+	// gives the very same bytes at the cost of copying them.
+	encoded kong.Schema
 
 	once sync.Once
 	// template is an empty entity (*kong.Service, …) that go-kong filled with the defaults;
@@ -144,7 +148,7 @@ func (s *Schemas) put(key string, sc kong.Schema) *schemaDefaults {
 	if s.cache == nil {
 		s.cache = map[string]*schemaDefaults{}
 	}
-	d := &schemaDefaults{schema: sc, top: topDefaults(sc)}
+	d := &schemaDefaults{schema: sc, top: topDefaults(sc), encoded: encodeValues(sc)}
 	s.cache[key] = d
 	return d
 }
@@ -169,7 +173,7 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 		if err != nil || d == nil {
 			return err
 		}
-		if err := kong.FillPluginsDefaults(p, d.schema); err != nil {
+		if err := kong.FillPluginsDefaults(p, d.encoded); err != nil {
 			return fmt.Errorf("fill defaults of plugin %s: %w", *p.Name, err)
 		}
 		return nil
@@ -239,6 +243,22 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 		fillAll(con.Oauth2Creds, top, "oauth2_credentials", &errs)
 	}
 	return errors.Join(errs...)
+}
+
+// encodeValues returns sc with every value JSON-encoded, or sc itself when one does not encode.
+func encodeValues(sc kong.Schema) kong.Schema {
+	if sc == nil {
+		return nil
+	}
+	out := make(kong.Schema, len(sc))
+	for k, v := range sc {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return sc
+		}
+		out[k] = json.RawMessage(raw)
+	}
+	return out
 }
 
 // fill fills e, a service, route, upstream or target, with the defaults of the schema name.
