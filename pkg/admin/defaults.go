@@ -165,10 +165,29 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 		}
 		return d, nil
 	}
-	fillPlugin := func(p *kong.Plugin) error {
-		if p.Name == nil {
-			return nil
+	entity := func(kind string, e any) error {
+		d, err := schema(kind)
+		if err != nil || d == nil {
+			return err
 		}
+		switch e := e.(type) {
+		case *kong.Service:
+			err = fillEntity(d, e)
+		case *kong.Route:
+			err = fillEntity(d, e)
+		case *kong.Upstream:
+			err = fillEntity(d, e)
+		case *kong.Target:
+			err = fillEntity(d, e)
+		default:
+			err = fmt.Errorf("unsupported entity %T", e)
+		}
+		if err != nil {
+			return fmt.Errorf("fill %s defaults: %w", kind, err)
+		}
+		return nil
+	}
+	plugin := func(p *kong.Plugin) error {
 		d, err := schema("plugins/" + *p.Name)
 		if err != nil || d == nil {
 			return err
@@ -178,43 +197,6 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 		}
 		return nil
 	}
-	for _, svc := range desired.Services {
-		if err := fill(schema, "services", &svc.Service); err != nil {
-			return err
-		}
-		for _, p := range svc.Plugins {
-			if err := fillPlugin(p); err != nil {
-				return err
-			}
-		}
-		for _, r := range svc.Routes {
-			if err := fill(schema, "routes", &r.Route); err != nil {
-				return err
-			}
-			for _, p := range r.Plugins {
-				if err := fillPlugin(p); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	for _, u := range desired.Upstreams {
-		if err := fill(schema, "upstreams", &u.Upstream); err != nil {
-			return err
-		}
-		for _, t := range u.Targets {
-			if err := fill(schema, "targets", t); err != nil {
-				return err
-			}
-		}
-	}
-	for _, p := range desired.Plugins {
-		if err := fillPlugin(p); err != nil {
-			return err
-		}
-	}
-	// Kinds go-kong has no filler for get their top-level schema defaults (an oauth2
-	// credential's client_type, a jwt's algorithm) the same way.
 	top := func(name string) (map[string]any, error) {
 		d, err := schema(name)
 		if d == nil {
@@ -222,6 +204,64 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 		}
 		return d.top, nil
 	}
+	return fillers{entity: entity, plugin: plugin, top: top}.walk(desired)
+}
+
+// fillers fill one entity each; walk hands them every entity of a state. The test's oracle
+// walks with go-kong's per-entity functions instead.
+type fillers struct {
+	// entity fills a service, route, upstream or target with the defaults of schema kind.
+	entity func(kind string, e any) error
+	// plugin fills a named plugin's config, protocols and enabled.
+	plugin func(*kong.Plugin) error
+	// top returns the top-level defaults of schema name, for the kinds go-kong has no filler for.
+	top func(name string) (map[string]any, error)
+}
+
+func (f fillers) walk(desired *kongstate.State) error {
+	plugins := func(ps []*kong.Plugin) error {
+		for _, p := range ps {
+			if p.Name == nil {
+				continue
+			}
+			if err := f.plugin(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, svc := range desired.Services {
+		if err := f.entity("services", &svc.Service); err != nil {
+			return err
+		}
+		if err := plugins(svc.Plugins); err != nil {
+			return err
+		}
+		for _, r := range svc.Routes {
+			if err := f.entity("routes", &r.Route); err != nil {
+				return err
+			}
+			if err := plugins(r.Plugins); err != nil {
+				return err
+			}
+		}
+	}
+	for _, u := range desired.Upstreams {
+		if err := f.entity("upstreams", &u.Upstream); err != nil {
+			return err
+		}
+		for _, t := range u.Targets {
+			if err := f.entity("targets", t); err != nil {
+				return err
+			}
+		}
+	}
+	if err := plugins(desired.Plugins); err != nil {
+		return err
+	}
+	// Kinds go-kong has no filler for get their top-level schema defaults (an oauth2
+	// credential's client_type, a jwt's algorithm) the same way.
+	top := f.top
 	var errs []error
 	fillAll(desired.CACertificates, top, "ca_certificates", &errs)
 	for _, c := range desired.Certificates {
@@ -229,10 +269,8 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 	}
 	fillAll(desired.Vaults, top, "vaults", &errs)
 	for _, con := range desired.Consumers {
-		for _, p := range con.Plugins {
-			if err := fillPlugin(p); err != nil {
-				return err
-			}
+		if err := plugins(con.Plugins); err != nil {
+			return err
 		}
 		fillTop(&con.Consumer, top, "consumers", &errs)
 		fillAll(con.KeyAuths, top, "keyauth_credentials", &errs)
@@ -259,18 +297,6 @@ func encodeValues(sc kong.Schema) kong.Schema {
 		out[k] = json.RawMessage(raw)
 	}
 	return out
-}
-
-// fill fills e, a service, route, upstream or target, with the defaults of the schema name.
-func fill[T any, P deepCopier[T]](schema func(string) (*schemaDefaults, error), name string, e P) error {
-	d, err := schema(name)
-	if err != nil || d == nil {
-		return err
-	}
-	if err := fillEntity(d, e); err != nil {
-		return fmt.Errorf("fill %s defaults: %w", name, err)
-	}
-	return nil
 }
 
 func fillAll[T any](es []*T, top func(string) (map[string]any, error), name string, errs *[]error) {

@@ -50,79 +50,29 @@ func schemaServer(t testing.TB) *kong.Client {
 }
 
 // oracleFill is FillDefaults as it was before the per-schema templates: go-kong's
-// FillEntityDefaults and FillPluginsDefaults on every entity against the fetched schema.
+// FillEntityDefaults and FillPluginsDefaults on every entity against the fetched schema, and
+// the top-level defaults worked out again for every entity.
 func oracleFill(ctx context.Context, s *Schemas, c *kong.Client, version string, st *kongstate.State) error {
-	fill := func(kind string, e any) error {
-		sc, err := s.get(ctx, c, version, kind)
-		if err != nil || sc == nil {
-			return err
-		}
-		return kong.FillEntityDefaults(e, sc)
-	}
-	fillPlugins := func(ps []*kong.Plugin) error {
-		for _, p := range ps {
+	return fillers{
+		entity: func(kind string, e any) error {
+			sc, err := s.get(ctx, c, version, kind)
+			if err != nil || sc == nil {
+				return err
+			}
+			return kong.FillEntityDefaults(e, sc)
+		},
+		plugin: func(p *kong.Plugin) error {
 			sc, err := s.get(ctx, c, version, "plugins/"+*p.Name)
-			if err != nil {
+			if err != nil || sc == nil {
 				return err
 			}
-			if sc != nil {
-				if err := kong.FillPluginsDefaults(p, sc); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	for _, svc := range st.Services {
-		if err := fill("services", &svc.Service); err != nil {
-			return err
-		}
-		if err := fillPlugins(svc.Plugins); err != nil {
-			return err
-		}
-		for _, r := range svc.Routes {
-			if err := fill("routes", &r.Route); err != nil {
-				return err
-			}
-			if err := fillPlugins(r.Plugins); err != nil {
-				return err
-			}
-		}
-	}
-	for _, u := range st.Upstreams {
-		if err := fill("upstreams", &u.Upstream); err != nil {
-			return err
-		}
-		for _, tg := range u.Targets {
-			if err := fill("targets", tg); err != nil {
-				return err
-			}
-		}
-	}
-	if err := fillPlugins(st.Plugins); err != nil {
-		return err
-	}
-	top := func(name string) (map[string]any, error) {
-		sc, err := s.get(ctx, c, version, name)
-		return topDefaults(sc), err
-	}
-	var errs []error
-	for _, con := range st.Consumers {
-		if err := fillPlugins(con.Plugins); err != nil {
-			return err
-		}
-		fillTop(&con.Consumer, top, "consumers", &errs)
-		fillAll(con.KeyAuths, top, "keyauth_credentials", &errs)
-		fillAll(con.BasicAuths, top, "basicauth_credentials", &errs)
-		fillAll(con.HMACAuths, top, "hmacauth_credentials", &errs)
-		fillAll(con.JWTAuths, top, "jwt_secrets", &errs)
-		fillAll(con.ACLGroups, top, "acls", &errs)
-		fillAll(con.Oauth2Creds, top, "oauth2_credentials", &errs)
-	}
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
+			return kong.FillPluginsDefaults(p, sc)
+		},
+		top: func(name string) (map[string]any, error) {
+			sc, err := s.get(ctx, c, version, name)
+			return topDefaults(sc), err
+		},
+	}.walk(st)
 }
 
 // variedState is a state whose entities leave some fields unset and set others, zero values
