@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 
+	"github.com/imdario/mergo"
 	"github.com/kong/go-kong/kong"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
@@ -24,7 +26,59 @@ type Schemas struct {
 	Dir string
 
 	mu    sync.Mutex
-	cache map[string]kong.Schema
+	cache map[string]*schemaDefaults
+}
+
+// schemaDefaults is one schema with what filling needs of it, worked out once per Kong version
+// and schema name rather than once per entity: go-kong's FillEntityDefaults re-encodes and
+// flattens the whole schema on every call, which dominated planning for large clusters.
+type schemaDefaults struct {
+	schema kong.Schema
+	// top are the schema's top-level defaults, for the kinds go-kong has no filler for.
+	top map[string]any
+	// encoded is the schema with each top-level value already JSON-encoded, for plugins: go-kong
+	// encodes the schema it is given on every FillPluginsDefaults call, and encoding these
+	// gives the very same bytes at the cost of copying them.
+	encoded kong.Schema
+
+	once sync.Once
+	// template is an empty entity (*kong.Service, …) that go-kong filled with the defaults;
+	// err is why it could not.
+	template any
+	err      error
+}
+
+// deepCopier is a go-kong entity type with its generated DeepCopy.
+type deepCopier[T any] interface {
+	*T
+	DeepCopy() *T
+}
+
+// fillEntity fills e as kong.FillEntityDefaults(e, d.schema) does, from a template go-kong
+// filled once: FillEntityDefaults merges a fresh defaults-only entity into e, and a deep copy
+// of the template is that entity, so the outcome is the same with the schema work done once.
+func fillEntity[T any, P deepCopier[T]](d *schemaDefaults, e P) error {
+	d.once.Do(func() {
+		t := P(new(T))
+		d.err = kong.FillEntityDefaults(t, d.schema)
+		d.template = t
+	})
+	if d.err != nil {
+		return d.err
+	}
+	return mergo.Merge(e, d.template.(P).DeepCopy(), mergo.WithTransformers(keepSetScalars{}))
+}
+
+// keepSetScalars makes the merge keep a *bool or *int the entity sets even to false or 0, as
+// FillEntityDefaults does; without it mergo would replace such a zero value by the default.
+type keepSetScalars struct{}
+
+// Transformer leaves a set *bool or *int alone and every other type to mergo.
+func (keepSetScalars) Transformer(t reflect.Type) func(dst, src reflect.Value) error {
+	if t == reflect.TypeFor[*bool]() || t == reflect.TypeFor[*int]() {
+		return func(reflect.Value, reflect.Value) error { return nil }
+	}
+	return nil
 }
 
 // DefaultSchemaDir is the user's cache directory for schemas, or "" when there is none.
@@ -40,11 +94,21 @@ func DefaultSchemaDir() string {
 // schema Kong does not have (an unknown plugin) is nil without error: the write will fail with
 // Kong's own message, which names the plugin.
 func (s *Schemas) get(ctx context.Context, c *kong.Client, version, name string) (kong.Schema, error) {
+	d, err := s.defaults(ctx, c, version, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.schema, nil
+}
+
+// defaults returns the schema at /schemas/<name> for version with its defaults, from the
+// cache when it is there.
+func (s *Schemas) defaults(ctx context.Context, c *kong.Client, version, name string) (*schemaDefaults, error) {
 	key := version + "/" + name
 	s.mu.Lock()
-	if sc, ok := s.cache[key]; ok {
+	if d, ok := s.cache[key]; ok {
 		s.mu.Unlock()
-		return sc, nil
+		return d, nil
 	}
 	s.mu.Unlock()
 	file := ""
@@ -53,8 +117,7 @@ func (s *Schemas) get(ctx context.Context, c *kong.Client, version, name string)
 		if raw, err := os.ReadFile(file); err == nil {
 			var sc kong.Schema
 			if json.Unmarshal(raw, &sc) == nil {
-				s.put(key, sc)
-				return sc, nil
+				return s.put(key, sc), nil
 			}
 		}
 	}
@@ -71,17 +134,23 @@ func (s *Schemas) get(ctx context.Context, c *kong.Client, version, name string)
 			_ = os.WriteFile(file, raw, 0o644)
 		}
 	}
-	s.put(key, sc)
-	return sc, nil
+	return s.put(key, sc), nil
 }
 
-func (s *Schemas) put(key string, sc kong.Schema) {
+// put caches sc under key and returns its defaults; a concurrent fetch of the same key keeps
+// the first one cached, so every caller shares one template.
+func (s *Schemas) put(key string, sc kong.Schema) *schemaDefaults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cache == nil {
-		s.cache = map[string]kong.Schema{}
+	if d, ok := s.cache[key]; ok {
+		return d
 	}
-	s.cache[key] = sc
+	if s.cache == nil {
+		s.cache = map[string]*schemaDefaults{}
+	}
+	d := &schemaDefaults{schema: sc, top: topDefaults(sc), encoded: encodeValues(sc)}
+	s.cache[key] = d
+	return d
 }
 
 // FillDefaults fills every field desired leaves unset with the default Kong's schema declares
@@ -89,71 +158,110 @@ func (s *Schemas) put(key string, sc kong.Schema) {
 // FillPluginsDefaults for plugin config, protocols and enabled), so that what Kong fills in on
 // write compares equal on the next read and never causes an update loop. desired is modified.
 func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version string, desired *kongstate.State) error {
-	schema := func(name string) (kong.Schema, error) { return s.get(ctx, c, version, name) }
-	fill := func(kind string, e any) error {
-		sc, err := schema(kind)
-		if err != nil || sc == nil {
+	schema := func(name string) (*schemaDefaults, error) {
+		d, err := s.defaults(ctx, c, version, name)
+		if err != nil || d.schema == nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	entity := func(kind string, e any) error {
+		d, err := schema(kind)
+		if err != nil || d == nil {
 			return err
 		}
-		if err := kong.FillEntityDefaults(e, sc); err != nil {
+		switch e := e.(type) {
+		case *kong.Service:
+			err = fillEntity(d, e)
+		case *kong.Route:
+			err = fillEntity(d, e)
+		case *kong.Upstream:
+			err = fillEntity(d, e)
+		case *kong.Target:
+			err = fillEntity(d, e)
+		default:
+			err = fmt.Errorf("unsupported entity %T", e)
+		}
+		if err != nil {
 			return fmt.Errorf("fill %s defaults: %w", kind, err)
 		}
 		return nil
 	}
-	fillPlugin := func(p *kong.Plugin) error {
-		if p.Name == nil {
-			return nil
-		}
-		sc, err := schema("plugins/" + *p.Name)
-		if err != nil || sc == nil {
+	plugin := func(p *kong.Plugin) error {
+		d, err := schema("plugins/" + *p.Name)
+		if err != nil || d == nil {
 			return err
 		}
-		if err := kong.FillPluginsDefaults(p, sc); err != nil {
+		if err := kong.FillPluginsDefaults(p, d.encoded); err != nil {
 			return fmt.Errorf("fill defaults of plugin %s: %w", *p.Name, err)
 		}
 		return nil
 	}
+	top := func(name string) (map[string]any, error) {
+		d, err := schema(name)
+		if d == nil {
+			return nil, err
+		}
+		return d.top, nil
+	}
+	return fillers{entity: entity, plugin: plugin, top: top}.walk(desired)
+}
+
+// fillers fill one entity each; walk hands them every entity of a state. The test's oracle
+// walks with go-kong's per-entity functions instead.
+type fillers struct {
+	// entity fills a service, route, upstream or target with the defaults of schema kind.
+	entity func(kind string, e any) error
+	// plugin fills a named plugin's config, protocols and enabled.
+	plugin func(*kong.Plugin) error
+	// top returns the top-level defaults of schema name, for the kinds go-kong has no filler for.
+	top func(name string) (map[string]any, error)
+}
+
+func (f fillers) walk(desired *kongstate.State) error {
+	plugins := func(ps []*kong.Plugin) error {
+		for _, p := range ps {
+			if p.Name == nil {
+				continue
+			}
+			if err := f.plugin(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, svc := range desired.Services {
-		if err := fill("services", &svc.Service); err != nil {
+		if err := f.entity("services", &svc.Service); err != nil {
 			return err
 		}
-		for _, p := range svc.Plugins {
-			if err := fillPlugin(p); err != nil {
-				return err
-			}
+		if err := plugins(svc.Plugins); err != nil {
+			return err
 		}
 		for _, r := range svc.Routes {
-			if err := fill("routes", &r.Route); err != nil {
+			if err := f.entity("routes", &r.Route); err != nil {
 				return err
 			}
-			for _, p := range r.Plugins {
-				if err := fillPlugin(p); err != nil {
-					return err
-				}
+			if err := plugins(r.Plugins); err != nil {
+				return err
 			}
 		}
 	}
 	for _, u := range desired.Upstreams {
-		if err := fill("upstreams", &u.Upstream); err != nil {
+		if err := f.entity("upstreams", &u.Upstream); err != nil {
 			return err
 		}
 		for _, t := range u.Targets {
-			if err := fill("targets", t); err != nil {
+			if err := f.entity("targets", t); err != nil {
 				return err
 			}
 		}
 	}
-	for _, p := range desired.Plugins {
-		if err := fillPlugin(p); err != nil {
-			return err
-		}
+	if err := plugins(desired.Plugins); err != nil {
+		return err
 	}
 	// Kinds go-kong has no filler for get their top-level schema defaults (an oauth2
 	// credential's client_type, a jwt's algorithm) the same way.
-	top := func(name string) (map[string]any, error) {
-		sc, err := schema(name)
-		return topDefaults(sc), err
-	}
+	top := f.top
 	var errs []error
 	fillAll(desired.CACertificates, top, "ca_certificates", &errs)
 	for _, c := range desired.Certificates {
@@ -161,10 +269,8 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 	}
 	fillAll(desired.Vaults, top, "vaults", &errs)
 	for _, con := range desired.Consumers {
-		for _, p := range con.Plugins {
-			if err := fillPlugin(p); err != nil {
-				return err
-			}
+		if err := plugins(con.Plugins); err != nil {
+			return err
 		}
 		fillTop(&con.Consumer, top, "consumers", &errs)
 		fillAll(con.KeyAuths, top, "keyauth_credentials", &errs)
@@ -175,6 +281,22 @@ func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version stri
 		fillAll(con.Oauth2Creds, top, "oauth2_credentials", &errs)
 	}
 	return errors.Join(errs...)
+}
+
+// encodeValues returns sc with every value JSON-encoded, or sc itself when one does not encode.
+func encodeValues(sc kong.Schema) kong.Schema {
+	if sc == nil {
+		return nil
+	}
+	out := make(kong.Schema, len(sc))
+	for k, v := range sc {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return sc
+		}
+		out[k] = json.RawMessage(raw)
+	}
+	return out
 }
 
 func fillAll[T any](es []*T, top func(string) (map[string]any, error), name string, errs *[]error) {
