@@ -107,3 +107,27 @@ from manifests, without talking to Kong.`,
 	)
 	return root
 }
+
+// commandOptions is kubectl's Options shape that translate, sync and status share.
+type commandOptions interface {
+	Complete(f Factory) error
+	Validate(cmd *cobra.Command) error
+	Run(ctx context.Context) error
+}
+
+// runOptions is the RunE of a command in kubectl's Options shape: Complete, Validate, then the
+// run function, or runF when a test of flag parsing stands in for it.
+func runOptions[O commandOptions](f Factory, o O, runF func(O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if err := o.Complete(f); err != nil {
+			return err
+		}
+		if err := o.Validate(cmd); err != nil {
+			return err
+		}
+		if runF != nil {
+			return runF(o)
+		}
+		return o.Run(cmd.Context())
+	}
+}

@@ -70,18 +70,7 @@ func NewCmdStatus(f Factory, streams genericiooptions.IOStreams, runF func(*Stat
 		Long:    statusLong,
 		Example: fmt.Sprintf(statusExample, f.CommandName()),
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(f); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runOptions(f, o, runF),
 	}
 	fl := cmd.Flags()
 	o.Source.AddFlags(fl)

@@ -113,18 +113,7 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 		Long:    syncLong,
 		Example: fmt.Sprintf(syncExample, f.CommandName()),
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(f); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runOptions(f, o, runF),
 	}
 	fl := cmd.Flags()
 	o.Source.AddFlags(fl)
