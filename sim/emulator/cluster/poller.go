@@ -62,8 +62,16 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
+// commitLag widens every poll window backwards: an event's at is its
+// transaction's start (CURRENT_TIMESTAMP), and a transaction that began
+// before the previous poll read the clock may commit after that poll ran.
+// Without the overlap such an event (the last write of a sync, say) would
+// fall behind the window and never be applied; the seen ids keep the
+// overlap from applying anything twice.
+const commitLag = 2 * time.Second
+
 func (p *Poller) poll(ctx context.Context) error {
-	minAt := p.lastAt - p.Propagation.Seconds() - 0.001
+	minAt := p.lastAt - p.Propagation.Seconds() - commitLag.Seconds() - 0.001
 	found := false
 	var delay time.Duration
 	for offset := 0; ; offset += 1000 {
@@ -100,9 +108,10 @@ func (p *Poller) poll(ctx context.Context) error {
 }
 
 // forget drops remembered event ids once no poll window can return them
-// (Kong keeps them for 2 × poll interval + poll offset).
+// (Kong keeps them for 2 × poll interval + poll offset; ours also reach
+// commitLag further back).
 func (p *Poller) forget() {
-	keep := 2*p.Frequency + p.Propagation + time.Second
+	keep := 2*p.Frequency + p.Propagation + commitLag + time.Second
 	for id, at := range p.seen {
 		if time.Since(at) > keep {
 			delete(p.seen, id)
