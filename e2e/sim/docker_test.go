@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
-	"github.com/kongdb/kubectl-kongdb/sim/local"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -38,15 +36,7 @@ func openRuntime(t testing.TB, name string) sim.Runtime {
 	if name == "docker" {
 		return dockerRuntime(t)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rt
+	return simtest.LocalRuntime(t)
 }
 
 func dockerRuntime(t testing.TB) *docker.Runtime {

@@ -22,7 +22,7 @@ import (
 //	go test ./e2e/status -run '^$' -bench BenchmarkStatusRefresh -benchtime 5x
 func BenchmarkStatusRefresh(b *testing.B) {
 	const apps, extraDPs = 3334, 49
-	rt := localRuntime(b)
+	rt := simtest.LocalRuntime(b)
 	spec := simtest.Spec(sim.Hybrid)
 	spec.ControlPlanes, spec.DataPlanes = 1, 1
 	c, _ := simtest.Up(b, rt, spec)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,37 +20,15 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 	"github.com/kongdb/kubectl-kongdb/pkg/status"
 	"github.com/kongdb/kubectl-kongdb/sim"
-	"github.com/kongdb/kubectl-kongdb/sim/local"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
 
-// TestMain keeps clusters' state in a directory of this run. The local runtime re-runs its
-// program as `kongdb sim __kong|__link` for nodes and links: this test binary plays that
-// program when called so.
+// TestMain keeps clusters' state in a directory of this run, and plays the
+// program the local runtime re-runs for its nodes and links.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "sim" {
-		os.Exit(cli.Main(append([]string{"kongdb"}, os.Args[1:]...), cli.StdStreams()))
-	}
-	self, err := os.Executable()
-	if err != nil {
-		panic(err)
-	}
-	_ = os.Setenv("KONGDB_SIM_EXECUTABLE", self)
-	simtest.Main(m)
-}
-
-// localRuntime is the simulator's runtime of local processes, run by this test binary.
-func localRuntime(t testing.TB) sim.Runtime {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rt
+	simtest.MainAs(m, func(args []string) int {
+		return cli.Main(append([]string{"kongdb"}, args...), cli.StdStreams())
+	})
 }
 
 // kongdb runs the command line as users do and returns stdout, stderr and the exit code.
@@ -72,7 +49,7 @@ type world struct {
 
 func up(t *testing.T, spec sim.Spec) *world {
 	t.Helper()
-	rt := localRuntime(t)
+	rt := simtest.LocalRuntime(t)
 	c, _ := simtest.Up(t, rt, spec)
 	w := &world{rt: rt, cluster: c, flags: []string{"-f", filepath.Join("testdata", "shop.yaml"), "--schema-cache-dir", t.TempDir(),
 		"--kong-admin-timeout", "3s"}}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
+	"github.com/kongdb/kubectl-kongdb/sim/local"
 )
 
 // Images are the images tests run: KONGDB_SIM_KONG_IMAGE and
@@ -59,6 +60,38 @@ func Main(m *testing.M) {
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// MainAs is Main for a test binary that also plays the simulator's program:
+// the local runtime re-runs its program as `<program> sim __kong|__link` for
+// nodes and links, and run (the command line's entry point, which simtest
+// may not import) answers those calls with os.Args[1:].
+func MainAs(m *testing.M, run func(args []string) int) {
+	if len(os.Args) > 1 && os.Args[1] == "sim" {
+		os.Exit(run(os.Args[1:]))
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = os.Setenv("KONGDB_SIM_EXECUTABLE", self)
+	Main(m)
+}
+
+// LocalRuntime is the local runtime whose nodes and links this test binary
+// plays (see MainAs).
+func LocalRuntime(t testing.TB) sim.Runtime {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
 }
 
 // Up brings spec up on rt and takes it down when the test ends.
