@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/pkg/status"
 	"github.com/kongdb/kubectl-kongdb/sim"
 )
 
@@ -127,12 +128,74 @@ func (s *stack) dataPlanePartitioned(t *testing.T) {
 		h, err := configHashes(cp)
 		return err == nil && len(h) == 2, fmt.Sprint(h, err)
 	})
+	// status names the data plane that is behind, by the hash dp-2 itself says it serves.
+	behind, current := s.servedHash(t, "dp-2"), s.servedHash(t, "dp-1")
+	eventually(t, "kongdb status shows dp-2 lagging and dp-1 current", func() (bool, string) {
+		dps := s.statusDataPlanes(t)
+		ok := len(dps) == 2
+		for _, dp := range dps {
+			switch dp.ConfigHash {
+			case behind:
+				ok = ok && !dp.MatchesCP && !dp.Converged && dp.LaggingSince != nil
+			case current:
+				ok = ok && dp.MatchesCP && dp.LaggingSince == nil
+			default:
+				ok = false
+			}
+		}
+		return ok, fmt.Sprintf("dp-2 serves %s, dp-1 %s; status: %+v", behind, current, dps)
+	})
 	s.fault(t, sim.FaultHeal, "dp-2", "")
 	serves(t, s.proxyOf(t, "dp-2"), "echo.example.com", "/during-partition", http.StatusOK, "/during-partition")
 	eventually(t, "the control plane shows both data planes on one configuration", func() (bool, string) {
 		h, err := configHashes(cp)
 		return err == nil && len(h) == 1, fmt.Sprint(h, err)
 	})
+	eventually(t, "kongdb status shows both data planes current", func() (bool, string) {
+		dps := s.statusDataPlanes(t)
+		ok := len(dps) == 2
+		for _, dp := range dps {
+			ok = ok && dp.MatchesCP && dp.Converged && dp.LaggingSince == nil
+		}
+		return ok, fmt.Sprintf("%+v", dps)
+	})
+}
+
+// statusDataPlanes runs `kubectl kongdb status -o json` against the control plane and returns
+// the data planes it reports.
+func (s *stack) statusDataPlanes(t *testing.T) []status.DataPlane {
+	t.Helper()
+	args := []string{"kongdb", "status", "-o", "json"}
+	for _, a := range s.admins {
+		args = append(args, "--kong-admin-url", a)
+	}
+	r := s.kubectl(t, -1, args...) // drift may make status exit non-zero; the report is what counts
+	var rep status.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("status -o json: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
+	}
+	return rep.DataPlanes
+}
+
+// servedHash is the configuration hash a data plane reports on its own Status API.
+func (s *stack) servedHash(t *testing.T, member string) string {
+	t.Helper()
+	n, err := s.cluster.Find(member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Hash string `json:"configuration_hash"`
+	}
+	resp, err := client.Get(n.StatusURL + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || st.Hash == "" {
+		t.Fatalf("%s /status: no configuration_hash (%v)", member, err)
+	}
+	return st.Hash
 }
 
 // configHashes is how many data planes the control plane lists with each configuration hash.

@@ -136,18 +136,28 @@ type dataPlaneRow struct {
 // cpHash is the configuration hash the control plane serves: its own /status
 // configuration_hash when it reports one, else the hash most data planes hold (Kong's CP does
 // not report its hash; a DP that reconnected got the CP's current config, and the majority of
-// DPs serve it). Ties go to the smaller hash, so the choice is stable across refreshes.
+// DPs serve it). A tie goes to the hash of the data plane the CP heard from last: a DP pings as
+// soon as it applies a configuration, while one cut off the CP stops pinging, so with two DPs
+// and one partitioned the connected one is taken as current. Equal last pings go to the smaller
+// hash, so the choice is stable across refreshes.
 func cpHash(reported string, rows []dataPlaneRow) string {
 	if reported != "" {
 		return reported
 	}
-	n := map[string]int{}
+	type seen struct {
+		n    int
+		last int64
+	}
+	by := map[string]seen{}
 	for _, r := range rows {
-		n[r.ConfigHash]++
+		s := by[r.ConfigHash]
+		s.n++
+		s.last = max(s.last, r.LastSeen)
+		by[r.ConfigHash] = s
 	}
 	best := ""
-	for _, h := range slices.Sorted(maps.Keys(n)) {
-		if n[h] > n[best] || best == "" {
+	for _, h := range slices.Sorted(maps.Keys(by)) {
+		if b, c := by[best], by[h]; best == "" || c.n > b.n || c.n == b.n && c.last > b.last {
 			best = h
 		}
 	}

@@ -65,7 +65,17 @@ func TestCPHash(t *testing.T) {
 		t.Errorf("majority hash = %q, want b", got)
 	}
 	if got := cpHash("", rows[:2]); got != "a" {
-		t.Errorf("tie = %q, want the smaller hash a", got)
+		t.Errorf("tie with equal last pings = %q, want the smaller hash a", got)
+	}
+	// Two DPs, one cut off the CP: it keeps the old hash and stops pinging, while the other
+	// pinged as soon as it applied the new configuration.
+	partitioned := []dataPlaneRow{{ConfigHash: "a", LastSeen: 100}, {ConfigHash: "b", LastSeen: 130}}
+	if got := cpHash("", partitioned); got != "b" {
+		t.Errorf("tie = %q, want b, the hash of the DP seen last", got)
+	}
+	partitioned[0].LastSeen = 160
+	if got := cpHash("", partitioned); got != "a" {
+		t.Errorf("tie = %q, want a, now the hash of the DP seen last", got)
 	}
 	if got := cpHash("c", rows); got != "c" {
 		t.Errorf("reported hash = %q, want the CP's own c", got)
