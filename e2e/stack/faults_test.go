@@ -65,14 +65,14 @@ func (s *stack) controlPlaneDown(t *testing.T) {
 }
 
 // databaseDown: with PostgreSQL stopped every proxy keeps serving, and a sync fails with exit
-// non-zero and no success in its report; once the database is back and the Admin APIs reach
+// non-zero, saying the node cannot reach its database, and no success in its report; once the database is back and the Admin APIs reach
 // it, the next sync converges on every proxy.
 func (s *stack) databaseDown(t *testing.T) {
-	s.outage(t, "db", "after-db", "")
+	s.outage(t, "db", "after-db", "cannot reach its database")
 }
 
 // outage stops member. While it is down every proxy still serves what it had, and a sync of a
-// new Ingress fails, saying why (naming mustName when set) and reporting no success. Once the
+// new Ingress fails, saying why (its error holds mustName) and reporting no success. Once the
 // member is started again and every Admin API reaches the database, the next sync converges
 // on every proxy.
 func (s *stack) outage(t *testing.T, member, ingressName, mustName string) {

@@ -181,3 +181,24 @@ func TestReadStateFollowsPagesAndNests(t *testing.T) {
 		t.Fatalf("notes = %v", notes)
 	}
 }
+
+// TestConnectSaysWhenTheDatabaseIsDown: a node whose / fails with Kong's 500 is explained by its
+// /status when that says the database is unreachable, and only then.
+func TestConnectSaysWhenTheDatabaseIsDown(t *testing.T) {
+	for _, reachable := range []bool{false, true} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/status" {
+				_ = json.NewEncoder(w).Encode(map[string]any{"database": map[string]any{"reachable": reachable}})
+				return
+			}
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"message":"An unexpected error occurred"}`))
+		}))
+		_, err := Connect(t.Context(), Config{}, StaticEndpoints{srv.URL})
+		srv.Close()
+		said := err != nil && strings.Contains(err.Error(), "cannot reach its database")
+		if err == nil || !strings.Contains(err.Error(), "An unexpected error occurred") || said == reachable {
+			t.Errorf("database reachable %v: error %v", reachable, err)
+		}
+	}
+}

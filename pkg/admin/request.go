@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kong/go-kong/kong"
 )
@@ -67,4 +68,25 @@ func Do(ctx context.Context, c *kong.Client, method, path string, query any, bod
 		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// ExplainServerError adds the likely cause to a 5xx answer of a database-backed node: Kong
+// answers "An unexpected error occurred" when it cannot reach PostgreSQL, so the node's /status
+// is asked whether its database is reachable. Any other error is returned as it is.
+func ExplainServerError(ctx context.Context, c *kong.Client, err error) error {
+	var ours *Error
+	var theirs *kong.APIError
+	switch {
+	case errors.As(err, &ours) && ours.Status >= 500:
+	case errors.As(err, &theirs) && theirs.Code() >= 500:
+	default:
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st, serr := c.Status(ctx)
+	if serr != nil || st.Database.Reachable {
+		return err
+	}
+	return fmt.Errorf("%w (the node cannot reach its database: its /status says database.reachable is false)", err)
 }

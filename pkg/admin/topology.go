@@ -120,7 +120,7 @@ func (e *RefusedError) Error() string { return fmt.Sprintf("kong at %s: %s", e.U
 func probe(ctx context.Context, c *kong.Client, url string) (Info, error) {
 	root, err := c.Root(ctx)
 	if err != nil {
-		return Info{}, fmt.Errorf("kong at %s: read /: %w", url, err)
+		return Info{}, fmt.Errorf("kong at %s: read /: %w", url, ExplainServerError(ctx, c, err))
 	}
 	info := Info{URL: url}
 	info.Version, _ = root["version"].(string)

@@ -128,7 +128,7 @@ func readKong(ctx context.Context, cl *admin.Cluster, schemas *admin.Schemas, ve
 		}
 		var apiErr *admin.Error
 		if errors.As(err, &apiErr) || ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("kong at %s: %w", n.URL, err)
+			return nil, nil, fmt.Errorf("kong at %s: %w", n.URL, admin.ExplainServerError(ctx, n.Client, err))
 		}
 		errs = append(errs, fmt.Errorf("kong at %s: %w", n.URL, err))
 	}
