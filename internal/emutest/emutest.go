@@ -7,13 +7,13 @@ package emutest
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/kongdb/kubectl-kongdb/internal/testport"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
 
@@ -77,13 +77,13 @@ func (b *Buffer) String() string {
 	return b.buf.String()
 }
 
-// FreePort returns a loopback port nobody listens on right now, for a node's listeners.
+// FreePort returns a loopback port nobody listens on right now, for a node's listeners
+// (testport.Pick: below the ephemeral range, so no outgoing connection takes it meanwhile).
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := testport.Pick()
 	if err != nil {
 		tb.Fatalf("free port: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }

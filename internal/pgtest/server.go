@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kongdb/kubectl-kongdb/internal/testport"
 )
 
 // Server is a PostgreSQL server for tests: either one this package started
@@ -57,7 +58,7 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 			superuser = u.Username
 		}
 	}
-	port, err := freePort()
+	port, err := testport.Pick()
 	if err != nil {
 		_ = os.RemoveAll(base)
 		return nil, err
@@ -227,15 +228,6 @@ func chownTo(dir, name string) error {
 		return fmt.Errorf("chown %s: %w", dir, err)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // binary finds a PostgreSQL program: on PATH, else in Debian's versioned
