@@ -186,7 +186,12 @@ func (o *SimVerifyOptions) runSync(ctx context.Context, args []string) error {
 	if o.sync != nil {
 		return o.sync(ctx, args)
 	}
-	cmd := NewCmdSync(o.factory, o.IOStreams, nil)
+	streams := o.IOStreams
+	if o.Output != "" {
+		// The data on stdout is verify's result; the sync's report goes with the progress.
+		streams.Out = streams.ErrOut
+	}
+	cmd := NewCmdSync(o.factory, streams, nil)
 	cmd.SetArgs(args)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	return cmd.ExecuteContext(ctx)
