@@ -94,7 +94,7 @@ func render(w io.Writer, m machine, sections []section, gs []goal, rs []result) 
 			b.WriteString("| **goals** | | | | | | |\n")
 		}
 		inGoals[g.suite+" "+g.bench] = true
-		fmt.Fprintf(&b, "| %s (`%s`) | %s | %s\n", g.label, g.bench, cells(find(rs, g.suite, g.bench)), g.status(rs))
+		fmt.Fprintf(&b, "| %s (`%s`) | %s | %s\n", g.label, g.bench, cells(find(rs, g.suite, g.bench), g.unit), g.status(rs))
 	}
 	for _, s := range sections {
 		var rows []result
@@ -108,15 +108,16 @@ func render(w io.Writer, m machine, sections []section, gs []goal, rs []result) 
 		}
 		fmt.Fprintf(&b, "| **%s** %s | | | | | | |\n", s.name, s.where)
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| `%s` | %s | | |\n", r.name, cells(r))
+			fmt.Fprintf(&b, "| `%s` | %s | | |\n", r.name, cells(r, ""))
 		}
 	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-// cells are a result's time/op, B/op, allocs/op and other metrics cells.
-func cells(r result) string {
+// cells are a result's time/op, B/op, allocs/op and other metrics cells, the metric in unit
+// first (a goal's) and the others in go test's order.
+func cells(r result, first string) string {
 	var time, bytes, allocs string
 	var metrics []string
 	for _, v := range r.values {
@@ -127,6 +128,8 @@ func cells(r result) string {
 			bytes = formatValue(v.Value, "B/op")
 		case "allocs/op":
 			allocs = formatValue(v.Value, "allocs/op")
+		case first:
+			metrics = append([]string{metricName(v.Unit) + " " + formatValue(v.Value, v.Unit)}, metrics...)
 		default:
 			metrics = append(metrics, metricName(v.Unit)+" "+formatValue(v.Value, v.Unit))
 		}
