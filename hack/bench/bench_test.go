@@ -22,13 +22,20 @@ func tinySuite(pattern string) suite {
 
 const readmeBefore = "# Title\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\nAfter.\n"
 
-// TestRunWritesOneTableWithTheGoalsAndEveryBenchmark runs a real package's benchmarks through
-// go test and checks the table and the README it writes.
-func TestRunWritesOneTableWithTheGoalsAndEveryBenchmark(t *testing.T) {
+// writeReadme writes readmeBefore to a file of the test.
+func writeReadme(t *testing.T) string {
+	t.Helper()
 	readme := filepath.Join(t.TempDir(), "README.md")
 	if err := os.WriteFile(readme, []byte(readmeBefore), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return readme
+}
+
+// TestRunWritesOneTableWithTheGoalsAndEveryBenchmark runs a real package's benchmarks through
+// go test and checks the table and the README it writes.
+func TestRunWritesOneTableWithTheGoalsAndEveryBenchmark(t *testing.T) {
+	readme := writeReadme(t)
 	o := &options{root: ".", readme: readme, suites: []suite{tinySuite("^Benchmark(Fast|Sub)$")},
 		goals: []goal{{suite: "tiny", label: "fast ratio", bench: "Fast", unit: "ratio", min: 0.5}}}
 	var out, progress bytes.Buffer
@@ -63,10 +70,7 @@ func TestRunWritesOneTableWithTheGoalsAndEveryBenchmark(t *testing.T) {
 // TestRunFailsWhenAnExpectedBenchmarkHasNoResult: a benchmark the suite selects that produced
 // nothing, and a goal naming a benchmark that does not exist, fail the run and leave the README.
 func TestRunFailsWhenAnExpectedBenchmarkHasNoResult(t *testing.T) {
-	readme := filepath.Join(t.TempDir(), "README.md")
-	if err := os.WriteFile(readme, []byte(readmeBefore), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	readme := writeReadme(t)
 	o := &options{root: ".", readme: readme, suites: []suite{tinySuite("^Benchmark(Fast|Skipped)$")},
 		goals: []goal{{suite: "tiny", label: "renamed", bench: "Renamed", unit: "ratio", max: 1}}}
 	var out bytes.Buffer
