@@ -158,6 +158,7 @@ func TestFormatValue(t *testing.T) {
 	}{
 		{0.0123, "sec/op", "12.30ms"}, {5.06, "sync-s", "5.060s"}, {60807, "B/op", "59.38KiB"}, {1.5 * (1 << 20), "peak-RSS-B", "1.500MiB"},
 		{341, "allocs/op", "341"}, {214563, "allocs/op", "214.6k"}, {1.336, "ratio", "1.34"}, {0.75, "ratio", "0.75"},
+		{0, "B/op", "0"}, {0, "gdr-writes", "0"},
 	} {
 		if got := formatValue(c.v, c.unit); got != c.want {
 			t.Errorf("formatValue(%v, %q) = %q, want %q", c.v, c.unit, got, c.want)

@@ -152,6 +152,8 @@ func metricName(unit string) string {
 // (sec/op and units ending in -s) as "12.3ms", bytes (B/op and units ending in -B) as "1.20MiB".
 func formatValue(v float64, unit string) string {
 	switch {
+	case v == 0:
+		return "0"
 	case unit == "sec/op" || strings.HasSuffix(unit, "-s"):
 		return benchunit.Scale(v, benchunit.Decimal) + "s"
 	case unit == "B/op" || strings.HasSuffix(unit, "-B") || unit == "B/config":

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	_ "embed" // the verify fixture
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
 )
@@ -199,18 +197,8 @@ func (o *SimVerifyOptions) runSync(ctx context.Context, args []string) error {
 
 // printVerify prints r as a table, or as JSON or YAML.
 func printVerify(w io.Writer, r SimVerifyResult, output string) error {
-	switch output {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	case "yaml":
-		raw, err := yaml.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(raw)
-		return err
+	if output != "" {
+		return printData(w, r, output)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "sync took %s\nMEMBER\tROLE\tCONVERGED\n", seconds(r.SyncSeconds))
