@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -52,29 +51,18 @@ func runSuite(ctx context.Context, root string, s suite, progress io.Writer) ([]
 	args = append(args, s.pkg)
 	fmt.Fprintf(progress, "bench: %s: go %s\n", s.name, strings.Join(args, " "))
 	var out bytes.Buffer
-	progress = &lockedWriter{w: progress} // go test writes stdout and stderr at once
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
+	// One writer for both streams, so exec copies them in one goroutine; benchfmt skips the lines
+	// that are not results.
 	cmd.Stdout = io.MultiWriter(&out, progress)
-	cmd.Stderr = progress
+	cmd.Stderr = cmd.Stdout
 	runErr := cmd.Run()
 	rs, err := parseResults(s.name, &out)
 	if runErr != nil {
 		return rs, fmt.Errorf("suite %s: go test %s: %w", s.name, s.pkg, runErr)
 	}
 	return rs, err
-}
-
-// lockedWriter serializes writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // parseResults reads go test's benchmark output in the Go benchmark format.
