@@ -75,14 +75,11 @@ unit:
 e2e:
 	$(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
-bench: deps images ## benchmarks (not part of test)
-	$(GO) test -run '^$$' -bench . -benchmem ./e2e/conformance ./e2e/sim ./sim/emulator/... ./pkg/translate/... ./pkg/tui/...
+bench: deps images ## every benchmark, one table printed and written into README.md (not part of test)
+	@# hack/bench runs each package's benchmarks with the settings suites.go declares, then
 	@# translate -f end to end at 1/10, full and 5x the issue-8 cluster; KIC_GOLDEN_TEST=<KIC's
 	@# go test -c ./internal/dataplane binary> adds KIC's harness on the same files.
-	$(GO) run ./hack/bench -sizes 0.1,1,5
-	@# sync: kongdb against go-database-reconciler v1.40.3 driven as KIC drives it, full, no-op
-	@# and one-change syncs of the issue-13 cluster into fresh databases, with the raw write rate.
-	$(GO) test ./e2e/sync -run '^$$' -bench BenchmarkSyncVsGDR -benchtime 1x -timeout 60m
+	$(GO) run ./hack/bench -readme README.md
 
 dist: ## cross-build the krew archives into dist/ and write their sha256 into krew.yaml
 	$(GO) run ./hack/dist -out dist -manifest krew.yaml

@@ -2,11 +2,14 @@ package sim_test
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
@@ -34,19 +37,61 @@ func BenchmarkTimeToReady(b *testing.B) {
 	})
 	for _, name := range runtimes {
 		rt := openRuntime(b, name)
-		for _, topo := range []struct {
-			name string
-			spec func() sim.Spec
-		}{
-			{"traditional-3-nodes", func() sim.Spec { s := simtest.Spec(sim.Traditional); s.Nodes = 3; return s }},
-			{"hybrid-cp-2-dps", func() sim.Spec {
-				s := simtest.Spec(sim.Hybrid)
-				s.ControlPlanes, s.DataPlanes = 1, 2
-				return s
-			}},
-		} {
+		for _, topo := range benchTopologies {
 			b.Run(name+"/"+topo.name, func(b *testing.B) {
 				benchUp(b, rt, topo.spec)
+			})
+		}
+	}
+}
+
+// benchTopologies are the clusters the benchmarks bring up on each runtime.
+var benchTopologies = []struct {
+	name string
+	spec func() sim.Spec
+}{
+	{"traditional-3-nodes", func() sim.Spec { s := simtest.Spec(sim.Traditional); s.Nodes = 3; return s }},
+	{"hybrid-cp-2-dps", func() sim.Spec {
+		s := simtest.Spec(sim.Hybrid)
+		s.ControlPlanes, s.DataPlanes = 1, 2
+		return s
+	}},
+}
+
+// BenchmarkConvergence measures, on each runtime and topology, how long a sync takes to reach
+// every node: per iteration `kongdb sim verify -o json` syncs a fixture with a fresh token
+// (sync --wait, through every proxy) while polling each proxy from the sync's start. It
+// reports the sync's time (sync-s, its --wait included) and the slowest and fastest node's
+// time to serve it (slowest-node-s, fastest-node-s). The cluster comes up once, untimed.
+//
+//	go test ./e2e/sim -run '^$' -bench BenchmarkConvergence -benchtime 5x
+func BenchmarkConvergence(b *testing.B) {
+	for _, name := range runtimes {
+		rt := openRuntime(b, name)
+		for _, topo := range benchTopologies {
+			b.Run(name+"/"+topo.name, func(b *testing.B) {
+				spec := topo.spec()
+				simtest.Up(b, rt, spec)
+				var syncs, slowest, fastest float64
+				for b.Loop() {
+					var r cli.SimVerifyResult
+					out := mustKongdb(b, "sim", "verify", spec.Name, "--runtime", name, "-o", "json")
+					if err := json.Unmarshal([]byte(out), &r); err != nil {
+						b.Fatalf("sim verify -o json: %v\n%s", err, out)
+					}
+					slow, fast := 0.0, math.Inf(1)
+					for _, m := range r.Members {
+						if m.ConvergedSeconds == nil {
+							b.Fatalf("%s did not converge: %s", m.Name, m.Error)
+						}
+						slow, fast = max(slow, *m.ConvergedSeconds), min(fast, *m.ConvergedSeconds)
+					}
+					syncs, slowest, fastest = syncs+r.SyncSeconds, slowest+slow, fastest+fast
+				}
+				n := float64(b.N)
+				b.ReportMetric(syncs/n, "sync-s")
+				b.ReportMetric(slowest/n, "slowest-node-s")
+				b.ReportMetric(fastest/n, "fastest-node-s")
 			})
 		}
 	}

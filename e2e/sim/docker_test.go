@@ -50,7 +50,7 @@ func dockerRuntime(t testing.TB) *docker.Runtime {
 }
 
 // kongdb runs the command line as users do and returns stdout, stderr and the exit code.
-func kongdb(t *testing.T, args ...string) (string, string, int) {
+func kongdb(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := cli.Main(append([]string{"kongdb"}, args...), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
@@ -58,7 +58,7 @@ func kongdb(t *testing.T, args ...string) (string, string, int) {
 }
 
 // mustKongdb runs the command line and fails the test unless it exits 0.
-func mustKongdb(t *testing.T, args ...string) string {
+func mustKongdb(t testing.TB, args ...string) string {
 	t.Helper()
 	out, errOut, code := kongdb(t, args...)
 	if code != 0 {

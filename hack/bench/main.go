@@ -1,200 +1,179 @@
-// Command bench measures `kubectl-kongdb translate -f` end to end on the benchmark cluster of
-// internal/gencluster at several sizes: wall time and peak resident memory of the whole
-// process, per output format, the median of a few runs. With -kic it runs KIC's golden-test
-// binary on the same files in the same rounds, so the two are compared under the same load.
-// It prints a markdown table.
+// Command bench runs every benchmark of the project and prints one markdown table: the
+// headline comparisons against their goals (met or not), then every other benchmark, under a
+// header naming the date, the machine's cores and CPU, the Go version and the commit.
+//
+// Each package's benchmarks run with `go test -run '^$' -bench … -benchmem` and the settings
+// its suite declares (suites.go); their output is read with golang.org/x/perf/benchfmt. The
+// `translate -f` scaling part runs the plugin end to end at several sizes (-sizes), next to
+// KIC's golden-test binary with -kic. A benchmark a suite selects, or a goal names, that
+// produced no result fails the run, so a rename cannot silently drop a row.
+//
+//	go run ./hack/bench                        # everything (about 20 minutes)
+//	go run ./hack/bench -only proxy,translate  # a subset; -list names the suites
+//	go run ./hack/bench -readme README.md      # also write the table into README.md
 package main
 
 import (
 	"bytes"
-	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
-
-	"github.com/kongdb/kubectl-kongdb/internal/gencluster"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
+// options are the flags of bench, ready to run.
 type options struct {
-	sizes   []float64
-	formats []string
-	runs    int
-	bin     string
-	kic     string
+	// root is the module root, where the suites' packages are.
+	root    string
+	suites  []suite
+	goals   []goal
+	scaling *scaling // nil when translate-f is not selected
+	readme  string
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+func parseFlags(args []string, stdout, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	sizes := fs.String("sizes", "0.1,1,5", "Cluster sizes as multiples of the default cluster (2,000 Ingresses, 1,000 consumers).")
-	formats := fs.String("formats", "deck,yaml,json", "Output formats to measure.")
-	runs := fs.Int("runs", 3, "Runs per measurement; the median is reported.")
-	bin := fs.String("bin", "", "kubectl-kongdb binary to measure; built from ./cmd/kubectl-kongdb when empty.")
-	kic := fs.String("kic", os.Getenv("KIC_GOLDEN_TEST"), "KIC's golden-test binary (go test -c ./internal/dataplane of KIC v3.5.13), run with -update on the same files; empty skips KIC.")
+	only := fs.String("only", "", "Comma-separated suites to run (see -list); empty runs all.")
+	list := fs.Bool("list", false, "If true, print the suites and exit.")
+	readme := fs.String("readme", "", "Markdown file whose text between "+beginMarker+" and "+endMarker+" is replaced by the table when every expected benchmark produced a result.")
+	root := fs.String("root", ".", "The module root.")
+	sizes := fs.String("sizes", "0.1,1,5", "translate-f: cluster sizes as multiples of the default cluster (2,000 Ingresses, 1,000 consumers).")
+	formats := fs.String("formats", "deck,yaml,json", "translate-f: output formats to measure.")
+	runs := fs.Int("runs", 3, "translate-f: runs per measurement; the median is reported.")
+	bin := fs.String("bin", "", "translate-f: kubectl-kongdb binary to measure; built from ./cmd/kubectl-kongdb when empty.")
+	kic := fs.String("kic", os.Getenv("KIC_GOLDEN_TEST"), "translate-f: KIC's golden-test binary (go test -c ./internal/dataplane of KIC v3.5.13), run with -update on the same files; empty skips KIC.")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	o := options{formats: strings.Split(*formats, ","), runs: *runs, bin: *bin, kic: *kic}
-	for _, s := range strings.Split(*sizes, ",") {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f <= 0 {
-			return fmt.Errorf("-sizes: %q is not a positive number", s)
-		}
-		o.sizes = append(o.sizes, f)
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q: see 'go run ./hack/bench -h'", fs.Args())
 	}
-	if o.runs < 1 {
-		return errors.New("-runs must be at least 1")
+	names := append([]string{translateScaling}, suiteNames(suites)...)
+	if *list {
+		fmt.Fprintln(stdout, strings.Join(names, "\n"))
+		return nil, nil
 	}
-	dir, err := os.MkdirTemp("", "kongdb-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	if o.bin == "" {
-		o.bin = filepath.Join(dir, "kubectl-kongdb")
-		build := exec.Command("go", "build", "-o", o.bin, "./cmd/kubectl-kongdb")
-		build.Stdout, build.Stderr = stderr, stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build kubectl-kongdb: %w", err)
-		}
-	}
-	fmt.Fprintln(stdout, "| size | objects | entities | manifest | run | wall (median) | peak RSS (median) | × KIC wall | × KIC RSS |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|")
-	for _, size := range o.sizes {
-		if err := o.measureSize(dir, size, stdout, stderr); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// measureSize generates the cluster of one size and measures every run on it, round after
-// round, so that the load of the machine falls on all of them alike.
-func (o options) measureSize(dir string, size float64, stdout, stderr io.Writer) error {
-	cluster := gencluster.Default().Scaled(size)
-	caseDir := filepath.Join(dir, fmt.Sprintf("size-%g", size))
-	// KIC's golden test reads testdata/golden/<case>/in.yaml under its working directory.
-	in := filepath.Join(caseDir, "testdata", "golden", "bench", "in.yaml")
-	if err := os.MkdirAll(filepath.Dir(in), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(in)
-	if err != nil {
-		return err
-	}
-	if err := cluster.WriteYAML(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	st, err := os.Stat(in)
-	if err != nil {
-		return err
-	}
-
-	type target struct {
-		name string
-		cmd  func() *exec.Cmd
-		test bool
-		runs []measurement
-	}
-	var targets []*target
-	for _, format := range o.formats {
-		targets = append(targets, &target{name: "translate -o " + format, cmd: func() *exec.Cmd {
-			return exec.Command(o.bin, "translate", "-f", in, "-o", format)
-		}})
-	}
-	if o.kic != "" {
-		targets = append(targets, &target{name: "KIC golden test -update", test: true, cmd: func() *exec.Cmd {
-			c := exec.Command(o.kic, "-test.run", "^TestKongClient_GoldenTests$", "-update")
-			c.Dir = caseDir
-			return c
-		}})
-	}
-	for round := range o.runs {
-		for _, t := range targets {
-			m, err := measure(t.cmd(), t.test)
-			if err != nil {
-				return fmt.Errorf("size %g, %s, run %d: %w", size, t.name, round+1, err)
+	o := &options{root: *root, readme: *readme}
+	want := map[string]bool{}
+	if *only != "" {
+		for _, n := range strings.Split(*only, ",") {
+			if !slices.Contains(names, n) {
+				return nil, fmt.Errorf("-only: no suite %q; the suites are %s", n, strings.Join(names, ", "))
 			}
-			fmt.Fprintf(stderr, "size %g %s: %s, %s\n", size, t.name, m.wall.Round(time.Millisecond), mib(m.rss))
-			t.runs = append(t.runs, m)
+			want[n] = true
 		}
 	}
-	var kic measurement
-	if o.kic != "" {
-		kic = median(targets[len(targets)-1].runs)
-	}
-	c := cluster.Count()
-	for _, t := range targets {
-		m := median(t.runs)
-		ratioWall, ratioRSS := "", ""
-		if o.kic != "" {
-			ratioWall = fmt.Sprintf("%.2f", m.wall.Seconds()/kic.wall.Seconds())
-			ratioRSS = fmt.Sprintf("%.2f", float64(m.rss)/float64(kic.rss))
+	for _, s := range suites {
+		if len(want) == 0 || want[s.name] {
+			o.suites = append(o.suites, s)
 		}
-		fmt.Fprintf(stdout, "| %g× | %d | %d | %.1f MB | %s | %.2f s | %s | %s | %s |\n", size, c.Objects, c.Entities,
-			float64(st.Size())/1e6, t.name, m.wall.Seconds(), mib(m.rss), ratioWall, ratioRSS)
 	}
-	return nil
+	for _, g := range goals {
+		if len(want) == 0 || want[g.suite] {
+			o.goals = append(o.goals, g)
+		}
+	}
+	if len(want) == 0 || want[translateScaling] {
+		o.scaling = &scaling{formats: strings.Split(*formats, ","), runs: *runs, bin: *bin, kic: *kic}
+		for _, s := range strings.Split(*sizes, ",") {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil || f <= 0 {
+				return nil, fmt.Errorf("-sizes: %q is not a positive number", s)
+			}
+			o.scaling.sizes = append(o.scaling.sizes, f)
+		}
+	}
+	return o, nil
 }
 
-type measurement struct {
-	wall time.Duration
-	rss  int64 // bytes
+func suiteNames(ss []suite) []string {
+	var names []string
+	for _, s := range ss {
+		names = append(names, s.name)
+	}
+	return names
 }
 
-// measure runs cmd to completion and returns its wall time and the peak resident set size
-// the kernel recorded for it. A translate's output is discarded; the output of a test binary
-// (keepStdout) is small and kept for its error.
-func measure(cmd *exec.Cmd, keepStdout bool) (measurement, error) {
-	var stderr bytes.Buffer
-	cmd.Stdout = io.Discard
-	if keepStdout {
-		cmd.Stdout = &stderr
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stdout, stderr)
+	if err != nil || o == nil {
+		return err
 	}
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	return o.run(ctx, stdout, stderr)
+}
+
+// run measures every selected suite, going on after one fails so that a long run still
+// reports the rest, then prints the table and fails if anything expected is missing.
+func (o *options) run(ctx context.Context, stdout, stderr io.Writer) error {
+	m := thisMachine(o.root)
+	var rs []result
+	var errs []error
+	var sections []section
+	for _, s := range o.suites {
+		if ctx.Err() != nil {
+			break
+		}
+		r, err := runSuite(ctx, o.root, s, stderr)
+		rs = append(rs, r...)
+		errs = append(errs, err)
+		sections = append(sections, section{name: s.name, where: "`" + s.pkg + "`"})
+	}
+	if o.scaling != nil && ctx.Err() == nil {
+		r, err := o.scaling.measure(o.root, stderr)
+		rs = append(rs, r...)
+		errs = append(errs, err)
+		sections = append(sections, section{name: translateScaling,
+			where: fmt.Sprintf("`kubectl-kongdb translate -f`, whole process, median of %d runs", o.scaling.runs)})
+		if len(r) == 0 && err == nil {
+			errs = append(errs, errors.New("translate-f: no measurement"))
+		}
+	}
+	lost, err := missing(o.root, o.suites, o.goals, rs)
+	errs = append(errs, err)
+	for _, l := range lost {
+		errs = append(errs, errors.New(l))
+	}
+	errs = append(errs, ctx.Err())
+
+	var table bytes.Buffer
+	if err := render(&table, m, sections, o.goals, rs); err != nil {
+		return err
+	}
+	if _, err := stdout.Write(table.Bytes()); err != nil {
+		return err
+	}
+	if err := errors.Join(errs...); err != nil {
+		if o.readme != "" {
+			fmt.Fprintf(stderr, "bench: %s left as it was: the run is incomplete\n", o.readme)
+		}
+		return err
+	}
+	if o.readme == "" {
+		return nil
+	}
+	doc, err := os.ReadFile(o.readme)
 	if err != nil {
-		return measurement{}, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
+		return err
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return measurement{}, errors.New("no resource usage for the process on this platform")
+	out, err := rewriteBetween(string(doc), table.String())
+	if err != nil {
+		return fmt.Errorf("-readme %s: %w", o.readme, err)
 	}
-	return measurement{wall: wall, rss: ru.Maxrss * 1024}, nil // Maxrss is in KiB on Linux
-}
-
-// median is the run of median wall time, and the median peak memory on its own.
-func median(ms []measurement) measurement {
-	walls := slices.SortedFunc(slices.Values(ms), func(a, b measurement) int { return cmp.Compare(a.wall, b.wall) })
-	rss := slices.SortedFunc(slices.Values(ms), func(a, b measurement) int { return cmp.Compare(a.rss, b.rss) })
-	return measurement{wall: walls[len(walls)/2].wall, rss: rss[len(rss)/2].rss}
-}
-
-func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+	return os.WriteFile(o.readme, []byte(out), 0o644)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kongdb/kubectl-kongdb/sim"
 )
@@ -98,17 +96,8 @@ func printCluster(w io.Writer, c *sim.Cluster, output string) error {
 	switch output {
 	case "", "wide":
 		return printClusterTable(w, c, output == "wide")
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c)
-	case "yaml":
-		raw, err := yaml.Marshal(c)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(raw)
-		return err
+	case "json", "yaml":
+		return printData(w, c, output)
 	}
 	return fmt.Errorf("--output must be json, yaml or wide, got %q", output)
 }

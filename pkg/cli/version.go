@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"sigs.k8s.io/yaml"
 )
 
 const versionExample = `  # Print the plugin's version
@@ -107,21 +105,8 @@ func CurrentVersion() VersionInfo {
 }
 
 func printVersion(w io.Writer, format string, info VersionInfo) error {
-	switch format {
-	case "json":
-		b, err := json.MarshalIndent(info, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	case "yaml":
-		b, err := yaml.Marshal(info)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
+	if format == "json" || format == "yaml" {
+		return printData(w, info, format)
 	}
 	_, err := fmt.Fprintf(w, "kongdb %s (%s, %s)\ngo-kong %s, client-go %s\n",
 		info.Version, info.GoVersion, info.Platform, info.GoKong, info.ClientGo)
