@@ -36,11 +36,11 @@ type Result struct {
 	Status   Status        `json:"status"`
 	Node     string        `json:"node,omitempty"`
 	Attempts int           `json:"attempts,omitempty"`
-	Duration time.Duration `json:"duration_ns,omitempty"`
+	Duration time.Duration `json:"durationNs,omitempty"`
 	// Error is why it failed, with Kong's error body; for a skipped op, which op it waited for.
 	Error string `json:"error,omitempty"`
 	// HTTPStatus is Kong's answer to the last attempt, when there was one.
-	HTTPStatus int `json:"http_status,omitempty"`
+	HTTPStatus int `json:"httpStatus,omitempty"`
 	// Blocker describes the entity in the way of a conflicting create, as Kong has it.
 	Blocker string `json:"blocker,omitempty"`
 	// Cause is the index of the failed op a skipped op depended on.
@@ -64,7 +64,7 @@ type Outcome struct {
 	Results []Result `json:"results"`
 	// Requests is how many Admin API requests the run sent.
 	Requests int64         `json:"requests"`
-	Duration time.Duration `json:"duration_ns"`
+	Duration time.Duration `json:"durationNs"`
 	// Nodes are the URLs writes went through, in the order they were first used.
 	Nodes []string `json:"nodes"`
 	// Down are nodes taken out on connection errors, and why.

@@ -65,7 +65,7 @@ type Op struct {
 	Old  map[string]any `json:"-"`
 	// Object is the Kubernetes object the entity comes from (from its k8s-* tags).
 	Object    *Object `json:"object,omitempty"`
-	DependsOn []int   `json:"depends_on,omitempty"`
+	DependsOn []int   `json:"dependsOn,omitempty"`
 	// Reason says why a withheld delete is not made.
 	Reason string `json:"reason,omitempty"`
 	// Conflict, on a create, names an entity someone else owns that holds its name or ID (set

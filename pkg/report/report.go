@@ -44,26 +44,26 @@ type Problem struct {
 
 // Report is the record of one sync (or dry run).
 type Report struct {
-	DryRun   bool              `json:"dry_run,omitempty"`
+	DryRun   bool              `json:"dryRun,omitempty"`
 	Source   string            `json:"source"`
 	Kong     string            `json:"kong"`
 	Nodes    []string          `json:"nodes,omitempty"`
-	NodeDown map[string]string `json:"nodes_down,omitempty"`
+	NodeDown map[string]string `json:"nodesDown,omitempty"`
 	// Managed is how many owned entities Kong held before the sync.
 	Managed   int           `json:"managed"`
 	Unchanged int           `json:"unchanged"`
 	Kinds     []KindSummary `json:"kinds"`
 	Problems  []Problem     `json:"problems,omitempty"`
 	// Withheld counts the deletes not made, by reason.
-	Withheld map[string]int `json:"deletes_withheld,omitempty"`
+	Withheld map[string]int `json:"deletesWithheld,omitempty"`
 	Notes    []string       `json:"notes,omitempty"`
-	Requests int64          `json:"write_requests"`
+	Requests int64          `json:"writeRequests"`
 	// Generation is the sync marker's generation this sync wrote (0: none was written).
 	Generation int64 `json:"generation,omitempty"`
 	// Durations of the phases.
-	Read  time.Duration `json:"read_ns"`
-	Plan  time.Duration `json:"plan_ns"`
-	Apply time.Duration `json:"apply_ns"`
+	Read  time.Duration `json:"readNs"`
+	Plan  time.Duration `json:"planNs"`
+	Apply time.Duration `json:"applyNs"`
 }
 
 // New summarises p and, when it was applied, out (nil for a dry run: the plan's ops count as
