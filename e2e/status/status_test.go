@@ -168,8 +168,11 @@ func TestStatusTraditional(t *testing.T) {
 			t.Errorf("node %+v: want up, database reachable, serving the marker, with hostname, version and latency", n)
 		}
 	}
-	if r.LastSync == nil || r.LastSync.Result == "" || r.LastSync.Created == 0 || r.Drift.Total().Desired == 0 {
-		t.Fatalf("last sync %+v, drift %+v: want the sync's record and the desired entities counted", r.LastSync, r.Drift)
+	if r.LastSync == nil || r.LastSync.Result != "succeeded" || r.LastSync.Created == 0 || r.Drift.Total().Desired == 0 {
+		t.Fatalf("last sync %+v, drift %+v: want the sync's record (succeeded) and the desired entities counted", r.LastSync, r.Drift)
+	}
+	if !strings.Contains(r.LastSync.From, "(kongdb ") || r.LastSync.Duration <= 0 {
+		t.Errorf("last sync from %q in %v: want who synced and how long it took, as the sync recorded them", r.LastSync.From, r.LastSync.Duration)
 	}
 	if len(r.LastSync.Nodes) != 2 || !r.LastSync.Nodes[0].Converged || !r.LastSync.Nodes[1].Converged ||
 		!strings.HasPrefix(r.LastSync.Nodes[0].Node, "http://") {

@@ -143,7 +143,7 @@ func shellJoin(args []string) string {
 }
 
 // normalisers make a screen stable across runs: addresses, IDs, hashes, times, ages and the
-// machine's host name vary; the layout, the labels and the counts do not. Runs of spaces are
+// machine's host name and user vary; the layout, the labels and the counts do not. Runs of spaces are
 // collapsed because column widths follow the varying values.
 var normalisers = []struct {
 	re   *regexp.Regexp
@@ -166,6 +166,8 @@ func golden(t *testing.T, name, text string) {
 	if host, err := os.Hostname(); err == nil && host != "" {
 		text = regexp.MustCompile(`\b`+regexp.QuoteMeta(host)+`\b`).ReplaceAllString(text, "HOST")
 	}
+	// Who synced: the user running the test and the binary's version.
+	text = regexp.MustCompile(`\S+@HOST \(kongdb [^)]*\)`).ReplaceAllString(text, "USER@HOST (kongdb VERSION)")
 	for _, n := range normalisers {
 		text = n.re.ReplaceAllString(text, n.with)
 	}

@@ -270,8 +270,8 @@ func (c *statusCollector) servesMarker(ctx context.Context, i int, m converge.Ma
 // syncRecord is the marker's record as status shows it: each node's convergence as sync --wait
 // recorded it, or, when the sync did not wait, as observed now.
 func (c *statusCollector) syncRecord(r *status.Report, rec *converge.Record) *status.SyncRecord {
-	s := &status.SyncRecord{At: rec.Time, Source: rec.Source, Result: rec.Result, Created: rec.Created,
-		Updated: rec.Updated, Deleted: rec.Deleted, Failed: rec.Failed}
+	s := &status.SyncRecord{At: rec.Time, From: rec.From, Source: rec.Source, Result: rec.Result, Created: rec.Created,
+		Updated: rec.Updated, Deleted: rec.Deleted, Failed: rec.Failed, Duration: status.Duration(time.Duration(rec.Seconds * float64(time.Second)))}
 	for _, n := range rec.Convergence {
 		s.Nodes = append(s.Nodes, status.NodeConvergence{Node: n.Node, Converged: n.Converged,
 			After: status.Duration(time.Duration(n.Seconds * float64(time.Second))), Error: n.Detail})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -95,6 +97,8 @@ type SyncOptions struct {
 	transport func(http.RoundTripper) http.RoundTripper
 
 	factory Factory
+	// started is when Run began, for the record's duration.
+	started time.Time
 	genericiooptions.IOStreams
 }
 
@@ -167,6 +171,7 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	o.started = time.Now()
 	warnInsecure(o.ErrOut, &o.Kong)
 	in := &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}
 	// From a cluster, the Lease is taken first: it costs Kong nothing, and the one plan is made
@@ -309,7 +314,11 @@ func (o *SyncOptions) kongMarker(pl *planned) lock.Locker {
 
 // record is the sync's record for the marker.
 func (o *SyncOptions) record(out *apply.Outcome, rep *report.Report) converge.Record {
-	rec := converge.Record{Time: time.Now().UTC(), Source: rep.Source, Result: "success", Nodes: out.Nodes}
+	now := time.Now()
+	rec := converge.Record{Time: now.UTC(), From: syncedBy(), Source: rep.Source, Result: "succeeded", Nodes: out.Nodes}
+	if !o.started.IsZero() {
+		rec.Seconds = now.Sub(o.started).Seconds()
+	}
 	if rep.Failed() {
 		rec.Result = "partial"
 	}
@@ -318,6 +327,19 @@ func (o *SyncOptions) record(out *apply.Outcome, rep *report.Report) converge.Re
 		rec.Failed += k.Failed + k.Conflicts + k.Skipped
 	}
 	return rec
+}
+
+// syncedBy names who syncs, for the record: the user, the host and this tool's version. It is
+// what the machine says of itself; no credential is part of it.
+func syncedBy() string {
+	who := "unknown user"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		who = u.Username
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		who += "@" + h
+	}
+	return who + " (kongdb " + CurrentVersion().Version + ")"
 }
 
 // writeMarker records the sync in Kong, last, through a node that did not go away, and

@@ -32,12 +32,17 @@ type Record struct {
 	Generation int64     `json:"generation"`
 	Time       time.Time `json:"time"`
 	Source     string    `json:"source"`
-	Result     string    `json:"result"`
-	Created    int       `json:"created"`
-	Updated    int       `json:"updated"`
-	Deleted    int       `json:"deleted"`
-	Failed     int       `json:"failed"`
-	Nodes      []string  `json:"nodes,omitempty"`
+	// From says who synced: user, host and tool version.
+	From string `json:"from,omitempty"`
+	// Result is "succeeded" or "partial".
+	Result  string   `json:"result"`
+	Created int      `json:"created"`
+	Updated int      `json:"updated"`
+	Deleted int      `json:"deleted"`
+	Failed  int      `json:"failed"`
+	Nodes   []string `json:"nodes,omitempty"`
+	// Seconds is how long the sync took, from its start to the marker's write.
+	Seconds float64 `json:"seconds,omitempty"`
 	// Convergence is each node's result of sync --wait for this generation.
 	Convergence []Node `json:"convergence,omitempty"`
 }

@@ -267,9 +267,17 @@ func SyncFields(r *Report) []Field {
 		{Name: "From", Value: or(s.From)},
 		{Name: "Source", Value: or(s.Source)},
 		result,
-		{Name: "Changes", Value: fmt.Sprintf("%d created, %d updated, %d deleted, %d failed in %s",
-			s.Created, s.Updated, s.Deleted, s.Failed, s.Duration)},
+		{Name: "Changes", Value: changes(s)},
 	}
+}
+
+// changes counts a sync's writes, and says how long it took when the record has it.
+func changes(s *SyncRecord) string {
+	c := fmt.Sprintf("%d created, %d updated, %d deleted, %d failed", s.Created, s.Updated, s.Deleted, s.Failed)
+	if s.Duration > 0 {
+		c += " in " + s.Duration.String()
+	}
+	return c
 }
 
 // ShortHash is the first 12 characters of a config hash, enough to tell hashes apart.
