@@ -29,9 +29,6 @@ func TestGoldenCasesConverge(t *testing.T) {
 				t.Fatalf("report: %v\n%s", err, r.stdout)
 			}
 			refused := map[string]bool{}
-			for _, op := range kongRewrites[name] {
-				refused[op] = true
-			}
 			for _, p := range rep.Problems {
 				t.Logf("first sync: %s %s %s %s: %s", p.Status, p.Action, p.Kind, p.Name, p.Error)
 				refused[p.Action+" "+p.Kind+" "+p.Name] = true
@@ -53,12 +50,4 @@ func TestGoldenCasesConverge(t *testing.T) {
 			}
 		})
 	}
-}
-
-// kongRewrites are differences no client can converge: the KongIngress of this case sets
-// algorithm and hash_on together in a combination Kong's upstream shorthand fields rewrite
-// on every write (hash_on other than none forces consistent-hashing; least-connections clears
-// hash_on), so what Kong stores never equals what KIC's translation asks for.
-var kongRewrites = map[string][]string{
-	"kongingress-override": {"update upstream both.default.80.svc", "update upstream old.default.80.svc"},
 }

@@ -156,7 +156,9 @@ func (s *Schemas) put(key string, sc kong.Schema) *schemaDefaults {
 // FillDefaults fills every field desired leaves unset with the default Kong's schema declares
 // for it (go-kong's FillEntityDefaults for services, routes, upstreams and targets;
 // FillPluginsDefaults for plugin config, protocols and enabled), so that what Kong fills in on
-// write compares equal on the next read and never causes an update loop. desired is modified.
+// write compares equal on the next read and never causes an update loop; an upstream's
+// algorithm and hash_on are then rewritten as Kong rewrites them (upstreamAsStored). desired
+// is modified.
 func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version string, desired *kongstate.State) error {
 	schema := func(name string) (*schemaDefaults, error) {
 		d, err := s.defaults(ctx, c, version, name)
@@ -250,6 +252,7 @@ func (f fillers) walk(desired *kongstate.State) error {
 		if err := f.entity("upstreams", &u.Upstream); err != nil {
 			return err
 		}
+		upstreamAsStored(&u.Upstream)
 		for _, t := range u.Targets {
 			if err := f.entity("targets", t); err != nil {
 				return err
