@@ -60,7 +60,7 @@ func TestSyncMarkerRecordsEachWritingSync(t *testing.T) {
 	}
 	r := mustSync(t, f, "-f", manifests(t, "m1"))
 	rec := record()
-	if rec["generation"] != 1.0 || rec["result"] != "success" || rec["created"] != 5.0 || !strings.Contains(r.stdout, "sync marker: generation 1") {
+	if rec["generation"] != 1.0 || rec["result"] != "succeeded" || rec["created"] != 5.0 || !strings.Contains(r.stdout, "sync marker: generation 1") {
 		t.Fatalf("first record: %v\n%s", rec, r.stdout)
 	}
 	mustSync(t, f, "-f", manifests(t, "m1"))
