@@ -191,10 +191,13 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	var marker *lock.KongMarker
 	var seen lock.Seen
 	if !o.DryRun && !leaseFirst {
-		in.beforeRead = func(ctx context.Context, cl *admin.Cluster) (err error) {
+		in.beforeRead = func(ctx context.Context, cl *admin.Cluster) error {
 			marker = o.kongMarker(cl)
-			seen, err = marker.Peek(ctx)
-			return err
+			var err error
+			if seen, err = marker.Peek(ctx); err != nil {
+				seen = lock.Seen{} // cannot tell: a writing sync reads Kong again under the lock
+			}
+			return nil
 		}
 	}
 	pl, err := o.plan(ctx, in)

@@ -124,7 +124,8 @@ func (k *KongMarker) TryAcquire(ctx context.Context, holder string, ttl time.Dur
 	return nil, fmt.Errorf("%s changed hands twice while taking it", k.Describe())
 }
 
-// Seen is what Peek saw before a read of Kong made without the lock.
+// Seen is what Peek saw before a read of Kong made without the lock. The zero Seen saw
+// nothing: Unchanged is false for it.
 type Seen struct {
 	epoch string
 	free  bool
