@@ -89,6 +89,8 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 	if err := fillDefaults(ctx, cluster, schemas, version, desired); err != nil {
 		return nil, err
 	}
+	// Desired is flattened for planning while Kong's entities may still be arriving.
+	flat := plan.Flatten(desired, in.kong.OwnershipTag)
 	cur := <-kongRead
 	if cur.err != nil {
 		return nil, cur.err
@@ -110,7 +112,7 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 		srcNotes = append(slices.Clip(srcNotes), "kong admin: "+nodes.Describe())
 	}
 	pl := &planned{cluster: cluster, diags: diags, complete: snap.Complete, desired: desired, opts: opts, srcNotes: srcNotes}
-	return pl, pl.build(cur.current, cur.notes, start)
+	return pl, pl.build(flat, cur.current, cur.notes, start)
 }
 
 // replan reads Kong's owned entities again and plans the same desired state against them.
@@ -121,13 +123,13 @@ func replan(ctx context.Context, pl *planned, tag string) (*planned, error) {
 		return nil, err
 	}
 	next := *pl
-	return &next, next.build(current, notes, start)
+	return &next, next.build(plan.Flatten(next.desired, tag), current, notes, start)
 }
 
-// build plans pl's desired state against current, read since start.
-func (pl *planned) build(current *kongstate.State, readNotes []string, start time.Time) error {
+// build plans pl's desired state, flattened as flat, against current, read since start.
+func (pl *planned) build(flat *plan.Desired, current *kongstate.State, readNotes []string, start time.Time) error {
 	readDone := time.Now()
-	p, err := plan.Build(pl.desired, current, pl.opts)
+	p, err := plan.BuildDesired(flat, current, pl.opts)
 	if err != nil {
 		return err
 	}

@@ -127,16 +127,39 @@ var idSpace = uuid.MustParse("6c8b6c5a-4f6e-5e59-9b1e-6b6f6e676462")
 // KIC's refillPluginIDs does); a matched entity keeps the ID Kong has, so that nothing is
 // recreated. desired should already carry Kong's schema defaults.
 func Build(desired, current *kongstate.State, opts Options) (*Plan, error) {
-	// The two sides are flattened at once: each is a JSON round trip per entity.
-	var have *side
-	var haveErr error
-	done := make(chan struct{})
+	return BuildDesired(Flatten(desired, opts.OwnershipTag), current, opts)
+}
+
+// Desired is a desired state being flattened for one Build (a JSON round trip per entity), so
+// that a caller can have it flattened while it still reads Kong, and Build flattens the
+// current state meanwhile. It is used up by the Build it is given to.
+type Desired struct {
+	done chan struct{}
+	side *side
+	err  error
+	used bool
+}
+
+// Flatten starts flattening desired and returns at once; desired must not change until
+// BuildDesired returns. ownershipTag must be the Options' tag.
+func Flatten(desired *kongstate.State, ownershipTag string) *Desired {
+	d := &Desired{done: make(chan struct{})}
 	go func() {
-		defer close(done)
-		have, haveErr = flatten(current, opts.OwnershipTag)
+		defer close(d.done)
+		d.side, d.err = flatten(desired, ownershipTag)
 	}()
-	want, err := flatten(desired, opts.OwnershipTag)
-	<-done
+	return d
+}
+
+// BuildDesired is Build of a desired state given to Flatten; it uses it up.
+func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, error) {
+	have, haveErr := flatten(current, opts.OwnershipTag)
+	<-d.done
+	if d.used {
+		return nil, fmt.Errorf("plan: a flattened desired state planned twice")
+	}
+	d.used = true
+	want, err := d.side, d.err
 	if err != nil {
 		return nil, fmt.Errorf("desired state: %w", err)
 	}
