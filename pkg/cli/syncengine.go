@@ -40,9 +40,12 @@ type planned struct {
 	notes    []string
 	// desired is the translated state, filled with Kong's defaults; opts plans it. Planning
 	// again against a fresh read of Kong (replan) reuses both.
-	desired   *kongstate.State
-	opts      plan.Options
+	desired *kongstate.State
+	opts    plan.Options
+	// srcNotes are the source's notes, adminNote how Kong's Admin API was found ("" when
+	// given); a plan's notes hold them around those of its read of Kong.
 	srcNotes  []string
+	adminNote string
 	read, dur time.Duration
 }
 
@@ -107,11 +110,10 @@ func computePlan(ctx context.Context, f Factory, in *planInput, stdin io.Reader)
 		ns := "k8s-namespace:" + in.source.namespace
 		opts.MayDelete = func(tags []string) bool { return slices.Contains(tags, ns) }
 	}
-	srcNotes := snap.Notes
+	pl := &planned{cluster: cluster, diags: diags, complete: snap.Complete, desired: desired, opts: opts, srcNotes: snap.Notes}
 	if nodes != nil {
-		srcNotes = append(slices.Clip(srcNotes), "kong admin: "+nodes.Describe())
+		pl.adminNote = "kong admin: " + nodes.Describe()
 	}
-	pl := &planned{cluster: cluster, diags: diags, complete: snap.Complete, desired: desired, opts: opts, srcNotes: srcNotes}
 	return pl, pl.build(flat, cur.current, cur.notes, start)
 }
 
@@ -135,6 +137,9 @@ func (pl *planned) build(flat *plan.Desired, current *kongstate.State, readNotes
 	}
 	pl.plan = p
 	pl.notes = append(slices.Clip(pl.srcNotes), readNotes...)
+	if pl.adminNote != "" {
+		pl.notes = append(pl.notes, pl.adminNote)
+	}
 	pl.read, pl.dur = readDone.Sub(start), time.Since(readDone)
 	return nil
 }
