@@ -3,9 +3,6 @@ package sync_test
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -97,24 +94,16 @@ type lockHook struct {
 
 func hookLock(t *testing.T, target string, onLock func()) *lockHook {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &lockHook{}
-	proxy := httputil.NewSingleHostReverseProxy(u)
 	var once sync.Once
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.URL = interpose(t, target, func(r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == "/services" {
 			h.services.Add(1)
 		}
 		if r.Method == http.MethodPost && r.URL.Path == "/consumers" && isLockWrite(r) {
 			once.Do(onLock)
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	h.URL = srv.URL
+	})
 	return h
 }
 
