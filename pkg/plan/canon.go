@@ -24,8 +24,91 @@ func equal(sp *spec, want, have map[string]any) bool {
 	case KindOAuth2:
 		want = hashedClientSecret(want, have)
 	}
-	return reflect.DeepEqual(canonical(want), canonical(have))
+	return sameCanonical(want, have)
 }
+
+// sameCanonical is reflect.DeepEqual(canonical(a), canonical(b)), walking both values instead
+// of building their canonical copies: most entities of a sync are unchanged, and comparing
+// them is most of its planning.
+func sameCanonical(a, b any) bool {
+	if isEmpty(a) || isEmpty(b) {
+		return isEmpty(a) && isEmpty(b)
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, va := range x {
+			if isTimestamp(k) {
+				continue
+			}
+			vb := y[k]
+			if k == "tags" {
+				if !sameTags(va, vb) {
+					return false
+				}
+				continue
+			}
+			if !sameCanonical(va, vb) {
+				return false
+			}
+		}
+		for k, vb := range y {
+			if _, seen := x[k]; !seen && !isTimestamp(k) && !isEmpty(vb) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameCanonical(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(a, b)
+	}
+}
+
+// sameTags compares two values of a "tags" key as canonical does: a list in any order.
+func sameTags(a, b any) bool {
+	ca, cb := canonical(a), canonical(b)
+	if l, ok := ca.([]any); ok {
+		ca = sortedStrings(l)
+	}
+	if l, ok := cb.([]any); ok {
+		cb = sortedStrings(l)
+	}
+	return reflect.DeepEqual(ca, cb)
+}
+
+// isEmpty reports whether canonical(v) is nil: null, an empty list, or an object of nothing
+// but empty values and timestamps.
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for k, e := range x {
+			if !isTimestamp(k) && !isEmpty(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func isTimestamp(k string) bool { return k == "created_at" || k == "updated_at" }
 
 // ttlCountdown: Kong answers a key-auth credential's remaining ttl, which counts down from the
 // ttl it was written with; a remaining ttl not above the desired one is the same credential.

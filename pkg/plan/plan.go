@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -125,13 +127,44 @@ var idSpace = uuid.MustParse("6c8b6c5a-4f6e-5e59-9b1e-6b6f6e676462")
 // KIC's refillPluginIDs does); a matched entity keeps the ID Kong has, so that nothing is
 // recreated. desired should already carry Kong's schema defaults.
 func Build(desired, current *kongstate.State, opts Options) (*Plan, error) {
-	want, err := flatten(desired, opts.OwnershipTag)
+	return BuildDesired(Flatten(desired, opts.OwnershipTag), current, opts)
+}
+
+// Desired is a desired state being flattened for one Build (a JSON round trip per entity), so
+// that a caller can have it flattened while it still reads Kong, and Build flattens the
+// current state meanwhile. It is used up by the Build it is given to.
+type Desired struct {
+	done chan struct{}
+	side *side
+	err  error
+	used bool
+}
+
+// Flatten starts flattening desired and returns at once; desired must not change until
+// BuildDesired returns. ownershipTag must be the Options' tag.
+func Flatten(desired *kongstate.State, ownershipTag string) *Desired {
+	d := &Desired{done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		d.side, d.err = flatten(desired, ownershipTag)
+	}()
+	return d
+}
+
+// BuildDesired is Build of a desired state given to Flatten; it uses it up.
+func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, error) {
+	have, haveErr := flatten(current, opts.OwnershipTag)
+	<-d.done
+	if d.used {
+		return nil, fmt.Errorf("plan: a flattened desired state planned twice")
+	}
+	d.used = true
+	want, err := d.side, d.err
 	if err != nil {
 		return nil, fmt.Errorf("desired state: %w", err)
 	}
-	have, err := flatten(current, opts.OwnershipTag)
-	if err != nil {
-		return nil, fmt.Errorf("current state: %w", err)
+	if haveErr != nil {
+		return nil, fmt.Errorf("current state: %w", haveErr)
 	}
 	want.resolve()
 	have.resolve()
@@ -162,25 +195,53 @@ func Build(desired, current *kongstate.State, opts Options) (*Plan, error) {
 		}
 	}
 	b := &builder{plan: p, byEntity: map[*entity]*Op{}}
-	for _, e := range want.all {
-		body := writeBody(e)
-		if e.match == nil {
-			b.add(e, Create, body, nil)
-			continue
-		}
-		old := readBody(e.match)
-		if e.kind.kind == KindPlugin {
-			old = withoutAliases(body, old) // also keeps them out of printed diffs
-		}
-		if equal(e.kind, body, old) {
+	for i, c := range compareAll(want.all) {
+		e := want.all[i]
+		switch {
+		case e.match == nil:
+			b.add(e, Create, c.body, nil)
+		case c.same:
 			p.Unchanged++
-			continue
+		default:
+			b.add(e, Update, c.body, c.old)
 		}
-		b.add(e, Update, body, old)
 	}
 	b.deletes(have, opts)
 	b.link(want, have)
 	return p, nil
+}
+
+// comparison is a desired entity's write body, and its current entity's body with whether
+// the two are the same.
+type comparison struct {
+	body, old map[string]any
+	same      bool
+}
+
+// compareAll compares every desired entity with its match, spread over the CPUs: each
+// comparison is independent, and a sync with little to do spends its planning here.
+func compareAll(es []*entity) []comparison {
+	out := make([]comparison, len(es))
+	workers := min(runtime.GOMAXPROCS(0), len(es)/256+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(es); i += workers {
+				e := es[i]
+				c := comparison{body: writeBody(e)}
+				if e.match != nil {
+					c.old = readBody(e.match)
+					if e.kind.kind == KindPlugin {
+						c.old = withoutAliases(c.body, c.old) // also keeps them out of printed diffs
+					}
+					c.same = equal(e.kind, c.body, c.old)
+				}
+				out[i] = c
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // match pairs desired with current entities: by key first, then the leftovers by ID (a

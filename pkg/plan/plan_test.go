@@ -3,6 +3,8 @@ package plan
 import (
 	"crypto/sha1" //nolint:gosec // Kong's basic-auth hash, in the test's expectation
 	"encoding/hex"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,6 +169,45 @@ func TestChangedFieldIsOneUpdate(t *testing.T) {
 	op := p.Ops[0]
 	if op.Action != Update || op.Kind != KindRoute || op.Method != "PUT" || op.Path != "/routes/route-1" {
 		t.Fatalf("op = %s %s %s %s", op.Action, op.Kind, op.Method, op.Path)
+	}
+}
+
+// TestManyChangesAmongManyUnchanged: with enough entities to compare them on several CPUs,
+// each changed route is one update, in the desired state's order, and every other entity is
+// counted unchanged.
+func TestManyChangesAmongManyUnchanged(t *testing.T) {
+	many := func() *kongstate.State {
+		s := &kongstate.State{}
+		for i := range 1500 {
+			s.Services = append(s.Services, &kongstate.Service{
+				Service: kong.Service{ID: kong.String(fmt.Sprintf("svc-%d", i)), Name: kong.String(fmt.Sprintf("default.s%d.80", i)),
+					Host: kong.String("echo.default.80.svc"), Tags: tags()},
+				Routes: []*kongstate.Route{{Route: kong.Route{ID: kong.String(fmt.Sprintf("route-%d", i)),
+					Name: kong.String(fmt.Sprintf("default.s%d.00", i)), Paths: kong.StringSlice("/"), Tags: tags()}}},
+			})
+		}
+		return s
+	}
+	current := roundTrip(t, many())
+	desired := many()
+	var want []string
+	for i := 0; i < 1500; i += 100 {
+		desired.Services[i].Routes[0].Paths = kong.StringSlice("/v2")
+		want = append(want, fmt.Sprintf("/routes/route-%d", i))
+	}
+	p := build(t, desired, current, Options{AllowDeletes: true})
+	var got []string
+	for _, op := range p.Ops {
+		if op.Action != Update || op.Kind != KindRoute {
+			t.Fatalf("unexpected op %s %s %s", op.Action, op.Kind, op.Path)
+		}
+		got = append(got, op.Path)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("updates %v, want %v", got, want)
+	}
+	if p.Unchanged != 3000-len(want) {
+		t.Errorf("unchanged = %d, want %d", p.Unchanged, 3000-len(want))
 	}
 }
 
