@@ -15,6 +15,11 @@ func main() {
 	// at five times the live heap instead of twice, unless GOGC says otherwise.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(400)
+		// ... but not past a soft limit, so that a very large translate or sync collects as
+		// often as it must to stay near it rather than grow to five times its live heap.
+		if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+			debug.SetMemoryLimit(768 << 20)
+		}
 	}
 	os.Exit(cli.Main(os.Args, cli.StdStreams()))
 }

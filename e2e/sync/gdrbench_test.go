@@ -60,9 +60,9 @@ func (c *benchCase) add(o benchCase) {
 // the same emulator binary and settings: a full sync, a no-op sync, one changed Ingress. Each
 // case is a sub-benchmark whose time/op is kongdb's sync; it reports both sides' wall time
 // (kongdb-s, gdr-s), their ratio, and each side's Admin API requests and writes next to the
-// minimum writes. kongdb's writes include its 4 bookkeeping writes (the sync lock's consumer,
-// created and deleted; the sync marker's route and plugin); its wall time includes reading and
-// translating the manifests, GDR's starts from the translated file. raw-writes is the node's
+// minimum writes. kongdb's writes include its 5 bookkeeping writes (the sync lock's consumer,
+// created and deleted; the lock's epoch moved on; the sync marker's route and plugin); its wall
+// time includes reading and translating the manifests, GDR's starts from the translated file. raw-writes is the node's
 // bare write rate (a PUT loop at concurrency 10), the ceiling of a full sync's write rate:
 //
 //	go test ./e2e/sync -run '^$' -bench BenchmarkSyncVsGDR -benchtime 1x -timeout 60m
