@@ -347,10 +347,8 @@ func (o *SyncOptions) kongMarker(cl *admin.Cluster) *lock.KongMarker {
 // record is the sync's record for the marker.
 func (o *SyncOptions) record(out *apply.Outcome, rep *report.Report) converge.Record {
 	now := time.Now()
-	rec := converge.Record{Time: now.UTC(), From: syncedBy(), Source: rep.Source, Result: "succeeded", Nodes: out.Nodes}
-	if !o.started.IsZero() {
-		rec.Seconds = now.Sub(o.started).Seconds()
-	}
+	rec := converge.Record{Time: now.UTC(), From: syncedBy(), Source: rep.Source, Result: "succeeded", Nodes: out.Nodes,
+		Seconds: now.Sub(o.started).Seconds()}
 	if rep.Failed() {
 		rec.Result = "partial"
 	}
