@@ -85,30 +85,29 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	warnInsecure(o.ErrOut, &o.Kong)
-	pl, err := computePlan(ctx, o.factory, &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}, o.In)
+	cfg, err := engineConfig(o.factory, &o.Source, &o.Kong, o.Prune, o.In, o.transport)
 	if err != nil {
 		return diffFailed(err)
 	}
-	for _, n := range pl.notes {
-		fmt.Fprintln(o.ErrOut, "note:", n)
+	ob, err := cfg.Observe(ctx, nil)
+	if err != nil {
+		return diffFailed(err)
 	}
-	for _, d := range pl.diags {
-		fmt.Fprintln(o.ErrOut, d.String())
-	}
-	apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, 0)
+	printObservation(o.ErrOut, ob)
+	apply.FindConflicts(ctx, apply.NewPool(ob.Cluster.Nodes), ob.Plan, 0)
 	if o.Output != "" {
-		err = report.WritePlan(o.Out, pl.plan, o.Output)
+		err = report.WritePlan(o.Out, ob.Plan, o.Output)
 	} else {
 		colour := isTerminal(o.Out)
 		if o.Colour != nil {
 			colour = *o.Colour
 		}
-		err = report.WriteDiff(o.Out, pl.plan, colour)
+		err = report.WriteDiff(o.Out, ob.Plan, colour)
 	}
 	if err != nil {
 		return diffFailed(err)
 	}
-	if !pl.plan.Empty() {
+	if !ob.Plan.Empty() {
 		return ErrDifferences
 	}
 	return nil

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"net/http"
-
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
@@ -39,21 +37,4 @@ func (k *KongFlags) adminEndpoints(f Factory) (admin.Endpoints, *discovery.Nodes
 	}
 	nodes, err := k.discover(f, "--kong-admin-service", k.AdminService, discovery.AdminPortNames)
 	return nodes, nodes, err
-}
-
-// viaNodes wraps the Admin API transport: through the API server when discovery took that
-// path (known only once the endpoints are listed, which admin.Connect does first), then wrap.
-func viaNodes(nodes *discovery.Nodes, wrap func(http.RoundTripper) http.RoundTripper) func(http.RoundTripper) http.RoundTripper {
-	if nodes == nil {
-		return wrap
-	}
-	return func(rt http.RoundTripper) http.RoundTripper {
-		if nodes.Transport != nil {
-			rt = nodes.Transport
-		}
-		if wrap != nil {
-			rt = wrap(rt)
-		}
-		return rt
-	}
 }

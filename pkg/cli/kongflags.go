@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -177,19 +176,6 @@ func (s *SourceFlags) Validate(cmd *cobra.Command) error {
 	return nil
 }
 
-// describe names the source for reports.
-func (s *SourceFlags) describe() string {
-	switch {
-	case s.Kustomize != "":
-		return "kustomization " + s.Kustomize
-	case len(s.Filenames) > 0:
-		return "manifests " + strings.Join(s.Filenames, ",")
-	case s.AllNamespaces:
-		return "the cluster (all namespaces)"
-	}
-	return "the cluster (namespace " + s.namespace + ")"
-}
-
 // validatePlanFlags checks what sync and diff share: the source and Kong flags, --prune and
 // --output (empty or one of formats).
 func validatePlanFlags(cmd *cobra.Command, src *SourceFlags, k *KongFlags, prune bool, output string, formats ...string) error {
@@ -206,23 +192,6 @@ func validatePlanFlags(cmd *cobra.Command, src *SourceFlags, k *KongFlags, prune
 		return usageErrorf(cmd, "--output must be one of: %s (got %q)", strings.Join(formats, ", "), output)
 	}
 	return nil
-}
-
-// parseMaxDelete reads --max-delete: a share ("30%") or a count ("50") of the managed
-// entities, returned as the largest number of deletes allowed.
-func parseMaxDelete(v string, managed int) (int, error) {
-	if pct, ok := strings.CutSuffix(strings.TrimSpace(v), "%"); ok {
-		f, err := strconv.ParseFloat(pct, 64)
-		if err != nil || f < 0 || f > 100 {
-			return 0, fmt.Errorf("--max-delete %q: want a share such as 30%% or a count such as 50", v)
-		}
-		return int(f / 100 * float64(managed)), nil
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("--max-delete %q: want a share such as 30%% or a count such as 50", v)
-	}
-	return n, nil
 }
 
 // warnInsecure says on stderr that TLS verification is off, every time it is.

@@ -118,7 +118,40 @@ func (o *StatusOptions) Validate(cmd *cobra.Command) error {
 // Run observes the cluster: live on a terminal, once otherwise.
 func (o *StatusOptions) Run(ctx context.Context) error {
 	warnInsecure(o.ErrOut, &o.Kong)
-	return o.run(ctx, newCollector(o.factory, o.Source, o.Kong, o.ProxyURLs, o.In))
+	c, err := o.collector()
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	return o.run(ctx, c)
+}
+
+// collector is the live collector of the flags: the engine's source, translation and Kong.
+func (o *StatusOptions) collector() (*status.Live, error) {
+	cfg, err := engineConfig(o.factory, &o.Source, &o.Kong, false, o.In, nil)
+	if err != nil {
+		return nil, err
+	}
+	return status.NewLive(cfg, o.Kong.URLs, o.ProxyURLs, o.sourceOf()), nil
+}
+
+// sourceOf names the source before it is read: the manifests, or the kubeconfig's context.
+func (o *StatusOptions) sourceOf() status.Source {
+	if o.Source.fromManifests() {
+		m := o.Source.Filenames
+		if o.Source.Kustomize != "" {
+			m = []string{o.Source.Kustomize}
+		}
+		return status.Source{Kind: status.SourceManifests, Manifests: m}
+	}
+	s := status.Source{Kind: status.SourceCluster}
+	if cf := o.factory.ConfigFlags(); cf != nil {
+		if cf.Context != nil && *cf.Context != "" {
+			s.Context = *cf.Context
+		} else if raw, err := cf.ToRawKubeConfigLoader().RawConfig(); err == nil {
+			s.Context = raw.CurrentContext
+		}
+	}
+	return s
 }
 
 // run is status over any collector: the live view when both ends are a terminal and no -o was

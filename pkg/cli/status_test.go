@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kongdb/kubectl-kongdb/internal/emutest"
 	"github.com/kongdb/kubectl-kongdb/pkg/status"
 	"github.com/kongdb/kubectl-kongdb/pkg/status/statustest"
 )
@@ -177,5 +179,30 @@ func TestStatusRunCollectFailure(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("printed after a failed collect: %q", out.String())
+	}
+}
+
+// With Kong's port closed, status still reads the manifests and says why there is no drift.
+func TestStatusCollectKongDown(t *testing.T) {
+	o := NewStatusOptions(genericiooptions.IOStreams{In: strings.NewReader("")})
+	o.factory = NewFactory(genericclioptions.NewConfigFlags(true), "kongdb")
+	o.Kong = KongFlags{URLs: []string{fmt.Sprintf("http://127.0.0.1:%d", emutest.FreePort(t))}, Timeout: 2 * time.Second, OwnershipTag: "managed-by-kongdb"}
+	o.Source = SourceFlags{Filenames: []string{"testdata/translate/clean.yaml"}, IngressClass: "kong", GatewayClassController: "konghq.com/kic-gateway-controller", namespace: "default"}
+	c, err := o.collector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Collect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kong.Reachable || r.Kong.Error == "" || !r.Source.Reachable || r.Drift != nil {
+		t.Errorf("report = %+v, want Kong unreachable with its error, the source read, no drift", r)
+	}
+	if len(r.Nodes) != 1 || !r.Nodes[0].Down {
+		t.Errorf("nodes = %+v, want the one node down", r.Nodes)
+	}
+	if why := r.DriftUnavailable(); !strings.Contains(why, "Kong could not be read") {
+		t.Errorf("drift unavailable = %q, want it to say Kong could not be read", why)
 	}
 }

@@ -2,25 +2,24 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/user"
-	"strings"
 	"time"
 
-	"github.com/kong/go-kong/kong"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 
-	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/converge"
+	"github.com/kongdb/kubectl-kongdb/pkg/discovery"
+	"github.com/kongdb/kubectl-kongdb/pkg/engine"
 	"github.com/kongdb/kubectl-kongdb/pkg/lock"
-	"github.com/kongdb/kubectl-kongdb/pkg/plan"
 	"github.com/kongdb/kubectl-kongdb/pkg/report"
 )
 
@@ -76,6 +75,9 @@ const syncExample = `  # Sync the current namespace into Kong
   # Sync manifests, deleting owned entities they no longer hold
   %[1]s sync -f ./manifests -R --prune`
 
+// defaultWait is --wait's timeout when the flag is given without one.
+const defaultWait = 2 * time.Minute
+
 // SyncOptions holds the flags of sync.
 type SyncOptions struct {
 	Source      SourceFlags
@@ -99,8 +101,6 @@ type SyncOptions struct {
 	transport func(http.RoundTripper) http.RoundTripper
 
 	factory Factory
-	// started is when Run began, for the record's duration.
-	started time.Time
 	genericiooptions.IOStreams
 }
 
@@ -162,163 +162,97 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 	case o.RecordEvents && o.Source.fromManifests():
 		return usageErrorf(cmd, "--record-events writes Events into the cluster the objects come from; it cannot be used with -f/-k")
 	}
-	if _, err := parseMaxDelete(o.MaxDelete, 0); err != nil {
-		return usageErrorf(cmd, "%v", err)
+	if _, err := engine.ParseMaxDelete(o.MaxDelete, 0); err != nil {
+		return usageErrorf(cmd, "--max-delete: %v", err)
 	}
 	return nil
 }
 
-// Run plans, checks the delete budget, applies and reports.
+// Run syncs once through the engine and prints what it did: notes and diagnostics, the
+// report, and with --wait each node's convergence.
 func (o *SyncOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	o.started = time.Now()
 	warnInsecure(o.ErrOut, &o.Kong)
-	in := &planInput{source: o.Source, kong: o.Kong, prune: o.Prune, transport: o.transport}
-	// From a cluster, the Lease is taken first: it costs Kong nothing, and the one plan is made
-	// under it. From manifests the lock is a marker in Kong, taken only when there is
-	// something to write (so a sync with nothing to do writes nothing). Kong is then read again
-	// under it only when another sync can have written meanwhile: the marker's epoch, peeked
-	// at before the first read, tells.
-	leaseFirst := !o.DryRun && !o.Source.fromManifests()
-	if leaseFirst {
-		lease, err := o.lease()
-		if err != nil {
-			return err
-		}
-		release, err := lock.Acquire(ctx, lease, o.LockTimeout)
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	var marker *lock.KongMarker
-	var seen lock.Seen
-	if !o.DryRun && !leaseFirst {
-		in.beforeRead = func(ctx context.Context, cl *admin.Cluster) error {
-			marker = o.kongMarker(cl)
-			var err error
-			if seen, err = marker.Peek(ctx); err != nil {
-				seen = lock.Seen{} // cannot tell: a writing sync reads Kong again under the lock
-			}
-			return nil
-		}
-	}
-	pl, err := o.plan(ctx, in)
+	cfg, err := o.engineConfig()
 	if err != nil {
 		return err
 	}
-	read := pl.read
-	conv, err := o.waiter(ctx, pl)
-	if err != nil {
+	res, err := engine.RunOnce(ctx, cfg)
+	var budget *engine.BudgetError
+	switch {
+	case errors.As(err, &budget):
+		return fmt.Errorf("%w; check the source, or raise --max-delete=%s or pass --force", err, o.MaxDelete)
+	case errors.Is(err, engine.ErrNoProxies):
+		return errors.New("--wait polls every node's proxy for the sync marker: give each traditional node's proxy with --kong-proxy-url or --kong-proxy-service")
+	case err != nil:
 		return err
 	}
-	var out *apply.Outcome
-	if !o.DryRun {
-		out = &apply.Outcome{} // nothing to do is a sync too, not a dry run
-	}
-	if o.DryRun {
-		apply.FindConflicts(ctx, apply.NewPool(pl.cluster.Nodes), pl.plan, o.Concurrency)
-	}
-	if !o.DryRun && !pl.plan.Empty() {
-		if !leaseFirst {
-			release, err := lock.Acquire(ctx, marker, o.LockTimeout)
-			if err != nil {
-				return err
-			}
-			defer release()
-			if !marker.Unchanged(seen) {
-				if pl, err = o.replan(ctx, pl); err != nil {
-					return err
-				}
-				read += pl.read
-			}
-		}
-		p := pl.plan
-		out = apply.Run(ctx, p, apply.NewPool(pl.cluster.Nodes), apply.Options{Concurrency: o.Concurrency, OnResult: o.progress(len(p.Ops))})
-	}
-	for _, n := range pl.notes {
-		fmt.Fprintln(o.ErrOut, "note:", n)
-	}
-	for _, d := range pl.diags {
-		fmt.Fprintln(o.ErrOut, d.String())
-	}
+	printObservation(o.ErrOut, res.Observation)
 	if o.RecordEvents && !o.DryRun {
 		var results []apply.Result
-		if out != nil {
-			results = out.Results
+		if res.Outcome != nil {
+			results = res.Outcome.Results
 		}
-		if err := o.recordEvents(ctx, pl, results); err != nil {
+		if err := o.recordEvents(ctx, res.Observation, results); err != nil {
 			fmt.Fprintln(o.ErrOut, "warning: record events:", err)
 		}
 	}
-	rep := report.New(pl.plan, out)
-	rep.Source, rep.Kong = o.Source.describe(), pl.cluster.Describe()
-	rep.Read, rep.Plan = read, pl.dur
-	var rec *converge.Record
-	var via *kong.Client
-	if out != nil && len(out.Results) > 0 {
-		if err := conv.snapshot(ctx); err != nil {
-			fmt.Fprintln(o.ErrOut, "warning:", err)
-		}
-		if rec, via, err = o.writeMarker(ctx, pl, out, rep); err != nil {
-			fmt.Fprintln(o.ErrOut, "warning:", err)
-		}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(o.ErrOut, "warning:", w)
 	}
-	if err := rep.Write(o.Out, o.Output); err != nil {
+	if err := res.Report.Write(o.Out, o.Output); err != nil {
 		return err
 	}
-	if conv != nil {
-		if rec == nil {
-			if rec, via, err = o.currentMarker(ctx, pl, o.record(out, rep)); err != nil {
+	if o.Wait > 0 && !o.DryRun {
+		warning, err := res.Wait(ctx, func(n converge.Node) {
+			if n.Converged {
+				fmt.Fprintf(o.ErrOut, "converged: %s (%s) serves generation %d after %.2fs\n", n.Node, n.Via, res.Record.Generation, n.Seconds)
+			} else {
+				fmt.Fprintf(o.ErrOut, "lagging: %s (%s): %s\n", n.Node, n.Via, n.Detail)
+			}
+		})
+		if warning != nil {
+			fmt.Fprintln(o.ErrOut, "warning:", warning)
+		}
+		if err != nil {
+			if res.Record == nil {
 				return fmt.Errorf("--wait: %w", err)
 			}
-		}
-		if err := o.wait(ctx, conv, rec, via); err != nil {
-			return err
+			return fmt.Errorf("--wait=%s: %w", o.Wait, err)
 		}
 	}
-	if rep.Failed() {
+	if res.Report.Failed() {
 		return ErrPartial
 	}
 	return nil
 }
 
-// plan computes the plan and checks the delete budget.
-func (o *SyncOptions) plan(ctx context.Context, in *planInput) (*planned, error) {
-	pl, err := computePlan(ctx, o.factory, in, o.In)
+// engineConfig is the engine's configuration for sync's flags.
+func (o *SyncOptions) engineConfig() (*engine.Config, error) {
+	cfg, err := engineConfig(o.factory, &o.Source, &o.Kong, o.Prune, o.In, o.transport)
 	if err != nil {
 		return nil, err
 	}
-	return pl, o.checkDeletes(pl.plan)
-}
-
-// replan plans pl's desired state again against a fresh read of Kong and checks the delete
-// budget.
-func (o *SyncOptions) replan(ctx context.Context, pl *planned) (*planned, error) {
-	pl, err := replan(ctx, pl, o.Kong.OwnershipTag)
-	if err != nil {
-		return nil, err
+	cfg.Budget = engine.Budget{Max: o.MaxDelete, Force: o.Force}
+	cfg.Concurrency, cfg.DryRun = o.Concurrency, o.DryRun
+	cfg.LockTimeout = o.LockTimeout
+	if !o.DryRun && !o.Source.fromManifests() {
+		if cfg.Lease, err = o.lease(); err != nil {
+			return nil, err
+		}
 	}
-	return pl, o.checkDeletes(pl.plan)
-}
-
-// checkDeletes fails a plan that deletes more than --max-delete allows, unless --force.
-func (o *SyncOptions) checkDeletes(p *plan.Plan) error {
-	deletes := p.Count()[plan.Delete]
-	limit, _ := parseMaxDelete(o.MaxDelete, p.Managed)
-	if deletes > limit && !o.Force && !o.DryRun {
-		return fmt.Errorf("the sync would delete %d of the %d entities this tool owns in Kong, more than --max-delete=%s allows; "+
-			"nothing was written (check the source, or pass --force)", deletes, p.Managed, o.MaxDelete)
+	cfg.Wait, cfg.Proxies = o.Wait, o.ProxyURLs
+	if o.Wait > 0 && o.Kong.ProxyService != "" {
+		if cfg.ProxyNodes, err = o.Kong.discover(o.factory, "--kong-proxy-service", o.Kong.ProxyService, discovery.ProxyPortNames); err != nil {
+			return nil, err
+		}
 	}
-	return nil
-}
-
-// lockName is one lock per ownership tag, since syncs with different tags own different
-// entities.
-func (o *SyncOptions) lockName() string {
-	return "kongdb-sync-" + strings.NewReplacer("_", "-", ".", "-", ":", "-", "/", "-").Replace(strings.ToLower(o.Kong.OwnershipTag))
+	cfg.SyncedBy = syncedBy()
+	cfg.Note = func(s string) { fmt.Fprintln(o.ErrOut, "note:", s) }
+	cfg.Progress = o.progress
+	return cfg, nil
 }
 
 // lease is the sync lock when a cluster is the source: a Lease in it.
@@ -331,32 +265,7 @@ func (o *SyncOptions) lease() (lock.Locker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync lock: %w", err)
 	}
-	return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: o.lockName()}, nil
-}
-
-// kongMarker is the sync lock for manifests: a marker in Kong, reachable through any node,
-// with its epoch. The lock's name never holds a ".", so the epoch's never names a lock.
-func (o *SyncOptions) kongMarker(cl *admin.Cluster) *lock.KongMarker {
-	clients := make([]*kong.Client, len(cl.Nodes))
-	for i, n := range cl.Nodes {
-		clients[i] = n.Client
-	}
-	return &lock.KongMarker{Clients: clients, Name: o.lockName(), Epoch: o.lockName() + ".epoch"}
-}
-
-// record is the sync's record for the marker.
-func (o *SyncOptions) record(out *apply.Outcome, rep *report.Report) converge.Record {
-	now := time.Now()
-	rec := converge.Record{Time: now.UTC(), From: syncedBy(), Source: rep.Source, Result: "succeeded", Nodes: out.Nodes,
-		Seconds: now.Sub(o.started).Seconds()}
-	if rep.Failed() {
-		rec.Result = "partial"
-	}
-	for _, k := range rep.Kinds {
-		rec.Created, rec.Updated, rec.Deleted = rec.Created+k.Created, rec.Updated+k.Updated, rec.Deleted+k.Deleted
-		rec.Failed += k.Failed + k.Conflicts + k.Skipped
-	}
-	return rec
+	return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: engine.LockName(o.Kong.OwnershipTag)}, nil
 }
 
 // syncedBy names who syncs, for the record: the user, the host and this tool's version. It is
@@ -372,22 +281,7 @@ func syncedBy() string {
 	return who + " (kongdb " + CurrentVersion().Version + ")"
 }
 
-// writeMarker records the sync in Kong, last, through a node that did not go away, and
-// returns the record written and that node.
-func (o *SyncOptions) writeMarker(ctx context.Context, pl *planned, out *apply.Outcome, rep *report.Report) (*converge.Record, *kong.Client, error) {
-	rec := o.record(out, rep)
-	var err error
-	for _, c := range liveClients(pl, out) {
-		var written *converge.Record
-		if written, err = o.marker().Write(ctx, c, rec); err == nil {
-			rep.Generation = written.Generation
-			return written, c, nil
-		}
-	}
-	return nil, nil, err
-}
-
-func (o *SyncOptions) recordEvents(ctx context.Context, pl *planned, results []apply.Result) error {
+func (o *SyncOptions) recordEvents(ctx context.Context, ob *engine.Observation, results []apply.Result) error {
 	cfg, err := o.factory.RESTClientGetter().ToRESTConfig()
 	if err != nil {
 		return err
@@ -396,7 +290,7 @@ func (o *SyncOptions) recordEvents(ctx context.Context, pl *planned, results []a
 	if err != nil {
 		return err
 	}
-	return report.RecordEvents(ctx, c, pl.diags, results)
+	return report.RecordEvents(ctx, c, ob.Diagnostics, results)
 }
 
 // progress returns a callback that draws a progress bar on a terminal, or nil.

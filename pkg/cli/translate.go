@@ -144,7 +144,7 @@ func (o *TranslateOptions) Run(ctx context.Context) error {
 // returns the translation and whether the objects were read in full. The objects themselves
 // are dropped on return, so that the collector can have them while the output is written.
 func (o *TranslateOptions) readAndTranslate(ctx context.Context) (*kongstate.State, translate.Diagnostics, bool, error) {
-	snap, err := readSource(ctx, o.factory, &o.SourceFlags, o.In)
+	snap, err := o.SourceFlags.source(o.factory, o.In).Read(ctx)
 	if err != nil {
 		return nil, nil, false, err
 	}

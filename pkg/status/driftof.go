@@ -1,4 +1,4 @@
-package cli
+package status
 
 import (
 	"encoding/json"
@@ -6,50 +6,50 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
-	"github.com/kongdb/kubectl-kongdb/pkg/status"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
 
 // driftOf turns a plan into status's drift: a create is a missing entity (conflicting when
 // someone else's entity holds its name), an update a changed one, a delete — made or withheld —
 // an extra one. desired and actual count the entities of each kind on either side.
-func driftOf(p *plan.Plan, desired, actual map[plan.Kind]int) *status.Drift {
-	byKind := map[plan.Kind]*status.TypeDrift{}
+func driftOf(p *plan.Plan, desired, actual map[plan.Kind]int) *Drift {
+	byKind := map[plan.Kind]*TypeDrift{}
 	for _, k := range plan.Kinds() {
-		byKind[k] = &status.TypeDrift{Type: string(k), Desired: desired[k], Actual: actual[k]}
+		byKind[k] = &TypeDrift{Type: string(k), Desired: desired[k], Actual: actual[k]}
 	}
-	d := &status.Drift{}
-	add := func(op *plan.Op, change status.Change) {
+	d := &Drift{}
+	add := func(op *plan.Op, change Change) {
 		t := byKind[op.Kind]
 		switch change {
-		case status.ChangeMissing:
+		case ChangeMissing:
 			t.Missing++
-		case status.ChangeChanged:
+		case ChangeChanged:
 			t.Changed++
-		case status.ChangeExtra:
+		case ChangeExtra:
 			t.Extra++
-		case status.ChangeConflicting:
+		case ChangeConflicting:
 			t.Conflicting++
 		}
 		body, old := op.Redacted()
-		d.Entities = append(d.Entities, status.EntityDrift{Type: string(op.Kind), Name: op.Name, ID: op.ID,
+		d.Entities = append(d.Entities, EntityDrift{Type: string(op.Kind), Name: op.Name, ID: op.ID,
 			Change: change, Object: op.Object.String(), Reason: op.Conflict, Fields: fieldDiffs(body, old)})
 	}
 	for _, op := range p.Ops {
 		switch {
 		case op.Action == plan.Create && op.Conflict != "":
-			add(op, status.ChangeConflicting)
+			add(op, ChangeConflicting)
 		case op.Action == plan.Create:
-			add(op, status.ChangeMissing)
+			add(op, ChangeMissing)
 		case op.Action == plan.Update:
-			add(op, status.ChangeChanged)
+			add(op, ChangeChanged)
 		case op.Action == plan.Delete:
-			add(op, status.ChangeExtra)
+			add(op, ChangeExtra)
 		}
 	}
 	for _, op := range p.Withheld {
-		add(op, status.ChangeExtra)
+		add(op, ChangeExtra)
 	}
 	for _, k := range plan.Kinds() {
 		if t := byKind[k]; t.Desired+t.Actual+t.Drifted() > 0 {
@@ -62,11 +62,11 @@ func driftOf(p *plan.Plan, desired, actual map[plan.Kind]int) *status.Drift {
 // fieldDiffs lists the fields that differ between desired and actual (both already redacted),
 // in name order, descending into objects on both sides ("config.minute"); a missing or extra
 // entity lists every field of its one side.
-func fieldDiffs(desired, actual map[string]any) []status.FieldDiff {
+func fieldDiffs(desired, actual map[string]any) []FieldDiff {
 	return appendFieldDiffs(nil, "", desired, actual)
 }
 
-func appendFieldDiffs(out []status.FieldDiff, prefix string, desired, actual map[string]any) []status.FieldDiff {
+func appendFieldDiffs(out []FieldDiff, prefix string, desired, actual map[string]any) []FieldDiff {
 	keys := slices.Sorted(maps.Keys(desired))
 	for k := range actual {
 		if _, ok := desired[k]; !ok {
@@ -83,7 +83,7 @@ func appendFieldDiffs(out []status.FieldDiff, prefix string, desired, actual map
 			out = appendFieldDiffs(out, prefix+k+".", wm, hm)
 			continue
 		}
-		fd := status.FieldDiff{Path: prefix + k}
+		fd := FieldDiff{Path: prefix + k}
 		if inWant {
 			fd.Desired = render(want)
 		}
@@ -110,27 +110,13 @@ func render(v any) *string {
 }
 
 // problemsOf are translation's diagnostics as status's problems.
-func problemsOf(diags translate.Diagnostics) []status.Problem {
-	out := make([]status.Problem, 0, len(diags))
+func problemsOf(diags translate.Diagnostics) []Problem {
+	out := make([]Problem, 0, len(diags))
 	for _, d := range diags {
-		out = append(out, status.Problem{Phase: status.PhaseTranslate, Severity: string(d.Severity),
+		out = append(out, Problem{Phase: PhaseTranslate, Severity: string(d.Severity),
 			Object: d.Object(), Field: d.Field, Error: d.Reason})
 	}
 	return out
-}
-
-// dataPlaneRow is one row of a control plane's /clustering/data-planes.
-type dataPlaneRow struct {
-	ID          string `json:"id"`
-	Hostname    string `json:"hostname"`
-	IP          string `json:"ip"`
-	Version     string `json:"version"`
-	SyncStatus  string `json:"sync_status"`
-	ConfigHash  string `json:"config_hash"`
-	LastSeen    int64  `json:"last_seen"`
-	CertDetails struct {
-		ExpiryTimestamp int64 `json:"expiry_timestamp"`
-	} `json:"cert_details"`
 }
 
 // cpHash is the configuration hash the control plane serves: its own /status
@@ -140,7 +126,7 @@ type dataPlaneRow struct {
 // soon as it applies a configuration, while one cut off the CP stops pinging, so with two DPs
 // and one partitioned the connected one is taken as current. Equal last pings go to the smaller
 // hash, so the choice is stable across refreshes.
-func cpHash(reported string, rows []dataPlaneRow) string {
+func cpHash(reported string, rows []admin.DataPlane) string {
 	if reported != "" {
 		return reported
 	}
@@ -167,10 +153,10 @@ func cpHash(reported string, rows []dataPlaneRow) string {
 // dataPlanesOf turns the rows into status's data planes against the CP's hash. lagging holds
 // when each DP was first seen with another hash; it is updated in place, so the lag age grows
 // across refreshes and is forgotten once the DP catches up.
-func dataPlanesOf(rows []dataPlaneRow, hash string, now time.Time, lagging map[string]time.Time) []status.DataPlane {
-	out := make([]status.DataPlane, 0, len(rows))
+func dataPlanesOf(rows []admin.DataPlane, hash string, now time.Time, lagging map[string]time.Time) []DataPlane {
+	out := make([]DataPlane, 0, len(rows))
 	for _, r := range rows {
-		dp := status.DataPlane{ID: r.ID, Hostname: r.Hostname, IP: r.IP, Version: r.Version, SyncStatus: r.SyncStatus,
+		dp := DataPlane{ID: r.ID, Hostname: r.Hostname, IP: r.IP, Version: r.Version, SyncStatus: r.SyncStatus,
 			ConfigHash: r.ConfigHash, MatchesCP: hash != "" && r.ConfigHash == hash, LastSeen: time.Unix(r.LastSeen, 0).UTC()}
 		if r.CertDetails.ExpiryTimestamp > 0 {
 			exp := time.Unix(r.CertDetails.ExpiryTimestamp, 0).UTC()

@@ -1,16 +1,11 @@
-package cli
+package status
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-
-	"github.com/kongdb/kubectl-kongdb/internal/emutest"
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
-	"github.com/kongdb/kubectl-kongdb/pkg/status"
 )
 
 func TestDriftOfCountsEachChange(t *testing.T) {
@@ -32,13 +27,13 @@ func TestDriftOfCountsEachChange(t *testing.T) {
 	if len(d.Types) != 2 || d.Types[0].Type != "service" || d.Types[1].Type != "route" {
 		t.Errorf("types = %+v, want service then route (dependency order), nothing else", d.Types)
 	}
-	var svc *status.EntityDrift
+	var svc *EntityDrift
 	for i := range d.Entities {
 		if d.Entities[i].Name == "default.svc" {
 			svc = &d.Entities[i]
 		}
 	}
-	if svc == nil || svc.Change != status.ChangeChanged || len(svc.Fields) != 1 || svc.Fields[0].Path != "port" ||
+	if svc == nil || svc.Change != ChangeChanged || len(svc.Fields) != 1 || svc.Fields[0].Path != "port" ||
 		*svc.Fields[0].Desired != "80" || *svc.Fields[0].Actual != "8080" {
 		t.Errorf("service drift = %+v, want only port 80 against 8080", svc)
 	}
@@ -60,7 +55,7 @@ func TestFieldDiffsOneSidedAndEqual(t *testing.T) {
 }
 
 func TestCPHash(t *testing.T) {
-	rows := []dataPlaneRow{{ConfigHash: "b"}, {ConfigHash: "a"}, {ConfigHash: "b"}}
+	rows := []admin.DataPlane{{ConfigHash: "b"}, {ConfigHash: "a"}, {ConfigHash: "b"}}
 	if got := cpHash("", rows); got != "b" {
 		t.Errorf("majority hash = %q, want b", got)
 	}
@@ -69,7 +64,7 @@ func TestCPHash(t *testing.T) {
 	}
 	// Two DPs, one cut off the CP: it keeps the old hash and stops pinging, while the other
 	// pinged as soon as it applied the new configuration.
-	partitioned := []dataPlaneRow{{ConfigHash: "a", LastSeen: 100}, {ConfigHash: "b", LastSeen: 130}}
+	partitioned := []admin.DataPlane{{ConfigHash: "a", LastSeen: 100}, {ConfigHash: "b", LastSeen: 130}}
 	if got := cpHash("", partitioned); got != "b" {
 		t.Errorf("tie = %q, want b, the hash of the DP seen last", got)
 	}
@@ -85,7 +80,7 @@ func TestCPHash(t *testing.T) {
 func TestDataPlanesOfLagAcrossRefreshes(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	lagging := map[string]time.Time{}
-	rows := []dataPlaneRow{
+	rows := []admin.DataPlane{
 		{ID: "1", ConfigHash: "h", SyncStatus: "normal", LastSeen: t0.Unix()},
 		{ID: "2", ConfigHash: "old", SyncStatus: "normal"},
 		{ID: "3", ConfigHash: "h", SyncStatus: "kong_version_incompatible"},
@@ -110,25 +105,5 @@ func TestDataPlanesOfLagAcrossRefreshes(t *testing.T) {
 	dataPlanesOf(rows, "h", t0.Add(2*time.Minute), lagging)
 	if _, ok := lagging["2"]; ok {
 		t.Error("a DP that caught up is still remembered as lagging")
-	}
-}
-
-// With Kong's port closed, status still reads the manifests and says why there is no drift.
-func TestStatusCollectKongDown(t *testing.T) {
-	k := KongFlags{URLs: []string{fmt.Sprintf("http://127.0.0.1:%d", emutest.FreePort(t))}, Timeout: 2 * time.Second, OwnershipTag: "managed-by-kongdb"}
-	src := SourceFlags{Filenames: []string{"testdata/translate/clean.yaml"}, IngressClass: "kong", GatewayClassController: "konghq.com/kic-gateway-controller", namespace: "default"}
-	c := newCollector(NewFactory(genericclioptions.NewConfigFlags(true), "kongdb"), src, k, nil, strings.NewReader(""))
-	r, err := c.Collect(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Kong.Reachable || r.Kong.Error == "" || !r.Source.Reachable || r.Drift != nil {
-		t.Errorf("report = %+v, want Kong unreachable with its error, the source read, no drift", r)
-	}
-	if len(r.Nodes) != 1 || !r.Nodes[0].Down {
-		t.Errorf("nodes = %+v, want the one node down", r.Nodes)
-	}
-	if why := r.DriftUnavailable(); !strings.Contains(why, "Kong could not be read") {
-		t.Errorf("drift unavailable = %q, want it to say Kong could not be read", why)
 	}
 }

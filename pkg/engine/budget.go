@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+)
+
+// BudgetError is a plan that deletes more than the delete budget allows; nothing was written.
+type BudgetError struct {
+	Deletes, Managed int
+	Max              string
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("the sync would delete %d of the %d entities this tool owns in Kong, more than the delete budget (%s) allows; nothing was written",
+		e.Deletes, e.Managed, e.Max)
+}
+
+// checkDeletes fails a plan that deletes more than the budget allows, unless forced or dry.
+func (c *Config) checkDeletes(ob *Observation) error {
+	p := ob.Plan
+	deletes := p.Count()[plan.Delete]
+	limit, _ := ParseMaxDelete(c.Budget.Max, p.Managed)
+	if deletes > limit && !c.Budget.Force && !c.DryRun {
+		return &BudgetError{Deletes: deletes, Managed: p.Managed, Max: c.Budget.Max}
+	}
+	return nil
+}
+
+// ParseMaxDelete reads a delete budget: a share ("30%") or a count ("50") of the managed
+// entities, returned as the largest number of deletes allowed.
+func ParseMaxDelete(v string, managed int) (int, error) {
+	if pct, ok := strings.CutSuffix(strings.TrimSpace(v), "%"); ok {
+		f, err := strconv.ParseFloat(pct, 64)
+		if err != nil || f < 0 || f > 100 {
+			return 0, fmt.Errorf("delete budget %q: want a share such as 30%% or a count such as 50", v)
+		}
+		return int(f / 100 * float64(managed)), nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("delete budget %q: want a share such as 30%% or a count such as 50", v)
+	}
+	return n, nil
+}
