@@ -38,10 +38,12 @@ credentials (--kong-access); the path taken is printed.
 
 Safety: only entities carrying --ownership-tag are ever updated or deleted; an entity we do
 not own that holds one of our names is reported as a conflict and left alone. Deletes are
-limited to the namespaces read (all with -A); manifests delete only with --prune; nothing is
-deleted when some Kubernetes list failed; a sync that would delete more than --max-delete of
-the owned entities stops before writing unless --force. One rejected entity fails only
-itself and what depends on it. Two syncs never write at once: a coordination.k8s.io Lease
+limited to the namespace read (all with -A; with -f, the one -n names) and, with -l, to
+objects that are gone or match the selector (an object outside it, or a Service or Secret read
+whole, keeps its entities); manifests delete only with --prune; nothing is deleted when some
+Kubernetes list or discovery failed; an object that fails translation keeps what Kong has from
+it; a sync that would delete more than --max-delete of the owned entities in its scope stops
+before writing unless --force. One rejected entity fails only itself and what depends on it. Two syncs never write at once: a coordination.k8s.io Lease
 (cluster source, --lock-namespace) or a marker consumer in Kong (manifests) keeps the second
 out for --lock-timeout. From manifests Kong is read before the lock is taken, and read again
 under it only when another sync took the lock since (an epoch consumer left in Kong tells).
@@ -54,8 +56,9 @@ every data plane the control plane lists at /clustering/data-planes is in sync o
 configuration and was seen after the write. Each node's time is printed and stored in the
 record; a timeout names the nodes that lag and exits 1.
 
-Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 some entities
-failed, conflicted or were skipped (the report names each with its Kubernetes object).`
+Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 partial: some
+entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
+Kong kept what it had from it (the report names each with its Kubernetes object).`
 
 const syncExample = `  # Sync the current namespace into Kong
   %[1]s sync --kong-admin-url http://kong-admin:8001
@@ -127,7 +130,7 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "Admin API requests in flight at once.")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "If true, print what would change and write nothing.")
 	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k delete owned entities the manifests no longer hold.")
-	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities; more stops the sync before it writes.")
+	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities in its scope (namespace, selector); more stops the sync before it writes.")
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
 	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
@@ -223,7 +226,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 			return fmt.Errorf("--wait=%s: %w", o.Wait, err)
 		}
 	}
-	if res.Report.Failed() {
+	// An object that failed translation makes the sync partial too: what Kong had from it was
+	// kept (the report's "kept" lines), and what it should have become was not written.
+	if res.Report.Failed() || res.Diagnostics.HasErrors() {
 		return ErrPartial
 	}
 	return nil

@@ -18,8 +18,10 @@ func engineConfig(f Factory, src *SourceFlags, k *KongFlags, prune bool, stdin i
 	if err != nil {
 		return nil, err
 	}
+	// Deletes are scoped to the namespace read: the current one from a cluster, and from
+	// manifests the one -n names (manifests without -n prune every namespace they own).
 	scope := engine.Scope{FromManifests: src.fromManifests(), Prune: prune}
-	if !src.AllNamespaces {
+	if !src.AllNamespaces && (!src.fromManifests() || src.explicitNamespace) {
 		scope.Namespace = src.namespace
 	}
 	return &engine.Config{

@@ -9,23 +9,26 @@ import (
 )
 
 // BudgetError is a plan that deletes more than the delete budget allows; nothing was written.
+// The budget is a share of the owned entities in the sync's scope (its namespaces and
+// selector), not of everything it owns: a namespace holding a fifth of Kong is not wiped by a
+// 30% budget.
 type BudgetError struct {
-	Deletes, Managed int
+	Deletes, InScope int
 	Max              string
 }
 
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("the sync would delete %d of the %d entities this tool owns in Kong, more than the delete budget (%s) allows; nothing was written",
-		e.Deletes, e.Managed, e.Max)
+	return fmt.Sprintf("the sync would delete %d of the %d owned entities in its scope, more than the delete budget (%s) allows; nothing was written",
+		e.Deletes, e.InScope, e.Max)
 }
 
 // checkDeletes fails a plan that deletes more than the budget allows, unless forced or dry.
 func (c *Config) checkDeletes(ob *Observation) error {
 	p := ob.Plan
 	deletes := p.Count()[plan.Delete]
-	limit, _ := ParseMaxDelete(c.Budget.Max, p.Managed)
+	limit, _ := ParseMaxDelete(c.Budget.Max, p.InScope)
 	if deletes > limit && !c.Budget.Force && !c.DryRun {
-		return &BudgetError{Deletes: deletes, Managed: p.Managed, Max: c.Budget.Max}
+		return &BudgetError{Deletes: deletes, InScope: p.InScope, Max: c.Budget.Max}
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 		return nil, cur.err
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
-		Options: c.planOptions(snap), srcNotes: snap.Notes}
+		Options: c.planOptions(snap, diags), srcNotes: snap.Notes}
 	if c.Kong.Nodes != nil {
 		ob.adminNote = "kong admin: " + c.Kong.Nodes.Describe()
 	}
@@ -96,9 +96,11 @@ func (c *Config) Connect(ctx context.Context) (*admin.Cluster, error) {
 	return admin.Connect(ctx, cfg, c.Kong.Endpoints)
 }
 
-// planOptions are the plan's options for a snapshot: the ownership tag and the delete rules.
-func (c *Config) planOptions(snap *source.Snapshot) plan.Options {
-	opts := plan.Options{OwnershipTag: c.Kong.OwnershipTag, Workspace: c.Kong.Workspace, AllowDeletes: true}
+// planOptions are the plan's options for a snapshot and its diagnostics: the ownership tag,
+// the delete rules, and the entities frozen because their object failed translation.
+func (c *Config) planOptions(snap *source.Snapshot, diags translate.Diagnostics) plan.Options {
+	opts := plan.Options{OwnershipTag: c.Kong.OwnershipTag, Workspace: c.Kong.Workspace, AllowDeletes: true,
+		Frozen: frozen(diags)}
 	switch {
 	case !snap.Complete:
 		opts.AllowDeletes = false
@@ -106,11 +108,45 @@ func (c *Config) planOptions(snap *source.Snapshot) plan.Options {
 	case c.Scope.FromManifests && !c.Scope.Prune:
 		opts.AllowDeletes = false
 		opts.NoDeleteReason = "not in the manifests; --prune deletes it"
-	case !c.Scope.FromManifests && c.Scope.Namespace != "":
-		ns := "k8s-namespace:" + c.Scope.Namespace
-		opts.MayDelete = func(tags []string) bool { return slices.Contains(tags, ns) }
+	case c.Scope.Namespace != "" || snap.Selector != "":
+		opts.MayDelete = func(tags []string) bool { return inScope(c.Scope.Namespace, snap, plan.ObjectOf(tags)) }
 	}
 	return opts
+}
+
+// inScope reports whether an owned entity from obj is this sync's to delete: its object is in
+// the namespace read (when one was) and, with a label selector, gone or matching it. An entity
+// that names no object is never in a narrowed scope.
+func inScope(namespace string, snap *source.Snapshot, obj *plan.Object) bool {
+	if obj == nil {
+		return false
+	}
+	if namespace != "" && obj.Namespace != namespace {
+		return false
+	}
+	return snap.InScope(source.ObjectRef{Kind: obj.Kind, Namespace: obj.Namespace, Name: obj.Name})
+}
+
+// frozen says, for an entity's tags, why it must not be written: the Kubernetes object it comes
+// from failed translation, so Kong keeps what it has from it (the last good configuration).
+func frozen(diags translate.Diagnostics) func(tags []string) string {
+	failed := map[source.ObjectRef]string{}
+	for _, d := range diags.Errors() {
+		ref := source.ObjectRef{Kind: d.Kind, Namespace: d.Namespace, Name: d.Name}
+		if _, seen := failed[ref]; !seen {
+			failed[ref] = fmt.Sprintf("%s failed translation (%s): Kong keeps its last good configuration", d.Object(), d.Reason)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return func(tags []string) string {
+		obj := plan.ObjectOf(tags)
+		if obj == nil {
+			return ""
+		}
+		return failed[source.ObjectRef{Kind: obj.Kind, Namespace: obj.Namespace, Name: obj.Name}]
+	}
 }
 
 // Replan reads Kong's owned entities again and plans the same desired state against them.

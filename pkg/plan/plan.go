@@ -83,8 +83,13 @@ type Plan struct {
 	// Withheld are deletes the plan does not make: out of scope, forbidden, or whose entity
 	// is still referenced by one that stays.
 	Withheld []*Op `json:"withheld,omitempty"`
-	// Managed is how many owned entities Kong holds now; deletes are a share of it.
+	// Frozen are the writes the plan does not make because the Kubernetes object the entity
+	// comes from (or a parent it needs) failed translation: Kong keeps what it has.
+	Frozen []*Op `json:"frozen,omitempty"`
+	// Managed is how many owned entities Kong holds now; InScope how many of them this sync
+	// may delete (its namespaces and selector), which the delete budget is a share of.
 	Managed int `json:"managed"`
+	InScope int `json:"inScope"`
 	// Unchanged is how many desired entities already equal Kong's.
 	Unchanged int      `json:"unchanged"`
 	Notes     []string `json:"notes,omitempty"`
@@ -101,6 +106,10 @@ type Options struct {
 	MayDelete func(tags []string) bool
 	// NoDeleteReason is why deletes are not allowed, for the withheld ops.
 	NoDeleteReason string
+	// Frozen, when set, says why an entity with these tags must not be created, changed or
+	// deleted ("" when it may): its Kubernetes object failed translation, so what Kong has
+	// from it is the last good configuration.
+	Frozen func(tags []string) string
 	// Workspace seeds the IDs generated for entities that have none, as go-kong's FillID does.
 	Workspace string
 }
@@ -168,7 +177,15 @@ func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, er
 	}
 	want.resolve()
 	have.resolve()
-	p := &Plan{Managed: len(have.all)}
+	p := &Plan{Managed: len(have.all), InScope: len(have.all)}
+	if opts.MayDelete != nil {
+		p.InScope = 0
+		for _, e := range have.all {
+			if opts.MayDelete(tagsOf(e.body)) {
+				p.InScope++
+			}
+		}
+	}
 	// A desired entity whose parent is missing cannot be written; it is left out alone.
 	want.all = slices.DeleteFunc(want.all, func(e *entity) bool {
 		for field, ref := range e.refs {
@@ -195,9 +212,15 @@ func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, er
 		}
 	}
 	b := &builder{plan: p, byEntity: map[*entity]*Op{}}
+	frozen := frozenOf(want, opts)
 	for i, c := range compareAll(want.all) {
 		e := want.all[i]
+		why := frozen[e]
 		switch {
+		case why != "" && e.match == nil:
+			b.freeze(e, Create, c.body, nil, why)
+		case why != "" && !c.same:
+			b.freeze(e, Update, c.body, c.old, why)
 		case e.match == nil:
 			b.add(e, Create, c.body, nil)
 		case c.same:
@@ -318,6 +341,44 @@ func (b *builder) add(e *entity, a Action, body, old map[string]any) *Op {
 	return op
 }
 
+// freeze records a write the plan does not make, with why.
+func (b *builder) freeze(e *entity, a Action, body, old map[string]any, why string) {
+	op := b.newOp(e, a, body, old)
+	op.Reason = why
+	b.plan.Frozen = append(b.plan.Frozen, op)
+}
+
+// frozenOf is every desired entity that must not be written, with why: its own object failed
+// translation, or it needs a parent that is not in Kong and is not written either (a plugin on
+// a route withheld that way).
+func frozenOf(want *side, opts Options) map[*entity]string {
+	frozen := map[*entity]string{}
+	if opts.Frozen == nil {
+		return frozen
+	}
+	for _, e := range want.all {
+		if why := opts.Frozen(tagsOf(e.body)); why != "" {
+			frozen[e] = why
+		}
+	}
+	for changed := len(frozen) > 0; changed; {
+		changed = false
+		for _, e := range want.all {
+			if frozen[e] != "" {
+				continue
+			}
+			for _, p := range e.parents {
+				if frozen[p] != "" && p.match == nil {
+					frozen[e] = fmt.Sprintf("its %s %s is not written: %s", p.kind.kind, p.name(), frozen[p])
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	return frozen
+}
+
 func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
 	op := &Op{Action: a, Kind: e.kind.kind, Name: e.name(), ID: e.final, Body: body, Old: old,
 		secrets: secretPointers(e)}
@@ -325,7 +386,7 @@ func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
 	if tagsFrom == nil {
 		tagsFrom = old
 	}
-	op.Object = objectOf(tagsOf(tagsFrom))
+	op.Object = ObjectOf(tagsOf(tagsFrom))
 	addr := e.final
 	if e.kind.addressByName {
 		addr, _ = e.body["name"].(string)
@@ -382,7 +443,13 @@ func (b *builder) deletes(have *side, opts Options) {
 	}
 	deleting := map[*entity]bool{}
 	for _, e := range gone {
+		why := ""
+		if opts.Frozen != nil {
+			why = opts.Frozen(tagsOf(e.body))
+		}
 		switch {
+		case why != "":
+			b.freeze(e, Delete, nil, readBody(e), why)
 		case !opts.AllowDeletes:
 			why := opts.NoDeleteReason
 			if why == "" {
@@ -489,8 +556,9 @@ func tagsOf(body map[string]any) []string {
 	return out
 }
 
-// objectOf reads KIC's k8s-kind, k8s-namespace and k8s-name tags.
-func objectOf(tags []string) *Object {
+// ObjectOf is the Kubernetes object an entity comes from, read from KIC's k8s-kind, k8s-namespace
+// and k8s-name tags (nil when it names none).
+func ObjectOf(tags []string) *Object {
 	var o Object
 	var group, version string
 	for _, t := range tags {

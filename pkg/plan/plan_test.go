@@ -362,3 +362,60 @@ func TestCACertificateListedByAService(t *testing.T) {
 		t.Fatal("the CA certificate is deleted before the service stops listing it")
 	}
 }
+
+// frozenObject freezes the entities of one Kubernetes object, as the engine does for an object
+// that failed translation.
+func frozenObject(kind, name string) func([]string) string {
+	return func(tags []string) string {
+		if o := ObjectOf(tags); o != nil && o.Kind == kind && o.Name == name {
+			return kind + " " + name + " failed translation"
+		}
+		return ""
+	}
+}
+
+// An object that failed translation keeps what Kong has from it: its plugin is not deleted
+// (the route is not served open) and its route is not changed, and both are reported.
+func TestFrozenEntitiesAreNeitherChangedNorDeleted(t *testing.T) {
+	current := roundTrip(t, sample())
+	desired := sample()
+	desired.Plugins = nil // the KongPlugin's config failed, so translation dropped the plugin
+	p := build(t, desired, current, Options{AllowDeletes: true, Frozen: frozenObject("KongPlugin", "auth")})
+	if n := p.Count()[Delete]; n != 0 {
+		t.Fatalf("%d deletes, want none: %s", n, describe(p))
+	}
+	if len(p.Frozen) != 1 || p.Frozen[0].Kind != KindPlugin || p.Frozen[0].Action != Delete || !strings.Contains(p.Frozen[0].Reason, "failed translation") {
+		t.Fatalf("frozen = %+v, want the plugin's delete with its reason", p.Frozen)
+	}
+
+	desired = sample()
+	desired.Services[0].Routes[0].Paths = kong.StringSlice("/changed")
+	p = build(t, desired, current, Options{AllowDeletes: true, Frozen: frozenObject("Ingress", "echo")})
+	if !p.Empty() || len(p.Frozen) != 1 || p.Frozen[0].Action != Update || p.Frozen[0].Kind != KindRoute {
+		t.Fatalf("ops %s, frozen %+v: want no op and the route's update frozen", describe(p), p.Frozen)
+	}
+}
+
+// A new route whose object failed is not created, and neither is the plugin that needs it.
+func TestFrozenCreateHoldsBackItsChildren(t *testing.T) {
+	p := build(t, sample(), nil, Options{AllowDeletes: true, Frozen: frozenObject("Ingress", "echo")})
+	for _, op := range p.Ops {
+		if op.Kind == KindRoute || op.Kind == KindPlugin {
+			t.Fatalf("%s %s %s written although its route's object failed", op.Action, op.Kind, op.Name)
+		}
+	}
+	if len(p.Frozen) != 2 {
+		t.Fatalf("frozen = %d ops, want the route and its plugin", len(p.Frozen))
+	}
+}
+
+// The delete budget is a share of the entities in scope, not of all owned ones.
+func TestInScopeCountsOnlyDeletableEntities(t *testing.T) {
+	current := roundTrip(t, sample())
+	p := build(t, sample(), current, Options{AllowDeletes: true, MayDelete: func(tags []string) bool {
+		return slices.Contains(tags, "k8s-kind:Ingress")
+	}})
+	if p.Managed <= 1 || p.InScope != 1 {
+		t.Fatalf("managed %d, in scope %d: want all owned and the one route", p.Managed, p.InScope)
+	}
+}

@@ -56,6 +56,9 @@ type Report struct {
 	Problems  []Problem     `json:"problems,omitempty"`
 	// Withheld counts the deletes not made, by reason.
 	Withheld map[string]int `json:"deletesWithheld,omitempty"`
+	// Kept are the writes not made because the entity's Kubernetes object failed translation:
+	// Kong keeps its last good configuration, and the sync is partial.
+	Kept []Problem `json:"kept,omitempty"`
 	Notes    []string       `json:"notes,omitempty"`
 	Requests int64          `json:"writeRequests"`
 	// Generation is the sync marker's generation this sync wrote (0: none was written).
@@ -75,6 +78,9 @@ func New(p *plan.Plan, out *apply.Outcome) *Report {
 			r.Withheld = map[string]int{}
 		}
 		r.Withheld[op.Reason]++
+	}
+	for _, op := range p.Frozen {
+		r.Kept = append(r.Kept, Problem{Status: "kept", Action: op.Action, Kind: op.Kind, Name: op.Name, Object: op.Object.String(), Error: op.Reason})
 	}
 	byKind := map[plan.Kind]*KindSummary{}
 	sum := func(k plan.Kind) *KindSummary {
@@ -133,8 +139,9 @@ func New(p *plan.Plan, out *apply.Outcome) *Report {
 	return r
 }
 
-// Failed reports whether some op did not complete.
-func (r *Report) Failed() bool { return len(r.Problems) > 0 }
+// Failed reports whether some op did not complete, or was not tried because its object failed
+// translation.
+func (r *Report) Failed() bool { return len(r.Problems) > 0 || len(r.Kept) > 0 }
 
 // Write prints r as a table ("" or "table"), json or yaml.
 func (r *Report) Write(w io.Writer, format string) error {
@@ -208,6 +215,9 @@ func (r *Report) writeTable(w io.Writer) error {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	for _, k := range r.Kept {
+		fmt.Fprintf(&b, "kept as Kong has it: %s %s %s (%s): %s\n", k.Action, k.Kind, k.Name, k.Object, k.Error)
 	}
 	for _, p := range r.Problems {
 		obj := ""

@@ -78,7 +78,7 @@ func classMatches(value, class string, m classMatching) bool {
 func prefilter(in input, opts Options) *Snapshot {
 	opts = opts.withDefaults()
 	src := in.snap
-	out := &Snapshot{Complete: src.Complete, Notes: src.Notes}
+	out := &Snapshot{Complete: src.Complete, Notes: src.Notes, Selector: src.Selector, Existing: src.Existing}
 	f := &filterer{in: in, opts: opts, out: out}
 
 	// KIC resolves the default-class rule against the IngressClass named --ingress-class,

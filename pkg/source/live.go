@@ -9,8 +9,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -48,23 +50,79 @@ func ReadCluster(ctx context.Context, getter genericclioptions.RESTClientGetter,
 	if err != nil {
 		return nil, fmt.Errorf("read cluster: discovery: %w", err)
 	}
-	return readCluster(ctx, client, mapper, in, opts)
+	// Uncached: whether a CRD is installed decides whether its entities may be deleted, so
+	// it is asked of the API server now, not of a discovery cache minutes old.
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster: discovery: %w", err)
+	}
+	return readCluster(ctx, client, mapper, in, opts, disc)
+}
+
+// groupDiscovery is what tells a CRD that is not installed from a discovery that failed.
+type groupDiscovery interface {
+	ServerGroups() (*metav1.APIGroupList, error)
+	ServerResourcesForGroupVersion(groupVersion string) (*metav1.APIResourceList, error)
+}
+
+// kindAbsent reports whether the API server definitely does not serve kind: its group is not
+// served, or every version of the group answered and none lists the kind. Any failure to ask
+// is doubt, returned as an error, and doubt must not read as "not installed" (that would
+// delete every entity of the kind).
+func kindAbsent(disc groupDiscovery, gvk schema.GroupVersionKind) (bool, error) {
+	groups, err := disc.ServerGroups()
+	if err != nil {
+		return false, err
+	}
+	for _, g := range groups.Groups {
+		if g.Name != gvk.Group {
+			continue
+		}
+		for _, v := range g.Versions {
+			list, err := disc.ServerResourcesForGroupVersion(v.GroupVersion)
+			if err != nil {
+				return false, fmt.Errorf("%s: %w", v.GroupVersion, err)
+			}
+			for _, r := range list.APIResources {
+				if r.Kind == gvk.Kind {
+					return false, fmt.Errorf("%s serves %s, but the REST mapping does not know it yet", v.GroupVersion, gvk.Kind)
+				}
+			}
+		}
+	}
+	return true, nil
 }
 
 // readCluster is ReadCluster on given clients, so tests can use fakes.
-func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, in ClusterInput, opts Options) (*Snapshot, error) {
+// disc, when set, confirms that a kind the mapper does not know is really not installed.
+func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, in ClusterInput, opts Options, disc groupDiscovery) (*Snapshot, error) {
 	if in.PageSize <= 0 {
 		in.PageSize = DefaultPageSize
 	}
 	r := &clusterReader{client: client, mapper: mapper, in: in}
+	selector := labels.Everything()
+	if in.Selector != "" {
+		var err error
+		if selector, err = labels.Parse(in.Selector); err != nil {
+			return nil, fmt.Errorf("read cluster: selector %q: %w", in.Selector, err)
+		}
+	}
 	raw := input{
-		snap:            &Snapshot{Complete: true},
+		snap:            &Snapshot{Complete: true, Selector: in.Selector},
 		namespaceLabels: map[string]map[string]string{},
 		origin:          fromCluster,
 		readNamespace:   in.Namespace,
 	}
 	for _, k := range kinds {
 		mapping, err := r.mapping(k.gvk)
+		if meta.IsNoMatchError(err) && k.optional && disc != nil {
+			if absent, derr := kindAbsent(disc, k.gvk); !absent {
+				raw.snap.Complete = false
+				raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not tell whether %s (%s) is installed: %v",
+					k.gvk.Kind, k.gvk.Group, derr))
+				continue
+			}
+		}
 		switch {
 		case meta.IsNoMatchError(err) && k.optional:
 			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("%s (%s) is not installed in the cluster: skipped",
@@ -73,22 +131,24 @@ func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.REST
 		case err != nil:
 			return nil, fmt.Errorf("read cluster: find %s: %w", k.gvk.Kind, err)
 		}
-		selector := ""
-		if k.selectable {
-			selector = in.Selector
-		}
 		ns := ""
 		if k.namespaced {
 			ns = in.Namespace
 		}
-		objs, err := listAll(ctx, r, mapping.Resource, ns, selector, func(u *unstructured.Unstructured) (object, error) {
+		// With a selector, the selectable kinds are listed whole and narrowed here: the objects
+		// outside it are what tells a delete that their entities are not this sync's.
+		objs, err := listAll(ctx, r, mapping.Resource, ns, "", func(u *unstructured.Unstructured) (object, error) {
 			return toTyped(u, k)
 		})
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		for _, obj := range objs {
-			k.add(raw.snap, obj)
+			selected := !k.selectable || selector.Matches(labels.Set(obj.GetLabels()))
+			raw.snap.note(k, obj, selected)
+			if selected {
+				k.add(raw.snap, obj)
+			}
 		}
 		if err != nil {
 			raw.snap.Complete = false

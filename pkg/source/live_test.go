@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,7 +61,7 @@ func TestReadClusterSkipsMissingCRDsAndFiltersByClass(t *testing.T) {
 		&netv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: "theirs", Namespace: "a"}, Spec: netv1.IngressSpec{IngressClassName: ptr("nginx")}},
 		&netv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: "unclassed", Namespace: "a"}},
 	)
-	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Namespace: "a"}, Options{})
+	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Namespace: "a"}, Options{}, nil)
 	if err != nil {
 		t.Fatalf("readCluster: %v", err)
 	}
@@ -82,6 +83,51 @@ func TestReadClusterSkipsMissingCRDsAndFiltersByClass(t *testing.T) {
 		return strings.Contains(n, "KongPlugin (configuration.konghq.com) is not installed")
 	}) {
 		t.Errorf("notes = %q, want one about the missing KongPlugin CRD", snap.Notes)
+	}
+}
+
+// fakeGroups is discovery that serves the core and networking groups only, or fails.
+type fakeGroups struct{ err error }
+
+func (f fakeGroups) ServerGroups() (*metav1.APIGroupList, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &metav1.APIGroupList{Groups: []metav1.APIGroup{
+		{Name: "networking.k8s.io", Versions: []metav1.GroupVersionForDiscovery{{GroupVersion: "networking.k8s.io/v1"}}},
+	}}, nil
+}
+
+func (f fakeGroups) ServerResourcesForGroupVersion(gv string) (*metav1.APIResourceList, error) {
+	return &metav1.APIResourceList{GroupVersion: gv, APIResources: []metav1.APIResource{{Kind: "Ingress"}}}, nil
+}
+
+// A CRD the mapper does not know is "not installed" only when discovery says so for certain;
+// when discovery fails, the read is incomplete, so nothing of that kind can be deleted.
+func TestReadClusterTreatsFailedDiscoveryAsDoubt(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		disc         fakeGroups
+		wantComplete bool
+		wantNote     string
+	}{
+		{"group not served", fakeGroups{}, true, "KongPlugin (configuration.konghq.com) is not installed"},
+		{"discovery failed", fakeGroups{err: errors.New("the server is currently unable to handle the request")}, false,
+			"could not tell whether KongPlugin (configuration.konghq.com) is installed: the server is currently unable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			client, mapper := fakeCluster(t, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "a"}})
+			snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Namespace: "a"}, Options{}, tt.disc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if snap.Complete != tt.wantComplete {
+				t.Errorf("complete = %v, want %v; notes %q", snap.Complete, tt.wantComplete, snap.Notes)
+			}
+			if !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, tt.wantNote) }) {
+				t.Errorf("notes = %q, want one containing %q", snap.Notes, tt.wantNote)
+			}
+		})
 	}
 }
 
@@ -142,7 +188,7 @@ func TestReadClusterPaginates(t *testing.T) {
 	client, mapper := fakeCluster(t)
 	var requests []metav1.ListOptions
 	snap, err := readCluster(t.Context(), pagedServices{Interface: client, requests: &requests}, mapper,
-		ClusterInput{PageSize: 2, Selector: "app=x"}, Options{})
+		ClusterInput{PageSize: 2, Selector: "app=x"}, Options{}, nil)
 	if err != nil {
 		t.Fatalf("readCluster: %v", err)
 	}
@@ -162,7 +208,7 @@ func TestReadClusterRestartsAnExpiredListingWithoutDuplicates(t *testing.T) {
 	var requests []metav1.ListOptions
 	expire := true
 	snap, err := readCluster(t.Context(), pagedServices{Interface: client, requests: &requests, expireOnce: &expire}, mapper,
-		ClusterInput{PageSize: 2}, Options{})
+		ClusterInput{PageSize: 2}, Options{}, nil)
 	if err != nil {
 		t.Fatalf("readCluster: %v", err)
 	}
@@ -188,7 +234,7 @@ func TestReadClusterIncompleteOnFailedList(t *testing.T) {
 		selectors = append(selectors, action.(k8stesting.ListActionImpl).ListOptions.LabelSelector)
 		return false, nil, nil
 	})
-	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Selector: "team=blue"}, Options{})
+	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Selector: "team=blue"}, Options{}, nil)
 	if err != nil {
 		t.Fatalf("readCluster: %v", err)
 	}
@@ -198,8 +244,41 @@ func TestReadClusterIncompleteOnFailedList(t *testing.T) {
 	if !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, "could not read all secrets") }) {
 		t.Errorf("notes = %q, want one about secrets", snap.Notes)
 	}
-	if !slices.Equal(selectors, []string{"team=blue"}) {
-		t.Errorf("ingress list selectors = %q, want the -l selector", selectors)
+	// The selector is applied here, not by the API server: the Ingresses outside it are what
+	// tells a delete that their entities are not this sync's.
+	if !slices.Equal(selectors, []string{""}) {
+		t.Errorf("ingress list selectors = %q, want one whole list", selectors)
+	}
+}
+
+// With -l, an entity is this sync's to delete only when its object is gone, or exists, is
+// narrowed by the selector and matches it; an object outside the selector, or read whole,
+// keeps its entities.
+func TestReadClusterScopesDeletesBySelector(t *testing.T) {
+	ing := func(name, team string) *netv1.Ingress {
+		return &netv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "a", Labels: map[string]string{"team": team}},
+			Spec: netv1.IngressSpec{IngressClassName: ptr("kong")}}
+	}
+	client, mapper := fakeCluster(t, ing("blue", "blue"), ing("red", "red"),
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "a"}})
+	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Selector: "team=blue"}, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(snap.Ingresses); !slices.Equal(got, []string{"a/blue"}) {
+		t.Errorf("ingresses = %v, want only the selected one", got)
+	}
+	for ref, want := range map[ObjectRef]bool{
+		{Kind: "Ingress", Namespace: "a", Name: "blue"}:    true,
+		{Kind: "Ingress", Namespace: "a", Name: "red"}:     false,
+		{Kind: "Ingress", Namespace: "a", Name: "deleted"}: true,
+		{Kind: "Service", Namespace: "a", Name: "echo"}:    false,
+		{Kind: "Service", Namespace: "a", Name: "gone"}:    true,
+		{}: false,
+	} {
+		if got := snap.InScope(ref); got != want {
+			t.Errorf("InScope(%+v) = %v, want %v", ref, got, want)
+		}
 	}
 }
 
@@ -223,7 +302,7 @@ func TestReadClusterFetchesParentGatewaysOutsideTheNamespace(t *testing.T) {
 			Hostnames:       []gatewayv1.Hostname{"a.example.com", "b.example.org"},
 		}},
 	)
-	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Namespace: "app"}, Options{})
+	snap, err := readCluster(t.Context(), client, mapper, ClusterInput{Namespace: "app"}, Options{}, nil)
 	if err != nil {
 		t.Fatalf("readCluster: %v", err)
 	}

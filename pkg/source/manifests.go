@@ -40,7 +40,7 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 			return nil, fmt.Errorf("read manifests: selector %q: %w", in.Selector, err)
 		}
 	}
-	raw := input{snap: &Snapshot{Complete: true}, namespaceLabels: map[string]map[string]string{}, origin: fromManifests}
+	raw := input{snap: &Snapshot{Complete: true, Selector: in.Selector}, namespaceLabels: map[string]map[string]string{}, origin: fromManifests}
 	ns := in.Namespace
 	if ns == "" {
 		ns = "default"
@@ -82,7 +82,9 @@ func ReadManifests(ctx context.Context, in ManifestInput, opts Options) (*Snapsh
 			return nil
 		}
 		obj := d.decoded.(object)
-		if k.selectable && !selector.Matches(labels.Set(obj.GetLabels())) {
+		selected := !k.selectable || selector.Matches(labels.Set(obj.GetLabels()))
+		raw.snap.note(k, obj, selected)
+		if !selected {
 			return nil
 		}
 		key := k.gvk.Kind + " " + objectKey(obj)

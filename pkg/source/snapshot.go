@@ -55,7 +55,44 @@ type Snapshot struct {
 	// partial list). Consumers that delete must not act on an incomplete snapshot. A CRD that
 	// is not installed leaves it complete: no object of that kind can exist; a note says so.
 	Complete bool
+	// Selector is the label selector the objects were read with ("" for none). With one,
+	// Existing records every object read of the namespaces in scope, selected or not: whether
+	// its entities are this sync's to delete. See InScope.
+	Selector string
+	Existing map[ObjectRef]bool
 	// Notes are things the reader could not decide and said so (for example a route whose
 	// parent Gateway is not among the manifests); they are shown on stderr.
 	Notes []string
+}
+
+// ObjectRef names one Kubernetes object as KIC's k8s-kind, k8s-namespace and k8s-name tags do.
+type ObjectRef struct {
+	Kind, Namespace, Name string
+}
+
+// note records that obj was read; selected says whether its entities are in this read's scope.
+func (s *Snapshot) note(k kindInfo, obj object, selected bool) {
+	if s.Selector == "" {
+		return
+	}
+	if s.Existing == nil {
+		s.Existing = map[ObjectRef]bool{}
+	}
+	s.Existing[ObjectRef{Kind: k.gvk.Kind, Namespace: obj.GetNamespace(), Name: obj.GetName()}] = selected && k.selectable
+}
+
+// InScope reports whether entities translated from ref are this read's to delete. Without a
+// selector every object is (the caller scopes namespaces). With one, an object that is gone
+// is; one that exists is only when it is of a kind the selector narrows and matches it: an
+// object outside the selector, or one read whole (a Service, a Secret) that may serve objects
+// outside it, is not this sync's to delete from.
+func (s *Snapshot) InScope(ref ObjectRef) bool {
+	if s.Selector == "" {
+		return true
+	}
+	if ref.Kind == "" || ref.Name == "" {
+		return false
+	}
+	selected, exists := s.Existing[ref]
+	return !exists || selected
 }

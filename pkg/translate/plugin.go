@@ -211,6 +211,13 @@ func (t *translator) instantiatePlugin(ns, name string, rels *pluginRels) {
 	}
 	if err != nil {
 		t.fail(src, "config", "%v", err)
+		// What it attaches to fails too: a route or consumer written without the plugin (an
+		// auth plugin, say) would be served with less than it asks for.
+		for _, c := range combos {
+			for _, r := range c.refs() {
+				t.fail(r.referrer, annField(annPlugins), "plugin %q could not be built, so this object is not written without it", name)
+			}
+		}
 		return
 	}
 	used := map[string]bool{}
