@@ -58,9 +58,9 @@ type Report struct {
 	Withheld map[string]int `json:"deletesWithheld,omitempty"`
 	// Kept are the writes not made because the entity's Kubernetes object failed translation:
 	// Kong keeps its last good configuration, and the sync is partial.
-	Kept []Problem `json:"kept,omitempty"`
-	Notes    []string       `json:"notes,omitempty"`
-	Requests int64          `json:"writeRequests"`
+	Kept     []Problem `json:"kept,omitempty"`
+	Notes    []string  `json:"notes,omitempty"`
+	Requests int64     `json:"writeRequests"`
 	// Generation is the sync marker's generation this sync wrote (0: none was written).
 	Generation int64 `json:"generation,omitempty"`
 	// Durations of the phases.
