@@ -150,9 +150,14 @@ func TestSyncFromLiveCluster(t *testing.T) {
 	}
 
 	// An API server that cannot be reached: the command fails before any write.
+	// It must stop for that reason, naming the server, and before any plan: a stop by the
+	// delete budget would also write nothing, and would hide an unsafe plan.
 	r = f.cmd(t, "sync", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "-n", nsA)
-	if r.code == 0 || f.kong.writes.Load() != 0 {
+	if r.code != 1 || f.kong.writes.Load() != 0 {
 		t.Fatalf("unreachable API server: exit %d, writes %v", r.code, f.kong.reset())
+	}
+	if !strings.Contains(r.stderr, "127.0.0.1:1") || strings.Contains(r.stderr+r.stdout, "would delete") || r.stdout != "" {
+		t.Fatalf("unreachable API server: the error does not name it, or a plan was made:\n%s\n%s", r.stdout, r.stderr)
 	}
 
 	// Complete again: the deleted Ingress's entities go, the other namespace's stay.
