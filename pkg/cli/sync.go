@@ -56,7 +56,8 @@ every data plane the control plane lists at /clustering/data-planes is in sync o
 configuration and was seen after the write. Each node's time is printed and stored in the
 record; a timeout names the nodes that lag and exits 1.
 
-Exit codes: 0 done, 1 error (nothing or not everything could be tried), 2 partial: some
+Exit codes: 0 done, 1 error (nothing or not everything could be tried, such as Kong losing
+its database mid-sync: the report says which writes were made), 2 partial: some
 entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
 Kong kept what it had from it (the report names each with its Kubernetes object).`
 
@@ -207,6 +208,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	}
 	if err := res.Report.Write(o.Out, o.Output); err != nil {
 		return err
+	}
+	if res.Stopped != nil {
+		return fmt.Errorf("the sync stopped part-way: %w; run it again once the database is back", res.Stopped)
 	}
 	if o.Wait > 0 && !o.DryRun {
 		warning, err := res.Wait(ctx, func(n converge.Node) {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -28,6 +30,9 @@ type Result struct {
 	Via    *kong.Client
 	// Warnings are what went wrong after the writes without undoing them (the marker).
 	Warnings []string
+	// Stopped, when set, is why the apply could not go on at all: a node answered 5xx and
+	// says it cannot reach its database. The writes not made are in the report.
+	Stopped error
 
 	cfg  *Config
 	conv *convergence
@@ -105,6 +110,7 @@ func RunOnce(ctx context.Context, cfg *Config) (*Result, error) {
 			progress = cfg.Progress(len(ob.Plan.Ops))
 		}
 		res.Outcome = apply.Run(ctx, ob.Plan, apply.NewPool(ob.Cluster.Nodes), apply.Options{Concurrency: cfg.Concurrency, OnResult: progress})
+		res.Stopped = res.databaseDown(ctx)
 	}
 	rep := report.New(ob.Plan, res.Outcome)
 	rep.Source, rep.Kong = cfg.Source.Describe(), ob.Cluster.Describe()
@@ -119,6 +125,31 @@ func RunOnce(ctx context.Context, cfg *Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// ErrDatabaseDown is an apply cut short because Kong cannot reach its database.
+var ErrDatabaseDown = errors.New("kong cannot reach its database")
+
+// databaseDown asks the nodes why, when some write failed with a 5xx: a node whose /status
+// says its database is unreachable makes the whole sync a failure, not a partial success.
+func (r *Result) databaseDown(ctx context.Context) error {
+	serverErrors := 0
+	for _, res := range r.Outcome.Results {
+		if res.Status == apply.Failed && res.HTTPStatus >= 500 {
+			serverErrors++
+		}
+	}
+	if serverErrors == 0 {
+		return nil
+	}
+	for _, n := range r.Cluster.Nodes {
+		st, err := admin.ReadNodeStatus(ctx, n.Client)
+		if err == nil && !st.Database.Reachable {
+			return fmt.Errorf("%w: the node at %s says database.reachable is false; %d writes failed with a server error and what depends on them was not tried",
+				ErrDatabaseDown, n.URL, serverErrors)
+		}
+	}
+	return nil
 }
 
 // LockName is one lock per ownership tag, since syncs with different tags own different

@@ -178,8 +178,11 @@ func (r *Report) writeTable(w io.Writer) error {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	verb := "synced"
-	if r.DryRun {
+	switch {
+	case r.DryRun:
 		verb = "would sync (dry run)"
+	case r.Failed():
+		verb = "sync incomplete:"
 	}
 	fmt.Fprintf(&b, "%s %s into %s\n", verb, r.Source, r.Kong)
 	if len(r.Kinds) > 0 {
