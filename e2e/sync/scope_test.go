@@ -159,3 +159,26 @@ config: {key_names: [apikey]}
 		t.Fatalf("the live key-auth plugin is gone: %v", names)
 	}
 }
+
+// TestMaxDeleteIsCheckedAgainUnderTheLock: sync A plans a create only; before it takes the
+// lock, sync B adds four apps that A's manifests (with --prune) do not hold. A reads Kong
+// again under the lock, and the new plan's deletes exceed the budget: A stops, having written
+// nothing, rather than apply a mass delete its first check never saw.
+func TestMaxDeleteIsCheckedAgainUnderTheLock(t *testing.T) {
+	f := newFixture(t)
+	mustSync(t, f, "-f", manifests(t, "a", "b"))
+	bIn := manifests(t, "a", "b", "c", "d", "e", "f")
+	hook := hookLock(t, f.kong.URL, func() {
+		if r := run(t, "sync", "-f", bIn, "--kong-admin-url", f.node.URL, "--schema-cache-dir", f.cache); r.code != 0 {
+			t.Errorf("sync B: exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	r := run(t, "sync", "-f", manifests(t, "a", "b", "fresh"), "--prune", "--kong-admin-url", hook.URL, "--schema-cache-dir", f.cache)
+	if r.code != 1 || !strings.Contains(r.stderr, "delete budget") {
+		t.Fatalf("sync A: exit %d, want 1 for the delete budget\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	got := serviceNames(t, f)
+	if got["default.fresh.80"] || !got["default.f.80"] || len(got) != 6 {
+		t.Fatalf("services after sync A stopped: %v, want B's six and not A's new one", got)
+	}
+}
