@@ -68,7 +68,7 @@ func TestSelectorScopesDeletes(t *testing.T) {
 	got := routeNames(t, f)
 	for name := range got {
 		if strings.Contains(name, ".a1.") {
-			t.Fatalf("route %s of the deleted Ingress a1 survived: %v", name, got)
+			t.Fatalf("route %s of the deleted Ingress a1 survived: %v\n%s\n%s", name, got, r.stdout, r.stderr)
 		}
 	}
 	if len(got) != 3 {

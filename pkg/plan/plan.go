@@ -442,6 +442,7 @@ func (b *builder) deletes(have *side, opts Options) {
 		b.plan.Withheld = append(b.plan.Withheld, op)
 	}
 	deleting := map[*entity]bool{}
+	var outside []*entity
 	for _, e := range gone {
 		why := ""
 		if opts.Frozen != nil {
@@ -457,10 +458,20 @@ func (b *builder) deletes(have *side, opts Options) {
 			}
 			withhold(e, why)
 		case opts.MayDelete != nil && !opts.MayDelete(tagsOf(e.body)):
-			withhold(e, "outside the scope of this sync")
+			outside = append(outside, e)
 		default:
 			deleting[e] = true
 		}
+	}
+	// A plugin instance belongs to what it is attached to as much as to its KongPlugin: one
+	// whose route, service or consumer goes in scope goes with it (Kong would cascade it), even
+	// when its KongPlugin, read whole, is outside the scope.
+	for _, e := range outside {
+		if e.kind.kind == KindPlugin && slices.ContainsFunc(slices.Collect(maps.Values(e.parents)), func(p *entity) bool { return deleting[p] }) {
+			deleting[e] = true
+			continue
+		}
+		withhold(e, "outside the scope of this sync")
 	}
 	// An entity referenced by one that stays (out of scope, or a desired entity still pointing
 	// at it) cannot be deleted: Kong would refuse, and the child would lose its parent.
