@@ -29,8 +29,8 @@ func TestEchoImagesAreRecognisedAtAnyTagAndRegistryTheSuiteUses(t *testing.T) {
 		"docker.io/kongdb/echo:latest":                        true,
 		"kongdb/echo:simkube":                                 true,
 		"registry.k8s.io/coredns/coredns:v1.12.2":             false,
-		"nginx:1.27":                                          false,
-		"localhost:5000/echo-basic":                           false,
+		"nginx:1.27":                false,
+		"localhost:5000/echo-basic": false,
 	} {
 		if got := IsEcho(image); got != want {
 			t.Errorf("IsEcho(%q) = %v, want %v", image, got, want)
