@@ -16,8 +16,8 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim/kube/agent"
 )
 
-// Slots of the Kubernetes members on the cluster's 127.77.<subnet>.0/24 (and,
-// for the Node, its 198.19.<subnet>.0/24 address).
+// Slots of the Kubernetes members: etcd on the cluster's 127.77.<subnet>.0/24,
+// the API server and the Node on its 198.19.<subnet>.0/24 (see sim/kube/addr.go).
 const (
 	slotEtcd      = 2
 	slotAPIServer = 3
@@ -27,7 +27,7 @@ const (
 // kubePlan is where the cluster's Kubernetes lives on this machine.
 func kubePlan(st *sim.State, subnet int) kube.Plan {
 	return kube.Plan{Dir: filepath.Join(st.Dir, "kube"), Cluster: st.Spec.Name, NodeName: st.Spec.Name + "-node",
-		EtcdAddr: addr(subnet, slotEtcd), APIServerAddr: addr(subnet, slotAPIServer)}
+		EtcdAddr: addr(subnet, slotEtcd), APIServerAddr: kube.MemberAddr(subnet, slotAPIServer)}
 }
 
 // subnetOf is the cluster's subnet, read back from PostgreSQL's address.
@@ -59,7 +59,9 @@ func (r *Runtime) prepareKube(st *sim.State, subnet int) error {
 	if _, err := kube.FindBinaries(); err != nil {
 		return fmt.Errorf("cluster %q: %w", st.Spec.Name, err)
 	}
-	ips := []string{kube.MemberAddr(subnet, slotNode)}
+	// The API server too: it advertises its address as the endpoint of Service
+	// default/kubernetes, and refuses to start with a loopback one.
+	ips := []string{kube.MemberAddr(subnet, slotNode), kube.MemberAddr(subnet, slotAPIServer)}
 	for _, m := range st.Spec.Members() {
 		ips = append(ips, kube.MemberAddr(subnet, slotOf(m.Role, m.Index)))
 	}
@@ -125,7 +127,7 @@ func kubeMemberAddr(subnet int, member string) string {
 	case kube.Etcd:
 		return addr(subnet, slotEtcd)
 	case kube.APIServer:
-		return addr(subnet, slotAPIServer)
+		return kube.MemberAddr(subnet, slotAPIServer)
 	case kube.NodeAgent:
 		return kube.MemberAddr(subnet, slotNode)
 	}
