@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -55,8 +57,7 @@ var shared struct {
 func cluster(t *testing.T) (*sim.Cluster, kubernetes.Interface) {
 	t.Helper()
 	shared.once.Do(func() {
-		if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-			shared.err = fmt.Errorf("KUBEBUILDER_ASSETS must name the folder of hack/kube-assets.sh --kubernetes")
+		if shared.err = kubeAssets(); shared.err != nil {
 			return
 		}
 		shared.name = simtest.Name()
@@ -95,6 +96,39 @@ func cluster(t *testing.T) (*sim.Cluster, kubernetes.Interface) {
 		t.Skip("the shared cluster was taken down by TestSimDownLeavesNothing")
 	}
 	return shared.c, shared.kube
+}
+
+// kubeAssets makes sure etcd, kube-apiserver and kube-controller-manager are
+// found: in KUBEBUILDER_ASSETS, or built into the repository's
+// .cache/kube-assets by hack/kube-assets.sh --kubernetes (only this package
+// and sim up --kubernetes need kube-controller-manager, so only they build it).
+func kubeAssets() error {
+	dir := os.Getenv("KUBEBUILDER_ASSETS")
+	if dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "kube-controller-manager")); err == nil {
+			return nil
+		}
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(root, "hack", "kube-assets.sh")); err == nil {
+			break
+		}
+		if root == filepath.Dir(root) {
+			return fmt.Errorf("cannot find hack/kube-assets.sh above the working directory")
+		}
+		root = filepath.Dir(root)
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "hack", "kube-assets.sh"), "--kubernetes")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("hack/kube-assets.sh --kubernetes: %w", err)
+	}
+	return os.Setenv("KUBEBUILDER_ASSETS", strings.TrimSpace(string(out)))
 }
 
 // kongdb runs the command line in this process and returns stdout, stderr and the exit code.
