@@ -193,6 +193,18 @@ func TestDeploymentOfTheEchoImageBecomesReadyPodsWithAddressesAndEndpointSlices(
 			t.Errorf("pod %s echoed %+v; want path /some/path?x=1, host echo.example, namespace %s, pod %s", p.Name, got, ns, p.Name)
 		}
 	}
+	// pods/log, through the API server to the node agent, as the suite's mirror tests read it.
+	since := metav1.NewTime(time.Now().Add(-time.Minute))
+	eventually(t, "pods/log shows the echo's request line", func() error {
+		raw, err := c.CoreV1().Pods(ns).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: "infra-backend-v1", SinceTime: &since}).DoRaw(t.Context())
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(raw), "Echoing back request made to /some/path?x=1 to client") {
+			return fmt.Errorf("log %q", raw)
+		}
+		return nil
+	})
 }
 
 func TestPodOfAnImageTheSimulatorCannotRunStaysPendingWithAWarningEvent(t *testing.T) {

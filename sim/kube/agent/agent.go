@@ -80,6 +80,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	KillRecorded(o.Dir)
 	a := &Agent{o: o, c: c, kick: make(chan struct{}, 1), states: map[types.UID]*podState{}}
+	if err := a.serveKubelet(ctx, o.Config.CAData); err != nil {
+		return err
+	}
 	if err := a.register(ctx); err != nil {
 		return err
 	}
@@ -149,6 +152,7 @@ func (a *Agent) postStatus(ctx context.Context, n *corev1.Node) error {
 			cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", ""),
 		},
 		Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: a.o.NodeIP}, {Type: corev1.NodeHostName, Address: a.o.NodeName}},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: KubeletPort}},
 		NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.37.2-kongdb-sim", OperatingSystem: "linux", Architecture: runtime.GOARCH,
 			ContainerRuntimeVersion: "kongdb-sim://1", OSImage: "kongdb simulator"},
 	}

@@ -120,20 +120,27 @@ func (r *LocalRuntime) Start(_ context.Context, c Container) (Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	stdout, stderr := logWriter(f, "stdout"), logWriter(f, "stderr")
+	closeLogs := func() {
+		_ = stdout.Close()
+		_ = stderr.Close()
+		_ = f.Close()
+	}
 	cmd := exec.Command(r.Echo[0], r.Echo[1:]...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/", echo.BindEnv + "=" + c.IP}
 	for k, v := range c.Env {
 		cmd.Env = append(cmd.Env, k+"="+rewriteMounts(v, c.Mounts))
 	}
-	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
+		closeLogs()
 		return nil, fmt.Errorf("pod %s: container %s: start: %w", c.Pod, c.Name, err)
 	}
 	p := &localProcess{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
+		closeLogs()
 		p.mu.Lock()
 		p.code = cmd.ProcessState.ExitCode()
 		p.mu.Unlock()
