@@ -2,6 +2,9 @@ package agent
 
 import (
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 func TestExpandReplacesKnownVariablesAsTheKubeletDoes(t *testing.T) {
@@ -62,5 +65,63 @@ func TestMountPathsInValuesAreRewrittenToTheHost(t *testing.T) {
 		if got := rewriteMounts(in, mounts); got != want {
 			t.Errorf("rewriteMounts(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+type fakeProc struct {
+	exited bool
+	code   int
+}
+
+func (f *fakeProc) ID() string          { return "fake://1" }
+func (f *fakeProc) Exited() (bool, int) { return f.exited, f.code }
+func (f *fakeProc) Stop(time.Duration)  {}
+
+func TestStatusReportsOnlyWhatIsTrue(t *testing.T) {
+	pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "x"}, {Name: "b", Image: "x"}}}}
+	a := &Agent{o: Options{NodeIP: "198.19.1.5"}}
+	cond := func(s corev1.PodStatus, typ corev1.PodConditionType) corev1.ConditionStatus {
+		for _, c := range s.Conditions {
+			if c.Type == typ {
+				return c.Status
+			}
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		name      string
+		st        *podState
+		phase     corev1.PodPhase
+		ready     corev1.ConditionStatus
+		ip        string
+		restarted int32
+	}{
+		{name: "not started: pending, no address, not ready",
+			st:    &podState{waitReason: "ErrImagePull", waiting: "image x", ctrs: map[string]*ctrState{}},
+			phase: corev1.PodPending, ready: corev1.ConditionFalse},
+		{name: "one container not ready: running, not ready",
+			st: &podState{ip: "198.18.1.2", containers: map[string]Container{}, ctrs: map[string]*ctrState{
+				"a": {proc: &fakeProc{}, ready: true}, "b": {proc: &fakeProc{}}}},
+			phase: corev1.PodRunning, ready: corev1.ConditionFalse, ip: "198.18.1.2"},
+		{name: "all ready after a restart",
+			st: &podState{ip: "198.18.1.3", containers: map[string]Container{}, ctrs: map[string]*ctrState{
+				"a": {proc: &fakeProc{}, ready: true, restarts: 1, last: &corev1.ContainerStateTerminated{ExitCode: 137}},
+				"b": {proc: &fakeProc{}, ready: true}}},
+			phase: corev1.PodRunning, ready: corev1.ConditionTrue, ip: "198.18.1.3", restarted: 1},
+		{name: "all exited, one failed: failed",
+			st: &podState{ip: "198.18.1.4", containers: map[string]Container{}, ctrs: map[string]*ctrState{
+				"a": {done: true, last: &corev1.ContainerStateTerminated{ExitCode: 0}},
+				"b": {done: true, last: &corev1.ContainerStateTerminated{ExitCode: 1}}}},
+			phase: corev1.PodFailed, ready: corev1.ConditionFalse, ip: "198.18.1.4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := a.status(pod, tc.st)
+			if s.Phase != tc.phase || cond(s, corev1.PodReady) != tc.ready || s.PodIP != tc.ip || s.HostIP != "198.19.1.5" {
+				t.Errorf("phase %s ready %s ip %q host %q; want %s %s %q", s.Phase, cond(s, corev1.PodReady), s.PodIP, s.HostIP, tc.phase, tc.ready, tc.ip)
+			}
+			if got := s.ContainerStatuses[0].RestartCount; got != tc.restarted {
+				t.Errorf("restart count %d, want %d", got, tc.restarted)
+			}
+		})
 	}
 }
