@@ -333,3 +333,27 @@ func TestSecretVolumeCreatedAfterThePodReachesItsTLSListener(t *testing.T) {
 		t.Fatalf("echo over TLS %+v; want its tls part and namespace %s", got, ns)
 	}
 }
+
+func TestStoppedAPIServerRefusesAndStartedAgainKeepsItsObjects(t *testing.T) {
+	cl, c := cluster(t)
+	ns := namespace(t, c)
+	if _, err := c.CoreV1().ConfigMaps(ns).Create(t.Context(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kept"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := kongdb(t, "sim", "--runtime", "local", "stop", "kube-apiserver", "--name", cl.Name); code != 0 {
+		t.Fatalf("sim stop kube-apiserver: exit %d: %s", code, errOut)
+	}
+	if _, err := c.CoreV1().ConfigMaps(ns).Get(t.Context(), "kept", metav1.GetOptions{}); err == nil {
+		t.Fatal("the API server answers after sim stop kube-apiserver")
+	}
+	out, _, _ := kongdb(t, "sim", "--runtime", "local", "status", cl.Name)
+	if !strings.Contains(lineOf(out, "kube-apiserver"), "exited") {
+		t.Errorf("sim status does not show kube-apiserver exited:\n%s", out)
+	}
+	if _, errOut, code := kongdb(t, "sim", "--runtime", "local", "start", "kube-apiserver", "--name", cl.Name); code != 0 {
+		t.Fatalf("sim start kube-apiserver: exit %d: %s", code, errOut)
+	}
+	if _, err := c.CoreV1().ConfigMaps(ns).Get(t.Context(), "kept", metav1.GetOptions{}); err != nil {
+		t.Fatalf("configmap kept after the API server's restart: %v", err)
+	}
+}
