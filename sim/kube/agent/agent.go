@@ -246,7 +246,7 @@ func (a *Agent) bind(ctx context.Context, p *corev1.Pod) {
 		a.o.Log("bind pod %s/%s: %v", p.Namespace, p.Name, err)
 		return
 	}
-	a.event(ctx, p, corev1.EventTypeNormal, "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", p.Namespace, p.Name, a.o.NodeName))
+	a.eventFrom(ctx, "default-scheduler", p, corev1.EventTypeNormal, "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", p.Namespace, p.Name, a.o.NodeName))
 }
 
 // stopAll stops every container; the agent is ending.
@@ -261,13 +261,18 @@ func (a *Agent) stopAll() {
 
 // event records a core/v1 Event on the Pod, from the kubelet as users know it.
 func (a *Agent) event(ctx context.Context, p *corev1.Pod, typ, reason, msg string) {
+	a.eventFrom(ctx, "kubelet", p, typ, reason, msg)
+}
+
+// eventFrom records an Event from component (the scheduler's binding is the agent's too).
+func (a *Agent) eventFrom(ctx context.Context, component string, p *corev1.Pod, typ, reason, msg string) {
 	now := metav1.Now()
 	ev := &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{GenerateName: p.Name + ".", Namespace: p.Namespace},
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name,
 			UID: p.UID, ResourceVersion: p.ResourceVersion},
 		Reason: reason, Message: msg, Type: typ, Count: 1, FirstTimestamp: now, LastTimestamp: now,
-		Source: corev1.EventSource{Component: "kubelet", Host: a.o.NodeName},
+		Source: corev1.EventSource{Component: component, Host: a.o.NodeName},
 	}
 	if _, err := a.c.CoreV1().Events(p.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil && ctx.Err() == nil {
 		a.o.Log("event %s on pod %s/%s: %v", reason, p.Namespace, p.Name, err)
