@@ -151,7 +151,7 @@ func (a *Agent) postStatus(ctx context.Context, n *corev1.Node) error {
 			cond(corev1.NodeDiskPressure, corev1.ConditionFalse, "KubeletHasNoDiskPressure", ""),
 			cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", ""),
 		},
-		Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: a.o.NodeIP}, {Type: corev1.NodeHostName, Address: a.o.NodeName}},
+		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: a.o.NodeIP}, {Type: corev1.NodeHostName, Address: a.o.NodeName}},
 		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: KubeletPort}},
 		NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.37.2-kongdb-sim", OperatingSystem: "linux", Architecture: runtime.GOARCH,
 			ContainerRuntimeVersion: "kongdb-sim://1", OSImage: "kongdb simulator"},
