@@ -95,3 +95,32 @@ func lineOf(out, prefix string) string {
 	}
 	return ""
 }
+
+func TestStoppedKongNodeIsListedNotReadyUntilStartedAgain(t *testing.T) {
+	cl, c := cluster(t)
+	readiness := func() (bool, error) {
+		list, err := c.DiscoveryV1().EndpointSlices("kong").List(t.Context(), metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=kong-admin"})
+		if err != nil {
+			return false, err
+		}
+		if len(list.Items) != 1 || len(list.Items[0].Endpoints) != 1 || list.Items[0].Endpoints[0].Conditions.Ready == nil {
+			return false, fmt.Errorf("kong-admin slices %+v", list.Items)
+		}
+		return *list.Items[0].Endpoints[0].Conditions.Ready, nil
+	}
+	for _, step := range []struct {
+		verb  string
+		ready bool
+	}{{"stop", false}, {"start", true}} {
+		if _, errOut, code := kongdb(t, "sim", "--runtime", "local", step.verb, "node-1", "--name", cl.Name); code != 0 {
+			t.Fatalf("sim %s node-1: exit %d: %s", step.verb, code, errOut)
+		}
+		ready, err := readiness()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ready != step.ready {
+			t.Errorf("after sim %s node-1 its kong-admin endpoint is ready=%v, want %v", step.verb, ready, step.ready)
+		}
+	}
+}

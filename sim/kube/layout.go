@@ -40,6 +40,10 @@ var GatewayPorts = struct{ HTTP, HTTPAlt, HTTPS int }{80, 8080, 443}
 // (data planes or traditional nodes).
 type KongEndpoints struct {
 	Admin, Proxy []string
+	// Down are the addresses of members that do not run now (a fault verb stopped
+	// them): listed, but not ready, so discovery passes them by as it would a
+	// Pod that is not ready.
+	Down map[string]bool
 }
 
 // Config is a client configuration for the plan's kubeconfig.
@@ -155,8 +159,8 @@ func Layout(ctx context.Context, cfg *rest.Config, eps KongEndpoints) error {
 		return fmt.Errorf("kubernetes: write the load balancer status of service %s/%s: %w", KongNamespace, ProxyService, err)
 	}
 	slices := []*discoveryv1.EndpointSlice{
-		endpointSlice(ProxyService, eps.Proxy, map[string]int32{"kong-proxy": kongProxyPort, "kong-proxy-tls": kongProxySSLPort}),
-		endpointSlice(AdminService, eps.Admin, map[string]int32{"admin": kongAdminPort}),
+		endpointSlice(ProxyService, eps.Proxy, eps.Down, map[string]int32{"kong-proxy": kongProxyPort, "kong-proxy-tls": kongProxySSLPort}),
+		endpointSlice(AdminService, eps.Admin, eps.Down, map[string]int32{"admin": kongAdminPort}),
 	}
 	for _, sl := range slices {
 		if err := applySlice(ctx, c, sl); err != nil {
@@ -166,8 +170,9 @@ func Layout(ctx context.Context, cfg *rest.Config, eps KongEndpoints) error {
 	return nil
 }
 
-// endpointSlice is the slice of a selector-less Service: one ready endpoint per address.
-func endpointSlice(service string, addrs []string, ports map[string]int32) *discoveryv1.EndpointSlice {
+// endpointSlice is the slice of a selector-less Service: one endpoint per
+// address, ready unless its member is down.
+func endpointSlice(service string, addrs []string, down map[string]bool, ports map[string]int32) *discoveryv1.EndpointSlice {
 	sl := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Name: service + "-sim", Namespace: KongNamespace,
 			Labels: map[string]string{discoveryv1.LabelServiceName: service, managedByLabel: managedByValue}},
@@ -175,7 +180,7 @@ func endpointSlice(service string, addrs []string, ports map[string]int32) *disc
 	}
 	for _, a := range addrs {
 		sl.Endpoints = append(sl.Endpoints, discoveryv1.Endpoint{Addresses: []string{a},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true), Serving: ptr.To(true), Terminating: ptr.To(false)}})
+			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(!down[a]), Serving: ptr.To(!down[a]), Terminating: ptr.To(false)}})
 	}
 	for _, name := range []string{"kong-proxy", "kong-proxy-tls", "admin"} {
 		if port, ok := ports[name]; ok {

@@ -109,7 +109,13 @@ func (r *Runtime) upKube(ctx context.Context, st *sim.State, subnet int, progres
 		return err
 	}
 	progress("laying Kong out in namespace " + kube.KongNamespace)
-	var eps kube.KongEndpoints
+	return kube.Layout(ctx, cfg, kongEndpoints(st, subnet))
+}
+
+// kongEndpoints are the Kong members as Kubernetes lists them, the ones whose
+// process is gone marked down.
+func kongEndpoints(st *sim.State, subnet int) kube.KongEndpoints {
+	eps := kube.KongEndpoints{Down: map[string]bool{}}
 	for _, m := range st.Spec.Members() {
 		a := kube.MemberAddr(subnet, slotOf(m.Role, m.Index))
 		if m.Role != sim.RoleDP {
@@ -118,8 +124,26 @@ func (r *Runtime) upKube(ctx context.Context, st *sim.State, subnet int, progres
 		if m.Role != sim.RoleCP {
 			eps.Proxy = append(eps.Proxy, a)
 		}
+		if p := st.Processes[m.Name]; p == nil || !alive(p.PID) {
+			eps.Down[a] = true
+		}
 	}
-	return kube.Layout(ctx, cfg, eps)
+	return eps
+}
+
+// relayoutKong writes Kong's EndpointSlices again after a fault verb stopped
+// or started a Kong member, so Kubernetes lists a stopped member as not
+// ready. When the API server is down itself, the error says that the fault
+// was made all the same.
+func relayoutKong(ctx context.Context, st *sim.State) error {
+	subnet := subnetOf(st)
+	cfg, err := kubePlan(st, subnet).Config()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return kube.Layout(ctx, cfg, kongEndpoints(st, subnet))
 }
 
 func kubeMemberAddr(subnet int, member string) string {

@@ -356,6 +356,11 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 	if err != nil {
 		return fmt.Errorf("cluster %q: %s %s: %w", cluster, f.Kind, f.Member, err)
 	}
+	if st.Spec.Kubernetes && p.Role != sim.RoleKube && p.Role != sim.RoleDB && f.Kind != sim.FaultPartition && f.Kind != sim.FaultHeal {
+		if err := relayoutKong(ctx, st); err != nil {
+			return fmt.Errorf("cluster %q: %s %s was done, but Kong's EndpointSlices still show it as before: %w", cluster, f.Kind, f.Member, err)
+		}
+	}
 	return nil
 }
 

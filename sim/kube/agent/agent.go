@@ -31,6 +31,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -135,8 +136,24 @@ func (a *Agent) register(ctx context.Context) error {
 	return a.postStatus(ctx, got)
 }
 
-// postStatus writes the Node's status: Ready, its address and capacity.
+// postStatus writes the Node's status: Ready, its address and capacity. The
+// node lifecycle controller and admission change a new Node (taints) while we
+// write, so a conflict is retried on the Node as it is now.
 func (a *Agent) postStatus(ctx context.Context, n *corev1.Node) error {
+	first := true
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			var err error
+			if n, err = a.c.CoreV1().Nodes().Get(ctx, a.o.NodeName, metav1.GetOptions{}); err != nil {
+				return err
+			}
+		}
+		first = false
+		return a.writeNodeStatus(ctx, n)
+	})
+}
+
+func (a *Agent) writeNodeStatus(ctx context.Context, n *corev1.Node) error {
 	now := metav1.Now()
 	cond := func(t corev1.NodeConditionType, s corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
 		return corev1.NodeCondition{Type: t, Status: s, Reason: reason, Message: msg, LastHeartbeatTime: now, LastTransitionTime: now}
