@@ -3,8 +3,16 @@
 # .cache/kube-assets (git-ignored). Prebuilt envtest archives cannot be downloaded on our machines,
 # so we compile the exact releases instead; the build is skipped when both binaries are there.
 #
-#   hack/kube-assets.sh          # prints the assets folder (for KUBEBUILDER_ASSETS)
+#   hack/kube-assets.sh              # prints the assets folder (for KUBEBUILDER_ASSETS)
+#   hack/kube-assets.sh --kubernetes # also kube-controller-manager, for `sim up --kubernetes`
+#
+# kube-controller-manager is built only when asked for (sim up --kubernetes and its tests), so
+# envtest users and `make demo` do not pay for it. Scheduling needs no kube-scheduler: the
+# simulator's node agent binds pods to its one Node (docs/simkube.md says why).
 set -euo pipefail
+
+with_kcm=
+[[ ${1:-} == --kubernetes ]] && with_kcm=1
 
 K8S_VERSION=${K8S_VERSION:-v1.37.2}
 STAGING_VERSION=${STAGING_VERSION:-v0.37.2}
@@ -19,7 +27,13 @@ want="kube-apiserver=$K8S_VERSION etcd=$ETCD_VERSION stamped"
 need_kubectl=
 command -v kubectl >/dev/null || [[ -x "$out/kubectl" ]] || need_kubectl=1
 
-if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" && -z $need_kubectl ]]; then
+kcm_stamp="$out/.versions-kcm"
+need_kcm=
+if [[ -n $with_kcm ]] && [[ ! -x "$out/kube-controller-manager" || "$(cat "$kcm_stamp" 2>/dev/null)" != "$K8S_VERSION" ]]; then
+  need_kcm=1
+fi
+
+if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" && -z $need_kubectl && -z $need_kcm ]]; then
   echo "$out"
   exit 0
 fi
@@ -46,6 +60,7 @@ package main
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	_ "k8s.io/kubectl/pkg/cmd"
 )
 
@@ -60,6 +75,15 @@ if [[ ! -x "$out/kube-apiserver" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]];
   GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out/kube-apiserver" \
     -ldflags="-s -w -X $vpkg.gitVersion=$K8S_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean" \
     k8s.io/kubernetes/cmd/kube-apiserver
+fi
+if [[ -n $need_kcm ]]; then
+  log "building kube-controller-manager $K8S_VERSION (sim up --kubernetes; first time takes several minutes)"
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  vpkg=k8s.io/component-base/version
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out/kube-controller-manager" \
+    -ldflags="-s -w -X $vpkg.gitVersion=$K8S_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean" \
+    k8s.io/kubernetes/cmd/kube-controller-manager
+  echo "$K8S_VERSION" > "$kcm_stamp"
 fi
 if [[ -n $need_kubectl ]]; then
   log "no kubectl on PATH: building kubectl $K8S_VERSION"

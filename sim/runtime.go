@@ -78,6 +78,17 @@ type Cluster struct {
 	Created  time.Time `json:"created,omitzero"`
 	Postgres Postgres  `json:"postgres"`
 	Nodes    []Node    `json:"nodes"`
+	// Kube is the cluster's Kubernetes, when it was brought up with one.
+	Kube *Kube `json:"kubernetes,omitempty"`
+}
+
+// Kube is the simulator's Kubernetes as it runs now: where its API server is,
+// the kubeconfig file that reaches it as cluster admin, and its members
+// (etcd, kube-apiserver, kube-controller-manager, node-agent) with their state.
+type Kube struct {
+	Server     string `json:"server"`
+	Kubeconfig string `json:"kubeconfig"`
+	Members    []Node `json:"members"`
 }
 
 // Postgres is the cluster's database as seen from the host. The password is

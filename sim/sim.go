@@ -35,6 +35,9 @@ const (
 	RoleNode       Role = "node"
 	RoleCP         Role = "cp"
 	RoleDP         Role = "dp"
+	// RoleKube is a member of the simulator's Kubernetes (sim up --kubernetes): etcd,
+	// kube-apiserver, kube-controller-manager and the node agent.
+	RoleKube Role = "kube"
 )
 
 // Labels carried by every container, network and volume of a cluster, so that
@@ -85,6 +88,9 @@ type Spec struct {
 	Pull          PullPolicy `json:"pull"`
 	// KongEnv is added to every Kong container's environment, after the simulator's own settings.
 	KongEnv map[string]string `json:"kongEnv,omitempty"`
+	// Kubernetes adds a Kubernetes control plane and a node agent, with the Kong cluster laid
+	// out in it as KIC's Helm chart would (sim/kube).
+	Kubernetes bool `json:"kubernetes,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
@@ -230,7 +236,7 @@ type ClusterCert struct {
 
 // SortNodes orders members as they come up: db, nodes, control planes, data planes, each by index.
 func SortNodes(nodes []Node) {
-	order := map[Role]int{RoleDB: 0, RoleMigrations: 1, RoleNode: 2, RoleCP: 3, RoleDP: 4}
+	order := map[Role]int{RoleDB: 0, RoleMigrations: 1, RoleNode: 2, RoleCP: 3, RoleDP: 4, RoleKube: 5}
 	slices.SortFunc(nodes, func(a, b Node) int {
 		if d := order[a.Role] - order[b.Role]; d != 0 {
 			return d

@@ -13,6 +13,8 @@ import (
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
 	emulatorcli "github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
+	"github.com/kongdb/kubectl-kongdb/sim/kube/agent"
+	"github.com/kongdb/kubectl-kongdb/sim/kube/echo"
 	"github.com/kongdb/kubectl-kongdb/sim/local"
 )
 
@@ -84,6 +86,8 @@ func NewCmdSim(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdSimDB(o),
 		newCmdSimEmulator(streams),
 		newCmdSimLink(),
+		newCmdSimNode(streams),
+		newCmdSimEcho(streams),
 	)
 	for _, kind := range []sim.FaultKind{sim.FaultStop, sim.FaultStart, sim.FaultKill, sim.FaultPartition, sim.FaultHeal} {
 		cmd.AddCommand(NewCmdSimFault(o, kind, nil))
@@ -144,16 +148,12 @@ func openRuntime(ctx context.Context, name, pgBinDir string) (sim.Runtime, error
 		}
 		return rt, nil
 	}
-	self := os.Getenv("KONGDB_SIM_EXECUTABLE")
-	if self == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("local runtime: find this program: %w", err)
-		}
-		self = exe
+	self, err := selfExecutable()
+	if err != nil {
+		return nil, err
 	}
 	return local.New(local.Options{PGBinDir: pgBinDir,
-		Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
+		Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}, NodeAgent: []string{self, "sim", "__node"}})
 }
 
 // newCmdSimEmulator is the hidden `sim __kong`: the emulator's command line,
@@ -176,6 +176,49 @@ func newCmdSimLink() *cobra.Command {
 		Use: "__link", Hidden: true, DisableFlagParsing: true,
 		RunE: func(_ *cobra.Command, args []string) error { return local.LinkMain(args) },
 	}
+}
+
+// newCmdSimNode is the hidden `sim __node`: the node agent of a cluster's
+// Kubernetes; it runs echo Pods as this program's `sim __echo`.
+func newCmdSimNode(streams genericiooptions.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use: "__node", Hidden: true, DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			self, err := selfExecutable()
+			if err != nil {
+				return err
+			}
+			if code := agent.Main(args, []string{self, "sim", "__echo"}, streams.ErrOut); code != 0 {
+				return &exitError{code: code, err: fmt.Errorf("exit status %d", code), silent: true}
+			}
+			return nil
+		},
+	}
+}
+
+// newCmdSimEcho is the hidden `sim __echo`: the echo server of echo Pods.
+func newCmdSimEcho(streams genericiooptions.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use: "__echo", Hidden: true, DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if code := echo.Main(streams.Out, streams.ErrOut); code != 0 {
+				return &exitError{code: code, err: fmt.Errorf("exit status %d", code), silent: true}
+			}
+			return nil
+		},
+	}
+}
+
+// selfExecutable is this program, or KONGDB_SIM_EXECUTABLE (another kongdb binary, for tests).
+func selfExecutable() (string, error) {
+	if self := os.Getenv("KONGDB_SIM_EXECUTABLE"); self != "" {
+		return self, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("local runtime: find this program: %w", err)
+	}
+	return exe, nil
 }
 
 // withRuntime runs fn with an open runtime and closes it after.

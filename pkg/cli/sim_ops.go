@@ -132,6 +132,15 @@ func printClusterTable(w io.Writer, c *sim.Cluster, wide bool) error {
 		}
 		fmt.Fprintln(tw, row)
 	}
+	if c.Kube != nil {
+		for _, n := range c.Kube.Members {
+			row := fmt.Sprintf("%s\t%s\t%s\t%s\t-", n.Name, n.Role, n.State, dash(n.AdminURL))
+			if wide {
+				row += fmt.Sprintf("\t-\t-\t%s\t%s\t-", n.Image, n.ID)
+			}
+			fmt.Fprintln(tw, row)
+		}
+	}
 	return tw.Flush()
 }
 
@@ -170,6 +179,9 @@ func NewCmdSimEnv(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 			fmt.Fprintf(o.Out, "export KONGDB_SIM_ADMIN_URLS=%q\n", strings.Join(admins, " "))
 			fmt.Fprintf(o.Out, "export KONGDB_SIM_PROXY_URLS=%q\n", strings.Join(proxies, " "))
 			fmt.Fprintf(o.Out, "export KONGDB_SIM_PG_DSN=%q\n", c.Postgres.DSN(st.Password))
+			if c.Kube != nil {
+				fmt.Fprintf(o.Out, "export KUBECONFIG=%q\n", c.Kube.Kubeconfig)
+			}
 			return nil
 		})
 }

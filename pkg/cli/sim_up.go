@@ -21,6 +21,13 @@ or control planes and data planes (hybrid), each waited for until it serves; in 
 until the control plane lists every data plane in sync. Admin and proxy ports are published on
 127.0.0.1 only and printed.
 
+With --kubernetes the cluster also gets a Kubernetes (local runtime only for now): etcd,
+kube-apiserver, kube-controller-manager and a node agent that runs Pods of the echo images, with
+Kong laid out as KIC's chart would (namespace kong, Services kong-proxy and kong-admin);
+` + "`sim env`" + ` exports its KUBECONFIG. It needs ` + "`hack/kube-assets.sh --kubernetes`" + `'s binaries on
+PATH or in KUBEBUILDER_ASSETS, and root (Pods get addresses outside 127.0.0.0/8, which the API
+server requires of EndpointSlices).
+
 In the foreground the command keeps a compact view of the members and tears the cluster down
 on Ctrl-C; with -d it returns once the cluster is ready and the cluster stays.`
 
@@ -38,6 +45,8 @@ type SimUpOptions struct {
 	EnvFile       string
 	Pull          string
 	Detach        bool
+	// Kubernetes adds the simulator's Kubernetes (sim/kube).
+	Kubernetes bool
 	// Refresh is the live view's poll interval in the foreground.
 	Refresh time.Duration
 
@@ -81,6 +90,7 @@ func NewCmdSimUp(f Factory, so *SimOptions, runF func(*SimUpOptions) error) *cob
 	fl.StringVar(&o.EnvFile, "env-file", "", "File of KONG_*=VALUE lines added to every Kong container (# comments allowed).")
 	fl.StringVar(&o.Pull, "pull", o.Pull, "When to pull images. One of: (always, missing, never).")
 	fl.BoolVarP(&o.Detach, "detach", "d", false, "If true, return once the cluster is ready and leave it running.")
+	fl.BoolVar(&o.Kubernetes, "kubernetes", false, "If true, add a Kubernetes (etcd, kube-apiserver, kube-controller-manager, a node agent) with Kong laid out in it; local runtime only.")
 	return cmd
 }
 
@@ -100,7 +110,10 @@ func (o *SimUpOptions) Complete(cmd *cobra.Command) error {
 		return err
 	}
 	o.spec = sim.Spec{Name: o.Name, Mode: sim.Mode(o.Mode), KongImage: o.KongImage, DPImage: o.DPImage,
-		PostgresImage: o.PostgresImage, Pull: sim.PullPolicy(o.Pull), KongEnv: env}
+		PostgresImage: o.PostgresImage, Pull: sim.PullPolicy(o.Pull), KongEnv: env, Kubernetes: o.Kubernetes}
+	if o.Kubernetes && o.Runtime == "auto" {
+		o.Runtime = "local" // the docker runtime has no Kubernetes yet
+	}
 	if o.spec.Mode == sim.Traditional {
 		o.spec.Nodes = o.Nodes
 		if cmd.Flags().Changed("control-planes") || cmd.Flags().Changed("data-planes") {
@@ -144,6 +157,9 @@ func (o *SimUpOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(o.ErrOut, "✓ cluster %s is ready in %s\n", c.Name, time.Since(start).Round(100*time.Millisecond))
 		if err := printClusterTable(o.Out, c, false); err != nil {
 			return err
+		}
+		if c.Kube != nil {
+			fmt.Fprintf(o.ErrOut, "kubernetes: %s (KUBECONFIG=%s); Kong is in namespace kong\n", c.Kube.Server, c.Kube.Kubeconfig)
 		}
 		if o.Detach {
 			fmt.Fprintf(o.ErrOut, "addresses for scripts: eval \"$(kongdb sim env %s)\"; remove it with: kongdb sim down %s\n", c.Name, c.Name)

@@ -47,6 +47,9 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if spec.Kubernetes {
+		return nil, fmt.Errorf("cluster %q: --kubernetes runs on the local runtime only for now (--runtime local)", spec.Name)
+	}
 	existing, err := r.containers(ctx, spec.Name)
 	if err != nil {
 		return nil, err

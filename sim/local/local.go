@@ -35,6 +35,9 @@ type Options struct {
 	Emulator []string
 	// Link is the command prefix that runs LinkMain.
 	Link []string
+	// NodeAgent is the command prefix that runs the node agent (sim/kube/agent.Main),
+	// for clusters with a Kubernetes.
+	NodeAgent []string
 }
 
 // Runtime runs clusters as local processes.
@@ -173,6 +176,11 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 		return nil, fmt.Errorf("cluster %q: %w", spec.Name, err)
 	}
 	st.Processes["db"] = &sim.Process{Role: sim.RoleDB, Addr: addr(subnet, 1)}
+	if spec.Kubernetes {
+		if err := r.prepareKube(st, subnet); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.startMember(ctx, st, "db"); err != nil {
 		return nil, fmt.Errorf("cluster %q: PostgreSQL: %w", spec.Name, err)
 	}
@@ -192,6 +200,11 @@ func (r *Runtime) Up(ctx context.Context, spec sim.Spec, st *sim.State, progress
 		}
 		if err := r.startMember(ctx, st, m.Name); err != nil {
 			return nil, fmt.Errorf("cluster %q: %s: %w", spec.Name, m.Name, err)
+		}
+	}
+	if spec.Kubernetes {
+		if err := r.upKube(ctx, st, subnet, progress); err != nil {
+			return nil, err
 		}
 	}
 	return sim.Ready(ctx, r, spec, progress)

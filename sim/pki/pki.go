@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"time"
 )
 
@@ -33,6 +34,11 @@ type Options struct {
 	RSA bool
 	// ServerAuth adds the serverAuth extended key usage, for TLS listeners.
 	ServerAuth bool
+	// ClientAuth adds the clientAuth extended key usage, for client certificates (the
+	// simulator's Kubernetes admin).
+	ClientAuth bool
+	// IPAddresses are IP SANs, for servers reached by address (the simulator's kube-apiserver).
+	IPAddresses []net.IP
 }
 
 // Pair is a certificate and its private key, PEM-encoded (the key as PKCS #8).
@@ -109,6 +115,7 @@ func template(o Options) (*x509.Certificate, crypto.Signer, error) {
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: o.CommonName},
 		DNSNames:     o.DNSNames,
+		IPAddresses:  o.IPAddresses,
 		NotBefore:    o.NotBefore,
 		NotAfter:     o.NotAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -121,7 +128,10 @@ func template(o Options) (*x509.Certificate, crypto.Signer, error) {
 		tmpl.KeyUsage |= x509.KeyUsageCertSign
 	}
 	if o.ServerAuth {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
+	}
+	if o.ClientAuth {
+		tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, x509.ExtKeyUsageClientAuth)
 	}
 	return tmpl, key, nil
 }

@@ -58,9 +58,18 @@ func Main(m *testing.M) {
 	}
 	_ = os.Setenv("XDG_STATE_HOME", dir)
 	code := m.Run()
+	for i := len(atExit) - 1; i >= 0; i-- {
+		atExit[i]()
+	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+var atExit []func()
+
+// AtExit runs f after the package's tests, before Main removes the state
+// directory: how a cluster shared by a package's tests is taken down.
+func AtExit(f func()) { atExit = append(atExit, f) }
 
 // MainAs is Main for a test binary that also plays the simulator's program:
 // the local runtime re-runs its program as `<program> sim __kong|__link` for
@@ -87,7 +96,8 @@ func LocalRuntime(t testing.TB) sim.Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}})
+	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"},
+		NodeAgent: []string{self, "sim", "__node"}})
 	if err != nil {
 		t.Fatal(err)
 	}
