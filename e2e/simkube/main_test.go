@@ -31,7 +31,14 @@ import (
 
 // TestMain plays the program the local runtime re-runs (Kong nodes, links,
 // the node agent, echo Pods) and takes the shared cluster down at the end.
+//
+// The simulator's Kubernetes gives Pods and Services addresses outside 127.0.0.0/8 (the API
+// server refuses loopback ones) on the loopback interface; the package runs in a network
+// namespace of its own, so those addresses, and every request to them, never exist outside it.
 func TestMain(m *testing.M) {
+	if code, ran := inOwnNetworkNamespace(); ran {
+		os.Exit(code)
+	}
 	simtest.AtExit(func() {
 		if shared.name != "" {
 			kongdb(nil, "sim", "--runtime", "local", "down", shared.name)
@@ -40,6 +47,31 @@ func TestMain(m *testing.M) {
 	simtest.MainAs(m, func(args []string) int {
 		return cli.Main(append([]string{"kongdb"}, args...), cli.StdStreams())
 	})
+}
+
+// netnsEnv marks the test binary re-run inside its own network namespace.
+const netnsEnv = "KONGDB_SIMKUBE_NETNS"
+
+// inOwnNetworkNamespace re-runs the test binary in a new network namespace with its loopback
+// up, and reports its exit code; ran is false in the re-run itself (or when not root, where
+// sim up --kubernetes refuses for want of the right to add addresses anyway).
+func inOwnNetworkNamespace() (code int, ran bool) {
+	// The binary's re-runs as the simulator's program (sim __kong, __node, a Pod's echo) stay
+	// where they were started: a Pod's environment is its own, without the marker.
+	if os.Getenv(netnsEnv) != "" || os.Geteuid() != 0 || len(os.Args) > 1 && os.Args[1] == "sim" {
+		return 0, false
+	}
+	cmd := exec.Command("unshare", append([]string{"--net", "--", "sh", "-c", `ip link set lo up && exec "$0" "$@"`}, os.Args...)...)
+	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		if exit, ok := err.(*exec.ExitError); ok {
+			return exit.ExitCode(), true
+		}
+		fmt.Fprintln(os.Stderr, "simkube: run in a network namespace of its own:", err)
+		return 1, true
+	}
+	return 0, true
 }
 
 // shared is the package's one cluster, brought up by the first test that needs it.

@@ -227,17 +227,20 @@ func TestPodOfAnImageTheSimulatorCannotRunStaysPendingWithAWarningEvent(t *testi
 		}
 		return fmt.Errorf("events %v", evs.Items)
 	})
-	got, err := c.CoreV1().Pods(ns).Get(t.Context(), "web", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Spec.NodeName == "" || got.Status.Phase != corev1.PodPending || got.Status.PodIP != "" || podReady(*got) {
-		t.Fatalf("pod web: node %q, phase %s, ip %q, ready %v; want bound, Pending, no IP, not ready",
-			got.Spec.NodeName, got.Status.Phase, got.Status.PodIP, podReady(*got))
-	}
-	if cs := got.Status.ContainerStatuses; len(cs) != 1 || cs[0].State.Waiting == nil || cs[0].State.Waiting.Reason != "ErrImagePull" {
-		t.Fatalf("container statuses %+v; want web waiting with ErrImagePull", cs)
-	}
+	// The Event and the status are two writes of the agent: the status may land just after.
+	eventually(t, "pod web bound, Pending, without address, its container waiting with ErrImagePull", func() error {
+		got, err := c.CoreV1().Pods(ns).Get(t.Context(), "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if got.Spec.NodeName == "" || got.Status.Phase != corev1.PodPending || got.Status.PodIP != "" || podReady(*got) {
+			return fmt.Errorf("node %q, phase %s, ip %q, ready %v", got.Spec.NodeName, got.Status.Phase, got.Status.PodIP, podReady(*got))
+		}
+		if cs := got.Status.ContainerStatuses; len(cs) != 1 || cs[0].State.Waiting == nil || cs[0].State.Waiting.Reason != "ErrImagePull" {
+			return fmt.Errorf("container statuses %+v", cs)
+		}
+		return nil
+	})
 }
 
 func TestDeletedPodIsReplacedAndKilledPodIsRestarted(t *testing.T) {
