@@ -177,21 +177,36 @@ func waitPG(ctx context.Context, st *sim.State, exited func() bool) error {
 	}
 }
 
-// alive reports whether pid runs (a zombie does not), as `kong stop` asks it.
-var alive = emulator.ProcessAlive
+// oneProcess reports whether pid names a single process we may signal. A
+// state file is data: a PID of 0 means our own process group to kill(2), -1
+// every process we may signal, another negative a group, and 1 is init, so
+// none of them may ever reach a signal.
+func oneProcess(pid int) bool { return pid > 1 }
+
+// alive reports whether pid runs (a zombie does not), as `kong stop` asks
+// it; a PID that is not one process (oneProcess) never runs.
+func alive(pid int) bool { return oneProcess(pid) && emulator.ProcessAlive(pid) }
+
+// signalPID sends sig to pid, and refuses a PID that is not one process.
+func signalPID(pid int, sig syscall.Signal) error {
+	if !oneProcess(pid) {
+		return fmt.Errorf("refusing to signal pid %d: not a single process", pid)
+	}
+	return syscall.Kill(pid, sig)
+}
 
 // signalWait sends sig and waits until pid is gone, then SIGKILLs it.
 func signalWait(pid int, sig syscall.Signal, grace time.Duration) error {
 	if !alive(pid) {
 		return nil
 	}
-	if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := signalPID(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return err
 	}
 	deadline := time.Now().Add(grace)
 	for alive(pid) {
 		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalPID(pid, syscall.SIGKILL)
 			deadline = time.Now().Add(5 * time.Second)
 			grace = 0
 		}
@@ -214,10 +229,25 @@ func (r *Runtime) stopAll(st *sim.State) error {
 		_ = signalWait(db.PID, syscall.SIGQUIT, 10*time.Second) // immediate shutdown: the data goes too
 	}
 	if st.DataDir != "" && !strings.HasPrefix(st.DataDir, st.Dir+string(filepath.Separator)) {
-		return os.RemoveAll(filepath.Dir(st.DataDir))
+		base := filepath.Dir(st.DataDir)
+		if !ownTempDir(st, base) {
+			return fmt.Errorf("data directory %s is neither under %s nor a temporary directory of this cluster: left in place", st.DataDir, st.Dir)
+		}
+		return os.RemoveAll(base)
 	}
 	return nil
 }
+
+// ownTempDir reports whether dir is one initDB makes (os.MkdirTemp with the
+// cluster's prefix) and nothing else: the state file is data, and a data
+// directory recorded as /home/me/pgdata must not make down remove /home/me.
+func ownTempDir(st *sim.State, dir string) bool {
+	return filepath.Dir(dir) == filepath.Clean(os.TempDir()) &&
+		strings.HasPrefix(filepath.Base(dir), tempPrefix(st.Spec.Name))
+}
+
+// tempPrefix is the name prefix of the cluster's temporary data directory.
+func tempPrefix(cluster string) string { return "kongdb-sim-" + cluster + "-" }
 
 // Get reads the state and checks which processes run.
 func (r *Runtime) Get(_ context.Context, name string) (*sim.Cluster, error) {
@@ -326,9 +356,9 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 		if !alive(p.LinkPID) {
 			err = r.startLink(st, f.Member)
 		} else if p.Cut {
-			err = syscall.Kill(p.LinkPID, sigCut)
+			err = signalPID(p.LinkPID, sigCut)
 		} else {
-			err = syscall.Kill(p.LinkPID, sigHeal)
+			err = signalPID(p.LinkPID, sigHeal)
 		}
 		if err == nil {
 			err = st.Save()
