@@ -104,3 +104,26 @@ func TestPagerStopsAfterMaxPages(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestDataPlanesStopWhenTheControlPlaneRepeatsAnOffset: a control plane cycling between two
+// offsets is an error, not a list of data planes read as whole (nor 1,000 pages of repeats).
+func TestDataPlanesStopWhenTheControlPlaneRepeatsAnOffset(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		next := map[string]string{"": "a", "a": "b", "b": "a"}[r.URL.Query().Get("offset")]
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": []any{map[string]any{"id": "dp"}}, "offset": next})
+	}))
+	t.Cleanup(srv.Close)
+	cp, err := newKongClient(srv.Client(), srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := DataPlanes(t.Context(), cp)
+	if err == nil || !strings.Contains(err.Error(), `repeated the page token "a"`) || rows != nil {
+		t.Fatalf("got %d rows, %v; want the repeated offset named", len(rows), err)
+	}
+	if n := requests.Load(); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
