@@ -83,6 +83,15 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
 		Options: c.planOptions(snap, diags), srcNotes: snap.Notes}
+	// Which config fields of each plugin are credentials, by Kong's schema, on both sides: a
+	// plugin only Kong has (a delete) is printed from Kong's values alone.
+	names := append(desired.PluginNames(), cur.current.PluginNames()...)
+	if err := OnAnyNode(ctx, cluster, func(kc *kong.Client) (err error) {
+		ob.Options.SecretConfig, err = schemas.PluginSecretFields(ctx, kc, version, names)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	if c.Kong.Nodes != nil {
 		ob.adminNote = "kong admin: " + c.Kong.Nodes.Describe()
 	}

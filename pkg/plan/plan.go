@@ -112,6 +112,11 @@ type Options struct {
 	Frozen func(tags []string) string
 	// Workspace seeds the IDs generated for entities that have none, as go-kong's FillID does.
 	Workspace string
+	// SecretConfig maps a plugin name to the JSON pointers, within its config, of the fields
+	// Kong's schema marks encrypted or referenceable (admin.Schemas.PluginSecretFields). They
+	// are hidden on both sides of every op of such a plugin, deletes included, whatever the
+	// value's origin; config fields with a well-known secret name are hidden even without it.
+	SecretConfig map[string][]string
 }
 
 // Count is how many ops of each action a plan has.
@@ -211,7 +216,7 @@ func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, er
 			e.final = uuid.NewSHA1(idSpace, []byte(opts.Workspace+"/"+string(e.kind.kind)+"/"+e.keyOf())).String()
 		}
 	}
-	b := &builder{plan: p, byEntity: map[*entity]*Op{}}
+	b := &builder{plan: p, byEntity: map[*entity]*Op{}, secretConfig: opts.SecretConfig}
 	frozen := frozenOf(want, opts)
 	for i, c := range compareAll(want.all) {
 		e := want.all[i]
@@ -329,8 +334,9 @@ func readBody(e *entity) map[string]any {
 }
 
 type builder struct {
-	plan     *Plan
-	byEntity map[*entity]*Op
+	plan         *Plan
+	byEntity     map[*entity]*Op
+	secretConfig map[string][]string
 }
 
 func (b *builder) add(e *entity, a Action, body, old map[string]any) *Op {
@@ -381,7 +387,7 @@ func frozenOf(want *side, opts Options) map[*entity]string {
 
 func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
 	op := &Op{Action: a, Kind: e.kind.kind, Name: e.name(), ID: e.final, Body: body, Old: old,
-		secrets: secretPointers(e)}
+		secrets: b.secrets(e, body, old)}
 	tagsFrom := body
 	if tagsFrom == nil {
 		tagsFrom = old
