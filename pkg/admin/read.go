@@ -149,6 +149,73 @@ type current struct {
 	acls           []*kong.ACLGroup
 	oauth2         []*kong.Oauth2Credential
 	mtls           []*kong.MTLSAuth
+	// members are the consumer IDs of each owned consumer group (Enterprise).
+	members map[string][]string
+}
+
+// listMembers reads /consumer_groups/{id}/consumers page by page. Kong Enterprise answers
+// {"data": [...], "offset": ...} as every list; earlier 3.x releases answered
+// {"consumer_group": ..., "consumers": [...]} in one piece (go-kong's ListAll reads both).
+func listMembers(ctx context.Context, c *kong.Client, group string) ([]*kong.Consumer, error) {
+	path := "/consumer_groups/" + group + "/consumers"
+	var all []*kong.Consumer
+	var pages Pager
+	offset := ""
+	for {
+		q := struct {
+			Size   int    `url:"size"`
+			Offset string `url:"offset,omitempty"`
+		}{PageSize, offset}
+		var p struct {
+			Data      []*kong.Consumer `json:"data"`
+			Consumers []*kong.Consumer `json:"consumers"`
+			Offset    string           `json:"offset"`
+		}
+		if err := Do(ctx, c, http.MethodGet, path, q, nil, &p); err != nil {
+			return nil, fmt.Errorf("list %s: %w", path, err)
+		}
+		all = append(append(all, p.Data...), p.Consumers...)
+		if p.Offset == "" {
+			return all, nil
+		}
+		if err := pages.Next(p.Offset); err != nil {
+			return nil, fmt.Errorf("list %s: %w", path, err)
+		}
+		offset = p.Offset
+	}
+}
+
+// readMembers lists the consumers of every owned consumer group (Kong Enterprise's
+// /consumer_groups/{id}/consumers; a nested collection, so untagged), at most limit at once.
+// Only Enterprise has consumer groups, so an OSS Kong, whose group list was empty, makes no
+// request here.
+func (cur *current) readMembers(ctx context.Context, c *kong.Client, limit int) error {
+	var g errgroup.Group
+	g.SetLimit(limit)
+	var mu sync.Mutex
+	for _, cg := range cur.consumerGroups {
+		if cg.ID == nil {
+			continue
+		}
+		g.Go(func() error {
+			cons, err := listMembers(ctx, c, *cg.ID)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if cur.members == nil {
+				cur.members = map[string][]string{}
+			}
+			for _, con := range cons {
+				if con != nil && con.ID != nil {
+					cur.members[*cg.ID] = append(cur.members[*cg.ID], *con.ID)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // ReadState reads every entity carrying opts.Tag through c: all entity types concurrently,
@@ -214,6 +281,9 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 	}
 	if uerr != nil {
 		return nil, nil, fmt.Errorf("read kong: %w", uerr)
+	}
+	if err := cur.readMembers(ctx, c, limit); err != nil {
+		return nil, nil, fmt.Errorf("read kong: %w", err)
 	}
 	s, notes := cur.nest()
 	return s, append(foreign.notes(tag), notes...), nil
@@ -291,6 +361,12 @@ func (cur *current) nest() (*kongstate.State, []string) {
 		func(c *kongstate.Consumer, e *kong.MTLSAuth) { c.MTLSAuths = append(c.MTLSAuths, e) }, orphan, "mtls-auth")
 	for _, g := range cur.consumerGroups {
 		s.ConsumerGroups = append(s.ConsumerGroups, &kongstate.ConsumerGroup{ConsumerGroup: *g})
+		for _, id := range cur.members[*g.ID] {
+			// A member that is not an owned consumer is someone else's membership: left alone.
+			if con := consumers[id]; con != nil {
+				con.Groups = append(con.Groups, &kong.ConsumerGroup{ID: g.ID, Name: g.Name})
+			}
+		}
 	}
 	s.Vaults = cur.vaults
 	return s, notes

@@ -44,6 +44,9 @@ type Info struct {
 	Database string `json:"database"`
 	// ExpressionsRouter is true when router_flavor is expressions (routes get no path_handling).
 	ExpressionsRouter bool `json:"expressions_router,omitempty"`
+	// Enterprise is true for Kong Gateway Enterprise ("3.9.1.0", "3.9.1.0-enterprise-edition"),
+	// which alone has consumer groups; read once from /.
+	Enterprise bool `json:"enterprise,omitempty"`
 }
 
 // Node is one reachable Kong Admin API.
@@ -109,6 +112,20 @@ func Connect(ctx context.Context, cfg Config, eps Endpoints) (*Cluster, error) {
 	return cl, nil
 }
 
+// IsEnterpriseVersion reports whether a version string from / is Kong Gateway Enterprise's:
+// Enterprise versions have a fourth number or say "enterprise" (go-kong's reading).
+func IsEnterpriseVersion(v string) bool {
+	if strings.Contains(v, "enterprise") {
+		return true
+	}
+	parsed, err := kong.ParseSemanticVersion(v)
+	return err == nil && parsed.IsKongGatewayEnterprise()
+}
+
+// Enterprise reports whether the cluster's nodes run Kong Gateway Enterprise (the first live
+// node says: every node of one database runs one edition).
+func (c *Cluster) Enterprise() bool { return len(c.Nodes) > 0 && c.Nodes[0].Enterprise }
+
 // RefusedError says why a node cannot be synced to (DB-less, data plane).
 type RefusedError struct {
 	URL, Reason string
@@ -124,6 +141,7 @@ func probe(ctx context.Context, c *kong.Client, url string) (Info, error) {
 	}
 	info := Info{URL: url}
 	info.Version, _ = root["version"].(string)
+	info.Enterprise = IsEnterpriseVersion(info.Version)
 	info.NodeID, _ = root["node_id"].(string)
 	info.Hostname, _ = root["hostname"].(string)
 	conf, _ := root["configuration"].(map[string]any)

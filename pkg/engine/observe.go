@@ -71,6 +71,7 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 	}
 	version := cluster.Nodes[0].Version
 	desired, diags := translate.Translate(snap, TranslateOptions(c.Translate, version))
+	editionNotes := withoutEnterprise(cluster, desired)
 	schemas := &admin.Schemas{Dir: c.Kong.SchemaCacheDir}
 	if err := FillDefaults(ctx, cluster, schemas, version, desired); err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 		return nil, cur.err
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
-		Options: c.planOptions(snap, diags), srcNotes: snap.Notes}
+		Options: c.planOptions(snap, diags), srcNotes: append(slices.Clip(snap.Notes), editionNotes...)}
 	// Which config fields of each plugin are credentials, by Kong's schema, on both sides: a
 	// plugin only Kong has (a delete) is printed from Kong's values alone.
 	names := append(desired.PluginNames(), cur.current.PluginNames()...)

@@ -307,6 +307,9 @@ func match(want, have *side) {
 // writeBody is e as the Admin API takes it: its own fields, its ID and its foreign keys
 // pointing at the IDs the plan settled on.
 func writeBody(e *entity) map[string]any {
+	if e.kind.addressBy != "" {
+		return map[string]any{e.kind.addressBy: addressOf(e)}
+	}
 	body := clone(e.body)
 	if e.final != "" && !e.kind.addressByName {
 		body["id"] = e.final
@@ -321,6 +324,9 @@ func writeBody(e *entity) map[string]any {
 
 // readBody is a current entity in the same shape as writeBody.
 func readBody(e *entity) map[string]any {
+	if e.kind.addressBy != "" {
+		return writeBody(e)
+	}
 	body := clone(e.body)
 	if e.id != "" && !e.kind.addressByName {
 		body["id"] = e.id
@@ -397,11 +403,17 @@ func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
 	if e.kind.addressByName {
 		addr, _ = e.body["name"].(string)
 	}
+	if e.kind.addressBy != "" {
+		addr = addressOf(e)
+	}
 	coll := collectionPath(e)
 	item := coll + "/" + url.PathEscape(addr)
 	switch a {
 	case Create:
 		op.Method, op.Path, op.UpsertPath = "POST", coll, item
+		if e.kind.addressBy != "" {
+			op.UpsertPath = "" // no PUT: a membership is only ever POSTed
+		}
 	case Update:
 		op.Method, op.Path = "PUT", item
 	case Delete:
@@ -422,6 +434,15 @@ func collectionPath(e *entity) string {
 		id = p.final
 	}
 	return parentSpec.collection + "/" + url.PathEscape(id) + "/" + sp.collection
+}
+
+// addressOf is the ID of the parent that addresses an entity of an addressBy kind: the
+// settled ID of the parent on its side, else the raw reference.
+func addressOf(e *entity) string {
+	if p := e.parents[e.kind.addressBy]; p != nil && p.final != "" {
+		return p.final
+	}
+	return e.refs[e.kind.addressBy]
 }
 
 func fkKind(sp *spec, field string) Kind {
