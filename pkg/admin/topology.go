@@ -62,6 +62,8 @@ type Cluster struct {
 	Nodes []*Node
 	// Unreachable maps each URL that did not answer to why.
 	Unreachable map[string]error
+	// Warnings are risks of the connection the user must hear of (the token over plain HTTP).
+	Warnings []string
 }
 
 // Connect probes every Admin API URL concurrently and keeps the live ones. It refuses DB-less
@@ -74,6 +76,12 @@ func Connect(ctx context.Context, cfg Config, eps Endpoints) (*Cluster, error) {
 	hc, err := cfg.httpClient()
 	if err != nil {
 		return nil, err
+	}
+	warnings := plainTextTokenWarnings(cfg.Token, urls)
+	if cfg.Warn != nil {
+		for _, w := range warnings { // before the first request carries the token
+			cfg.Warn(w)
+		}
 	}
 	nodes := make([]*Node, len(urls))
 	errs := make([]error, len(urls))
@@ -94,7 +102,7 @@ func Connect(ctx context.Context, cfg Config, eps Endpoints) (*Cluster, error) {
 		})
 	}
 	wg.Wait()
-	cl := &Cluster{Unreachable: map[string]error{}}
+	cl := &Cluster{Unreachable: map[string]error{}, Warnings: warnings}
 	for i, n := range nodes {
 		if errs[i] != nil {
 			var refused *RefusedError

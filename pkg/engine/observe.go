@@ -84,6 +84,9 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
 		Options: c.planOptions(snap, diags), srcNotes: append(slices.Clip(snap.Notes), editionNotes...)}
+	if c.Kong.Config.Warn == nil && c.Note == nil {
+		ob.srcNotes = append(ob.srcNotes, cluster.Warnings...) // nobody heard them as they came
+	}
 	// Which config fields of each plugin are credentials, by Kong's schema, on both sides: a
 	// plugin only Kong has (a delete) is printed from Kong's values alone.
 	names := append(desired.PluginNames(), cur.current.PluginNames()...)
@@ -103,6 +106,9 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 func (c *Config) Connect(ctx context.Context) (*admin.Cluster, error) {
 	cfg := c.Kong.Config
 	cfg.Transport = viaNodes(c.Kong.Nodes, c.Kong.Transport)
+	if cfg.Warn == nil {
+		cfg.Warn = c.Note // the token over plain HTTP is said before it is sent
+	}
 	return admin.Connect(ctx, cfg, c.Kong.Endpoints)
 }
 
