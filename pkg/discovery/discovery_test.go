@@ -77,8 +77,8 @@ func TestAdminDiscoveryPrefersTheTLSPort(t *testing.T) {
 	ready := true
 	slice := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Name: "kong-admin-x", Namespace: "kong", Labels: map[string]string{discoveryv1.LabelServiceName: "kong-admin"}},
-		Ports: []discoveryv1.EndpointPort{{Name: ptr("admin"), Port: ptr(int32(8001))}, {Name: ptr("admin-tls"), Port: ptr(int32(8444))}},
-		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.1.0.7"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
+		Ports:      []discoveryv1.EndpointPort{{Name: ptr("admin"), Port: ptr(int32(8001))}, {Name: ptr("admin-tls"), Port: ptr(int32(8444))}},
+		Endpoints:  []discoveryv1.Endpoint{{Addresses: []string{"10.1.0.7"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
 	}
 	eps, err := Service{Namespace: "kong", Name: "kong-admin", PortNames: AdminPortNames}.Endpoints(t.Context(), fake.NewSimpleClientset(slice))
 	if err != nil {
