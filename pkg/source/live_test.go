@@ -200,7 +200,7 @@ func TestReadClusterStopsWhenTheServerRepeatsAContinueToken(t *testing.T) {
 	client, mapper := fakeCluster(t)
 	var requests []metav1.ListOptions
 	snap, err := readCluster(t.Context(), pagedServices{Interface: client, requests: &requests, stuck: true}, mapper,
-		ClusterInput{PageSize: 2}, Options{})
+		ClusterInput{PageSize: 2}, Options{}, nil)
 	if err != nil {
 		t.Fatalf("readCluster: %v", err)
 	}
