@@ -157,8 +157,8 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 		return err
 	}
 	switch {
-	case o.Concurrency < 1:
-		return usageErrorf(cmd, "--concurrency must be at least 1")
+	case o.Concurrency < 1 || o.Concurrency > apply.MaxConcurrency:
+		return usageErrorf(cmd, "--concurrency must be between 1 and %d, got %d", apply.MaxConcurrency, o.Concurrency)
 	case o.Wait < 0:
 		return usageErrorf(cmd, "--wait must not be negative")
 	case o.Wait > 0 && o.DryRun:
