@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -90,3 +91,28 @@ func TestAdminDiscoveryPrefersTheTLSPort(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDescribeSaysWhichHopIsNotVerified: through the API server, the description says when the
+// kubeconfig does not verify the API server, and that the API server does not verify Kong's
+// TLS port on its own hop.
+func TestDescribeSaysWhichHopIsNotVerified(t *testing.T) {
+	ready := true
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{Name: "kong-admin-x", Namespace: "kong", Labels: map[string]string{discoveryv1.LabelServiceName: "kong-admin"}},
+		Ports:      []discoveryv1.EndpointPort{{Name: ptr("admin-tls"), Port: ptr(int32(8444))}},
+		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.1.0.7"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+			TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "kong-0"}}},
+	}
+	cfg := &rest.Config{Host: "https://api.example:6443", TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
+	n := &Nodes{Service: Service{Namespace: "kong", Name: "kong-admin", PortNames: AdminPortNames}, Client: fake.NewSimpleClientset(slice),
+		Resolver: Resolver{Namespace: "kong", Access: APIServer, Config: cfg}}
+	if _, err := n.AdminURLs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d := n.Describe()
+	for _, want := range []string{"turns off verification of the API server's certificate", "does not verify Kong's certificate on its own hop"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("%q does not say %q", d, want)
+		}
+	}
+}
