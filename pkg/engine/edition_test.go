@@ -48,3 +48,14 @@ func TestOpenSourceKongGetsNoConsumerGroups(t *testing.T) {
 		t.Fatalf("Enterprise desired state changed: notes %q", notes)
 	}
 }
+
+// TestObserveRefusesAnOwnershipTagThatIsNotOneTag: the engine checks the tag itself, before
+// anything is read, so a library caller cannot list another owner's entities as its own.
+func TestObserveRefusesAnOwnershipTagThatIsNotOneTag(t *testing.T) {
+	for _, tag := range []string{"", "a/b", "a,b"} {
+		cfg := &Config{Kong: Kong{OwnershipTag: tag, Endpoints: admin.StaticEndpoints{"http://192.0.2.1:8001"}}}
+		if _, err := cfg.Observe(t.Context(), nil); err == nil || !strings.Contains(err.Error(), "ownership tag") {
+			t.Errorf("tag %q: got %v", tag, err)
+		}
+	}
+}

@@ -43,6 +43,10 @@ type Observation struct {
 // when set, runs once Kong is connected and before its entities are read.
 func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *admin.Cluster) error) (*Observation, error) {
 	start := time.Now()
+	// Checked here too, not only by the flags: a library caller (the watch) gets the same rule.
+	if err := admin.ValidateTag(c.Kong.OwnershipTag); err != nil {
+		return nil, err
+	}
 	cluster, err := c.Connect(ctx)
 	if err != nil {
 		return nil, err
