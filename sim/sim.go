@@ -95,10 +95,21 @@ type Spec struct {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
+// ValidateName rejects a cluster name that is not 1-40 lowercase letters,
+// digits or dashes. The name becomes a directory under StateRoot and a
+// label value, so every verb checks it: "../.." would otherwise make `sim
+// down` remove directories outside the state root.
+func ValidateName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("cluster name %q is invalid: use 1-40 lowercase letters, digits or dashes", name)
+	}
+	return nil
+}
+
 // Validate reports the first invalid field, by its flag name.
 func (s *Spec) Validate() error {
-	if !nameRE.MatchString(s.Name) {
-		return fmt.Errorf("cluster name %q is invalid: use 1-40 lowercase letters, digits or dashes", s.Name)
+	if err := ValidateName(s.Name); err != nil {
+		return err
 	}
 	switch s.Mode {
 	case Traditional:

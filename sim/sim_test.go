@@ -3,6 +3,8 @@ package sim
 import (
 	"crypto/tls"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,33 @@ func TestPartitionTargetByRole(t *testing.T) {
 		if got != tt.want || (tt.want == "") != (err != nil) {
 			t.Errorf("%s from %q: %q, %v; want %q", tt.role, tt.from, got, err, tt.want)
 		}
+	}
+}
+
+// TestStateRefusesANameOutsideTheStateRoot: every state function checks the
+// name where it becomes a path, so "../.." removes, reads and writes nothing
+// outside the state root.
+func TestStateRefusesANameOutsideTheStateRoot(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", home)
+	keep := filepath.Join(home, "keep")
+	if err := os.WriteFile(keep, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"../..", "..", "a/b", "", ".hidden", "UPPER"} {
+		t.Run(name, func(t *testing.T) {
+			for verb, err := range map[string]error{
+				"remove":  RemoveState(name),
+				"load":    func() error { _, err := LoadState(name); return err }(),
+				"prepare": func() error { _, err := PrepareState(Spec{Name: name}, "local"); return err }(),
+			} {
+				if err == nil || !strings.Contains(err.Error(), "is invalid") {
+					t.Errorf("%s %q: got %v, want the name refused", verb, name, err)
+				}
+			}
+			if _, err := os.Stat(keep); err != nil {
+				t.Fatalf("a file outside the state root is gone: %v", err)
+			}
+		})
 	}
 }

@@ -56,8 +56,13 @@ func StateRoot() (string, error) {
 	return filepath.Join(home, ".local", "state", "kongdb", "sim"), nil
 }
 
-// StateDir is the directory of cluster name.
+// StateDir is the directory of cluster name. The name is checked here, where
+// it becomes a path, so that no caller (load, save, remove) can reach
+// outside the state root with a name such as "../..".
 func StateDir(name string) (string, error) {
+	if err := ValidateName(name); err != nil {
+		return "", err
+	}
 	root, err := StateRoot()
 	if err != nil {
 		return "", err

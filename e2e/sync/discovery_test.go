@@ -122,7 +122,7 @@ func TestDiscoveryThroughAPIServerAndDirect(t *testing.T) {
 
 	r = run(t, "sync", "-f", manifests(t, "alpha"), "--kubeconfig", env.Kubeconfig, "--schema-cache-dir", cache,
 		"--kong-admin-service", ns+"/no-such-service")
-	if r.code != 1 || !strings.Contains(r.stderr, "service "+ns+"/no-such-service has no ready endpoint on a port named admin, admin-tls, kong-admin, kong-admin-tls") {
+	if r.code != 1 || !strings.Contains(r.stderr, "service "+ns+"/no-such-service has no ready endpoint on a port named admin-tls, kong-admin-tls, admin, kong-admin") {
 		t.Fatalf("a Service without endpoints: exit %d, want 1 naming it\n%s", r.code, r.stderr)
 	}
 }

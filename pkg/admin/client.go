@@ -46,6 +46,9 @@ type Config struct {
 	Timeout time.Duration
 	// Transport wraps the HTTP transport, for tests that count or break requests; nil keeps it.
 	Transport func(http.RoundTripper) http.RoundTripper
+	// Warn, when set, hears each of Cluster.Warnings as soon as Connect knows it, before any
+	// request is sent.
+	Warn func(string)
 }
 
 // httpClient builds the HTTP client every node's go-kong client shares.
@@ -100,7 +103,47 @@ func (c Config) httpClient() (*http.Client, error) {
 	if c.Transport != nil {
 		rt = c.Transport(rt)
 	}
-	return kong.HTTPClientWithHeaders(&http.Client{Timeout: timeout, Transport: rt}, headers), nil
+	return kong.HTTPClientWithHeaders(&http.Client{Timeout: timeout, Transport: rt, CheckRedirect: sameOrigin}, headers), nil
+}
+
+// sameOrigin follows a redirect only to the scheme and host of the first request: go-kong adds
+// the token and every --kong-admin-header to each request it sends, a redirected one included,
+// so a redirect to another host (or from https to http) would hand them over.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+		return fmt.Errorf("the Admin API at %s redirected to %s://%s: not followed, so the token and headers go to no other host",
+			first.Scheme+"://"+first.Host, req.URL.Scheme, req.URL.Host)
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
+
+// plainTextTokenWarnings says, for each URL, that the token would cross the network in clear:
+// a plain-HTTP Admin API on a host that is not loopback.
+func plainTextTokenWarnings(token string, urls []string) []string {
+	if token == "" {
+		return nil
+	}
+	var out []string
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("the Admin API token is sent over plain HTTP to %s, which is not this machine: anyone on the path can read it; use https", u.Scheme+"://"+u.Host))
+	}
+	return out
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // newKongClient is a go-kong client for one Admin API URL.

@@ -3,8 +3,10 @@ package admin
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"sync"
 
 	"github.com/kong/go-kong/kong"
 	"golang.org/x/sync/errgroup"
@@ -31,16 +33,22 @@ type page[T any] struct {
 }
 
 // listAll reads every entity of a collection carrying tag (all when tag is ""), PageSize per
-// request, following Kong's offset.
-func listAll[T any](ctx context.Context, c *kong.Client, path, tag string) ([]*T, error) {
+// request, following Kong's offset. It returns how many entities Kong listed that do not
+// carry tag (left out).
+func listAll[T any](ctx context.Context, c *kong.Client, path, tag string) ([]*T, int, error) {
 	var all []*T
-	err := listPages(ctx, c, path, tag, func(p []*T) { all = append(all, p...) })
-	return all, err
+	foreign, err := listPages(ctx, c, path, tag, func(p []*T) { all = append(all, p...) })
+	return all, foreign, err
 }
 
 // listPages hands each page of a collection's entities carrying tag to got, as it arrives.
-func listPages[T any](ctx context.Context, c *kong.Client, path, tag string, got func([]*T)) error {
+// Kong's tag filter is not trusted alone: every entity is checked for the tag again (a filter
+// Kong reads differently, a proxy or a Kong version that ignores it would otherwise make a
+// foreign entity ours, and so a delete candidate); those without it are counted, not handed
+// on. A server that repeats an offset is an error, not an endless loop.
+func listPages[T any](ctx context.Context, c *kong.Client, path, tag string, got func([]*T)) (foreign int, err error) {
 	offset := ""
+	var pages Pager
 	for {
 		q := struct {
 			Size   int    `url:"size"`
@@ -49,22 +57,61 @@ func listPages[T any](ctx context.Context, c *kong.Client, path, tag string, got
 		}{PageSize, tag, offset}
 		var p page[T]
 		if err := Do(ctx, c, http.MethodGet, path, q, nil, &p); err != nil {
-			return fmt.Errorf("list %s: %w", path, err)
+			return foreign, fmt.Errorf("list %s: %w", path, err)
+		}
+		if tag != "" {
+			n := len(p.Data)
+			p.Data = slices.DeleteFunc(p.Data, func(e *T) bool { return e == nil || !hasTag(tagsOf(e), tag) })
+			foreign += n - len(p.Data)
 		}
 		got(p.Data)
 		if p.Offset == "" {
-			return nil
+			return foreign, nil
+		}
+		if err := pages.Next(p.Offset); err != nil {
+			return foreign, fmt.Errorf("list %s: %w", path, err)
 		}
 		offset = p.Offset
 	}
 }
 
-// into is a list of path into dst, as an errgroup function.
-func into[T any](ctx context.Context, c *kong.Client, tag, path string, dst *[]*T) func() error {
-	return func() (err error) {
-		*dst, err = listAll[T](ctx, c, path, tag)
+// into is a list of path into dst, as an errgroup function; foreign entities (listed without
+// the tag) are counted into f.
+func into[T any](ctx context.Context, c *kong.Client, tag, path string, dst *[]*T, f *foreignCount) func() error {
+	return func() error {
+		all, n, err := listAll[T](ctx, c, path, tag)
+		*dst = all
+		f.add(path, n)
 		return err
 	}
+}
+
+// foreignCount counts, per collection, the entities Kong listed under the ownership tag's
+// filter that do not carry it.
+type foreignCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (f *foreignCount) add(path string, n int) {
+	if n == 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == nil {
+		f.n = map[string]int{}
+	}
+	f.n[path] += n
+}
+
+// notes says which collections held foreign entities, sorted.
+func (f *foreignCount) notes(tag string) []string {
+	var out []string
+	for _, path := range slices.Sorted(maps.Keys(f.n)) {
+		out = append(out, fmt.Sprintf("Kong listed %d entities of %s under the filter tags=%s that do not carry that tag: left alone", f.n[path], path, tag))
+	}
+	return out
 }
 
 // optional turns a 404 (a collection Kong OSS does not have) into an empty list.
@@ -102,6 +149,73 @@ type current struct {
 	acls           []*kong.ACLGroup
 	oauth2         []*kong.Oauth2Credential
 	mtls           []*kong.MTLSAuth
+	// members are the consumer IDs of each owned consumer group (Enterprise).
+	members map[string][]string
+}
+
+// listMembers reads /consumer_groups/{id}/consumers page by page. Kong Enterprise answers
+// {"data": [...], "offset": ...} as every list; earlier 3.x releases answered
+// {"consumer_group": ..., "consumers": [...]} in one piece (go-kong's ListAll reads both).
+func listMembers(ctx context.Context, c *kong.Client, group string) ([]*kong.Consumer, error) {
+	path := "/consumer_groups/" + group + "/consumers"
+	var all []*kong.Consumer
+	var pages Pager
+	offset := ""
+	for {
+		q := struct {
+			Size   int    `url:"size"`
+			Offset string `url:"offset,omitempty"`
+		}{PageSize, offset}
+		var p struct {
+			Data      []*kong.Consumer `json:"data"`
+			Consumers []*kong.Consumer `json:"consumers"`
+			Offset    string           `json:"offset"`
+		}
+		if err := Do(ctx, c, http.MethodGet, path, q, nil, &p); err != nil {
+			return nil, fmt.Errorf("list %s: %w", path, err)
+		}
+		all = append(append(all, p.Data...), p.Consumers...)
+		if p.Offset == "" {
+			return all, nil
+		}
+		if err := pages.Next(p.Offset); err != nil {
+			return nil, fmt.Errorf("list %s: %w", path, err)
+		}
+		offset = p.Offset
+	}
+}
+
+// readMembers lists the consumers of every owned consumer group (Kong Enterprise's
+// /consumer_groups/{id}/consumers; a nested collection, so untagged), at most limit at once.
+// Only Enterprise has consumer groups, so an OSS Kong, whose group list was empty, makes no
+// request here.
+func (cur *current) readMembers(ctx context.Context, c *kong.Client, limit int) error {
+	var g errgroup.Group
+	g.SetLimit(limit)
+	var mu sync.Mutex
+	for _, cg := range cur.consumerGroups {
+		if cg.ID == nil {
+			continue
+		}
+		g.Go(func() error {
+			cons, err := listMembers(ctx, c, *cg.ID)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if cur.members == nil {
+				cur.members = map[string][]string{}
+			}
+			for _, con := range cons {
+				if con != nil && con.ID != nil {
+					cur.members[*cg.ID] = append(cur.members[*cg.ID], *con.ID)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // ReadState reads every entity carrying opts.Tag through c: all entity types concurrently,
@@ -124,13 +238,14 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 	// no slot of the group while it waits for one for a target list, so the lists it waits
 	// on can always run.
 	var upstreams errgroup.Group
+	var foreign foreignCount
 	upstreams.Go(func() error {
-		return listPages(gctx, c, "/upstreams", tag, func(us []*kong.Upstream) {
+		n, err := listPages(gctx, c, "/upstreams", tag, func(us []*kong.Upstream) {
 			for _, u := range us {
 				ur := &upstream{upstream: u}
 				cur.upstreams = append(cur.upstreams, ur)
 				g.Go(func() error {
-					ts, err := listAll[kong.Target](gctx, c, "/upstreams/"+*u.ID+"/targets", "")
+					ts, _, err := listAll[kong.Target](gctx, c, "/upstreams/"+*u.ID+"/targets", "")
 					if err != nil {
 						return err
 					}
@@ -139,24 +254,26 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 				})
 			}
 		})
+		foreign.add("/upstreams", n)
+		return err
 	})
-	g.Go(into(gctx, c, tag, "/services", &cur.services))
-	g.Go(into(gctx, c, tag, "/routes", &cur.routes))
-	g.Go(into(gctx, c, tag, "/certificates", &cur.certificates))
-	g.Go(into(gctx, c, tag, "/snis", &cur.snis))
-	g.Go(into(gctx, c, tag, "/ca_certificates", &cur.caCertificates))
-	g.Go(into(gctx, c, tag, "/plugins", &cur.plugins))
-	g.Go(into(gctx, c, tag, "/consumers", &cur.consumers))
-	g.Go(into(gctx, c, tag, "/vaults", &cur.vaults))
-	g.Go(into(gctx, c, tag, "/key-auths", &cur.keyAuths))
-	g.Go(into(gctx, c, tag, "/basic-auths", &cur.basicAuths))
-	g.Go(into(gctx, c, tag, "/hmac-auths", &cur.hmacAuths))
-	g.Go(into(gctx, c, tag, "/jwts", &cur.jwts))
-	g.Go(into(gctx, c, tag, "/acls", &cur.acls))
-	g.Go(into(gctx, c, tag, "/oauth2", &cur.oauth2))
+	g.Go(into(gctx, c, tag, "/services", &cur.services, &foreign))
+	g.Go(into(gctx, c, tag, "/routes", &cur.routes, &foreign))
+	g.Go(into(gctx, c, tag, "/certificates", &cur.certificates, &foreign))
+	g.Go(into(gctx, c, tag, "/snis", &cur.snis, &foreign))
+	g.Go(into(gctx, c, tag, "/ca_certificates", &cur.caCertificates, &foreign))
+	g.Go(into(gctx, c, tag, "/plugins", &cur.plugins, &foreign))
+	g.Go(into(gctx, c, tag, "/consumers", &cur.consumers, &foreign))
+	g.Go(into(gctx, c, tag, "/vaults", &cur.vaults, &foreign))
+	g.Go(into(gctx, c, tag, "/key-auths", &cur.keyAuths, &foreign))
+	g.Go(into(gctx, c, tag, "/basic-auths", &cur.basicAuths, &foreign))
+	g.Go(into(gctx, c, tag, "/hmac-auths", &cur.hmacAuths, &foreign))
+	g.Go(into(gctx, c, tag, "/jwts", &cur.jwts, &foreign))
+	g.Go(into(gctx, c, tag, "/acls", &cur.acls, &foreign))
+	g.Go(into(gctx, c, tag, "/oauth2", &cur.oauth2, &foreign))
 	// Enterprise collections: OSS Kong answers 404, which means none.
-	g.Go(optional(into(gctx, c, tag, "/consumer_groups", &cur.consumerGroups)))
-	g.Go(optional(into(gctx, c, tag, "/mtls-auths", &cur.mtls)))
+	g.Go(optional(into(gctx, c, tag, "/consumer_groups", &cur.consumerGroups, &foreign)))
+	g.Go(optional(into(gctx, c, tag, "/mtls-auths", &cur.mtls, &foreign)))
 	// The lister is waited for first: once it is done, no target list is added to g.
 	uerr := upstreams.Wait()
 	if err := g.Wait(); err != nil {
@@ -165,8 +282,11 @@ func ReadState(ctx context.Context, c *kong.Client, opts ReadOptions) (*kongstat
 	if uerr != nil {
 		return nil, nil, fmt.Errorf("read kong: %w", uerr)
 	}
+	if err := cur.readMembers(ctx, c, limit); err != nil {
+		return nil, nil, fmt.Errorf("read kong: %w", err)
+	}
 	s, notes := cur.nest()
-	return s, notes, nil
+	return s, append(foreign.notes(tag), notes...), nil
 }
 
 func hasTag(tags []*string, tag string) bool {
@@ -241,6 +361,12 @@ func (cur *current) nest() (*kongstate.State, []string) {
 		func(c *kongstate.Consumer, e *kong.MTLSAuth) { c.MTLSAuths = append(c.MTLSAuths, e) }, orphan, "mtls-auth")
 	for _, g := range cur.consumerGroups {
 		s.ConsumerGroups = append(s.ConsumerGroups, &kongstate.ConsumerGroup{ConsumerGroup: *g})
+		for _, id := range cur.members[*g.ID] {
+			// A member that is not an owned consumer is someone else's membership: left alone.
+			if con := consumers[id]; con != nil {
+				con.Groups = append(con.Groups, &kong.ConsumerGroup{ID: g.ID, Name: g.Name})
+			}
+		}
 	}
 	s.Vaults = cur.vaults
 	return s, notes

@@ -44,6 +44,9 @@ type Info struct {
 	Database string `json:"database"`
 	// ExpressionsRouter is true when router_flavor is expressions (routes get no path_handling).
 	ExpressionsRouter bool `json:"expressions_router,omitempty"`
+	// Enterprise is true for Kong Gateway Enterprise ("3.9.1.0", "3.9.1.0-enterprise-edition"),
+	// which alone has consumer groups; read once from /.
+	Enterprise bool `json:"enterprise,omitempty"`
 }
 
 // Node is one reachable Kong Admin API.
@@ -59,6 +62,8 @@ type Cluster struct {
 	Nodes []*Node
 	// Unreachable maps each URL that did not answer to why.
 	Unreachable map[string]error
+	// Warnings are risks of the connection the user must hear of (the token over plain HTTP).
+	Warnings []string
 }
 
 // Connect probes every Admin API URL concurrently and keeps the live ones. It refuses DB-less
@@ -71,6 +76,12 @@ func Connect(ctx context.Context, cfg Config, eps Endpoints) (*Cluster, error) {
 	hc, err := cfg.httpClient()
 	if err != nil {
 		return nil, err
+	}
+	warnings := plainTextTokenWarnings(cfg.Token, urls)
+	if cfg.Warn != nil {
+		for _, w := range warnings { // before the first request carries the token
+			cfg.Warn(w)
+		}
 	}
 	nodes := make([]*Node, len(urls))
 	errs := make([]error, len(urls))
@@ -91,7 +102,7 @@ func Connect(ctx context.Context, cfg Config, eps Endpoints) (*Cluster, error) {
 		})
 	}
 	wg.Wait()
-	cl := &Cluster{Unreachable: map[string]error{}}
+	cl := &Cluster{Unreachable: map[string]error{}, Warnings: warnings}
 	for i, n := range nodes {
 		if errs[i] != nil {
 			var refused *RefusedError
@@ -109,6 +120,20 @@ func Connect(ctx context.Context, cfg Config, eps Endpoints) (*Cluster, error) {
 	return cl, nil
 }
 
+// IsEnterpriseVersion reports whether a version string from / is Kong Gateway Enterprise's:
+// Enterprise versions have a fourth number or say "enterprise" (go-kong's reading).
+func IsEnterpriseVersion(v string) bool {
+	if strings.Contains(v, "enterprise") {
+		return true
+	}
+	parsed, err := kong.ParseSemanticVersion(v)
+	return err == nil && parsed.IsKongGatewayEnterprise()
+}
+
+// Enterprise reports whether the cluster's nodes run Kong Gateway Enterprise (the first live
+// node says: every node of one database runs one edition).
+func (c *Cluster) Enterprise() bool { return len(c.Nodes) > 0 && c.Nodes[0].Enterprise }
+
 // RefusedError says why a node cannot be synced to (DB-less, data plane).
 type RefusedError struct {
 	URL, Reason string
@@ -124,6 +149,7 @@ func probe(ctx context.Context, c *kong.Client, url string) (Info, error) {
 	}
 	info := Info{URL: url}
 	info.Version, _ = root["version"].(string)
+	info.Enterprise = IsEnterpriseVersion(info.Version)
 	info.NodeID, _ = root["node_id"].(string)
 	info.Hostname, _ = root["hostname"].(string)
 	conf, _ := root["configuration"].(map[string]any)

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -39,15 +40,14 @@ type DataPlane struct {
 	} `json:"cert_details"`
 }
 
-// maxDataPlanePages bounds the listing: a control plane that keeps answering with an offset
-// must not keep a caller reading forever.
-const maxDataPlanePages = 1000
-
-// DataPlanes lists the data planes a control plane knows, page by page.
+// DataPlanes lists the data planes a control plane knows, page by page; a control plane that
+// repeats an offset (or never stops) ends the listing with an error (Pager), not a partial
+// list read as whole.
 func DataPlanes(ctx context.Context, cp *kong.Client) ([]DataPlane, error) {
 	var rows []DataPlane
+	var pages Pager
 	offset := ""
-	for range maxDataPlanePages {
+	for {
 		var page struct {
 			Data   []DataPlane `json:"data"`
 			Offset string      `json:"offset"`
@@ -60,10 +60,12 @@ func DataPlanes(ctx context.Context, cp *kong.Client) ([]DataPlane, error) {
 			return nil, err
 		}
 		rows = append(rows, page.Data...)
-		if page.Offset == "" || page.Offset == offset {
+		if page.Offset == "" {
 			return rows, nil
+		}
+		if err := pages.Next(page.Offset); err != nil {
+			return nil, fmt.Errorf("list /clustering/data-planes: %w", err)
 		}
 		offset = page.Offset
 	}
-	return rows, nil
 }

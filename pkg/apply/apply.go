@@ -18,6 +18,11 @@ import (
 // DefaultConcurrency is KIC's and decK's default parallelism.
 const DefaultConcurrency = 10
 
+// MaxConcurrency bounds the requests in flight: the Admin API client keeps 64 idle connections
+// per node, and more at once only opens and closes connections on one shared Admin API (and
+// PostgreSQL behind it) for no gain; Run lowers a larger Concurrency to it.
+const MaxConcurrency = 64
+
 // Status is how one op ended.
 type Status string
 
@@ -88,6 +93,7 @@ func Run(ctx context.Context, p *plan.Plan, pool *Pool, opts Options) *Outcome {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
+	opts.Concurrency = min(opts.Concurrency, MaxConcurrency)
 	if opts.MaxTries == 0 {
 		opts.MaxTries = 5
 	}

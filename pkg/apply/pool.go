@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 )
@@ -17,26 +18,41 @@ import (
 var ErrNoLiveNode = errors.New("no live Kong node left")
 
 // Pool is the nodes a sync may write through. In traditional mode every node writes to the
-// one database, so when the node in use stops answering the next live one takes over.
+// one database, so when the node in use stops answering the next live one takes over. A node
+// taken out is tried again once RetryDownAfter has passed: one timeout (a GC pause, a blip)
+// must not lose a node, or the only node, for the rest of a long run.
 type Pool struct {
 	mu    sync.Mutex
 	nodes []*admin.Node
 	cur   int
-	down  map[*admin.Node]error
+	down  map[*admin.Node]downMark
+	// now is the clock; tests replace it.
+	now func() time.Time
+}
+
+// RetryDownAfter is how long a node taken out after a connection error stays out.
+const RetryDownAfter = 5 * time.Second
+
+// downMark is why a node was taken out and until when.
+type downMark struct {
+	err   error
+	until time.Time
 }
 
 // NewPool returns a pool over nodes, using the first until it fails.
 func NewPool(nodes []*admin.Node) *Pool {
-	return &Pool{nodes: nodes, down: map[*admin.Node]error{}}
+	return &Pool{nodes: nodes, down: map[*admin.Node]downMark{}, now: time.Now}
 }
 
-// Current is the node writes go to now.
+// Current is the node writes go to now: the current one while it is not out, else the next
+// one not out (a node whose time out has passed is back).
 func (p *Pool) Current() (*admin.Node, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
 	for range p.nodes {
 		n := p.nodes[p.cur]
-		if p.down[n] == nil {
+		if m, out := p.down[n]; !out || !now.Before(m.until) {
 			return n, nil
 		}
 		p.cur = (p.cur + 1) % len(p.nodes)
@@ -44,14 +60,21 @@ func (p *Pool) Current() (*admin.Node, error) {
 	return nil, fmt.Errorf("%w (%d tried)", ErrNoLiveNode, len(p.nodes))
 }
 
-// MarkDown takes n out after a connection error, so that the next Current is another node.
-// Several workers may report the same node; the first report counts.
+// MarkDown takes n out for RetryDownAfter after a connection error, so that the next Current
+// is another node. Several workers may report the same node; the first report counts.
 func (p *Pool) MarkDown(n *admin.Node, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.down[n] == nil {
-		p.down[n] = err
+	if m, out := p.down[n]; !out || !p.now().Before(m.until) {
+		p.down[n] = downMark{err: err, until: p.now().Add(RetryDownAfter)}
 	}
+}
+
+// markUp puts n back once it answered.
+func (p *Pool) markUp(n *admin.Node) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.down, n)
 }
 
 // Down returns the nodes taken out during the run and why.
@@ -59,8 +82,8 @@ func (p *Pool) Down() map[string]error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := map[string]error{}
-	for n, err := range p.down {
-		out[n.URL] = err
+	for n, m := range p.down {
+		out[n.URL] = m.err
 	}
 	return out
 }
@@ -72,8 +95,11 @@ func (p *Pool) withNode(ctx context.Context, f func(*admin.Node) error) (*admin.
 		return nil, err
 	}
 	err = f(n)
-	if isConnectionError(ctx, err) {
+	switch {
+	case isConnectionError(ctx, err):
 		p.MarkDown(n, err)
+	case ctx.Err() == nil:
+		p.markUp(n) // it answered, yes or no
 	}
 	return n, err
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"strings"
+
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
@@ -26,7 +28,15 @@ func (k *KongFlags) discover(f Factory, flag, svc string, ports []string) (*disc
 	if err != nil {
 		return nil, err
 	}
-	return &discovery.Nodes{Service: s, Client: c, Resolver: discovery.Resolver{Namespace: s.Namespace, Access: access, Config: cfg}}, nil
+	var endToEnd []string
+	if k.CACert != "" {
+		endToEnd = append(endToEnd, "--kong-admin-ca")
+	}
+	if k.ClientCert != "" {
+		endToEnd = append(endToEnd, "--kong-admin-cert/--kong-admin-key")
+	}
+	return &discovery.Nodes{Service: s, Client: c, Resolver: discovery.Resolver{Namespace: s.Namespace, Access: access, Config: cfg,
+		EndToEndTLS: strings.Join(endToEnd, " and ")}}, nil
 }
 
 // adminEndpoints are the Admin APIs: the URLs given, or a Service's endpoints (then nodes is

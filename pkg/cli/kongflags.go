@@ -89,8 +89,8 @@ func (k *KongFlags) Validate(cmd *cobra.Command) error {
 	if (k.ClientCert == "") != (k.ClientKey == "") {
 		return usageErrorf(cmd, "--kong-admin-cert and --kong-admin-key must be given together")
 	}
-	if k.OwnershipTag == "" {
-		return usageErrorf(cmd, "--ownership-tag must not be empty: without it every entity in Kong would count as ours")
+	if err := admin.ValidateTag(k.OwnershipTag); err != nil {
+		return usageErrorf(cmd, "--ownership-tag: %v", err)
 	}
 	return nil
 }

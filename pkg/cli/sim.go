@@ -102,10 +102,7 @@ func (o *SimOptions) Validate() error {
 	default:
 		return fmt.Errorf("--runtime must be auto, docker or local, got %q", o.Runtime)
 	}
-	if o.Name == "" {
-		return errors.New("cluster name must not be empty")
-	}
-	return nil
+	return sim.ValidateName(o.Name)
 }
 
 // open validates the shared flags and opens the runtime: the one asked

@@ -236,6 +236,10 @@ func NewCmdSimDown(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 
 // simDown removes one cluster and its state.
 func simDown(ctx context.Context, o *SimOptions, rt sim.Runtime, name string) error {
+	// --all takes names from labels and directories, which anyone can write.
+	if err := sim.ValidateName(name); err != nil {
+		return err
+	}
 	if err := rt.Down(ctx, name); err != nil {
 		return err
 	}

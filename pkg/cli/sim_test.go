@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,5 +73,55 @@ func TestSimStatusRejectsUnknownOutput(t *testing.T) {
 	err := printCluster(new(strings.Builder), &sim.Cluster{Name: "x"}, "table")
 	if err == nil || !strings.Contains(err.Error(), `--output must be json, yaml or wide, got "table"`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSimVerbsRejectAClusterNameOutsideTheStateRoot: a name such as "../.."
+// is refused by every verb before any runtime opens, so that nothing (sim
+// down's removal of the state directory above all) acts on a path outside
+// the state root.
+func TestSimVerbsRejectAClusterNameOutsideTheStateRoot(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	keep := filepath.Join(state, "keep")
+	if err := os.WriteFile(keep, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"down", "../.."},
+		{"status", "../.."},
+		{"env", "../.."},
+		{"verify", "../.."},
+		{"logs", "node-1", "--name", "../.."},
+		{"psql", "--name", "../.."},
+		{"stop", "node-1", "--name", "../.."},
+		{"kill", "node-1", "--name", "../.."},
+		{"db", "down", "--name", "../.."},
+		{"down", "a/b"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			streams, _, _, _ := genericiooptions.NewTestIOStreams()
+			so := NewSimOptions(streams)
+			so.newRuntime = func(context.Context, string, string) (sim.Runtime, error) {
+				t.Fatal("the runtime was opened for an invalid cluster name")
+				return nil, nil
+			}
+			cmd := &cobra.Command{Use: "sim", SilenceErrors: true, SilenceUsage: true}
+			cmd.PersistentFlags().StringVar(&so.Runtime, "runtime", so.Runtime, "")
+			f := NewFactory(genericclioptions.NewConfigFlags(false), "kongdb")
+			cmd.AddCommand(NewCmdSimVerify(f, so, nil), NewCmdSimStatus(so, nil), NewCmdSimEnv(so, nil),
+				NewCmdSimLogs(so, nil), NewCmdSimDown(so, nil), NewCmdSimPsql(so, nil), NewCmdSimDB(so),
+				NewCmdSimFault(so, sim.FaultStop, nil), NewCmdSimFault(so, sim.FaultKill, nil))
+			cmd.SetArgs(args)
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if err == nil || !strings.Contains(err.Error(), "is invalid: use 1-40 lowercase letters, digits or dashes") {
+				t.Fatalf("got %v, want the cluster name refused", err)
+			}
+			if _, err := os.Stat(keep); err != nil {
+				t.Fatalf("a file outside the state root is gone: %v", err)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/converge"
@@ -157,8 +158,8 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 		return err
 	}
 	switch {
-	case o.Concurrency < 1:
-		return usageErrorf(cmd, "--concurrency must be at least 1")
+	case o.Concurrency < 1 || o.Concurrency > apply.MaxConcurrency:
+		return usageErrorf(cmd, "--concurrency must be between 1 and %d, got %d", apply.MaxConcurrency, o.Concurrency)
 	case o.Wait < 0:
 		return usageErrorf(cmd, "--wait must not be negative")
 	case o.Wait > 0 && o.DryRun:
@@ -270,11 +271,25 @@ func (o *SyncOptions) lease() (lock.Locker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync lock: kubeconfig: %w", err)
 	}
-	c, err := coordclient.NewForConfig(cfg)
+	c, err := coordclient.NewForConfig(leaseConfig(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("sync lock: %w", err)
 	}
 	return &lock.Lease{Client: c, Namespace: o.LockNamespace, Name: engine.LockName(o.Kong.OwnershipTag)}, nil
+}
+
+// leaseCallTimeout bounds each Lease request: a renewal stuck on a hung API server must fail
+// (and so stop the sync's writes) instead of waiting for ever while the lease runs out.
+const leaseCallTimeout = 15 * time.Second
+
+// leaseConfig is cfg with every request bounded by leaseCallTimeout, unless the kubeconfig
+// (--request-timeout) sets a bound already; cfg itself is not changed.
+func leaseConfig(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	if c.Timeout <= 0 {
+		c.Timeout = leaseCallTimeout
+	}
+	return c
 }
 
 // syncedBy names who syncs, for the record: the user, the host and this tool's version. It is

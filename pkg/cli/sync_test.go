@@ -85,6 +85,7 @@ func TestSyncFlags(t *testing.T) {
 		{name: "bad max-delete", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--max-delete", "lots"}, wantErr: "--max-delete"},
 		{name: "cert without key", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--kong-admin-cert", "c"}, wantErr: "must be given together"},
 		{name: "zero concurrency", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--concurrency", "0"}, wantErr: "--concurrency"},
+		{name: "unbounded concurrency", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--concurrency", "100000"}, wantErr: "--concurrency must be between 1 and 64"},
 		{name: "empty ownership tag", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--ownership-tag", ""}, wantErr: "--ownership-tag"},
 	}
 	for _, tt := range tests {

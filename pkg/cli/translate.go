@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
@@ -106,6 +107,12 @@ func (o *TranslateOptions) Validate(cmd *cobra.Command) error {
 	case kongstate.FormatDeck, kongstate.FormatYAML, kongstate.FormatJSON:
 	default:
 		return usageErrorf(cmd, "--output must be one of: deck, yaml, json (got %q)", o.Output)
+	}
+	// Empty means no tag here; any other value becomes decK's select_tags, so it must be one tag.
+	if o.OwnershipTag != "" {
+		if err := admin.ValidateTag(o.OwnershipTag); err != nil {
+			return usageErrorf(cmd, "--ownership-tag: %v", err)
+		}
 	}
 	return o.SourceFlags.Validate(cmd)
 }

@@ -106,6 +106,7 @@ func (w *Waiter) DataPlaneHashes(ctx context.Context) (map[string]bool, error) {
 
 func (w *Waiter) dataPlanes(ctx context.Context) ([]dataPlane, error) {
 	var all []dataPlane
+	var pages admin.Pager
 	path := "/clustering/data-planes?size=1000"
 	for path != "" {
 		var page struct {
@@ -117,7 +118,10 @@ func (w *Waiter) dataPlanes(ctx context.Context) ([]dataPlane, error) {
 		}
 		all = append(all, page.Data...)
 		path = ""
-		if page.Next != nil {
+		if page.Next != nil && *page.Next != "" {
+			if err := pages.Next(*page.Next); err != nil {
+				return nil, fmt.Errorf("read the control plane's /clustering/data-planes: %w", err)
+			}
 			path = *page.Next
 		}
 	}

@@ -23,9 +23,11 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// KIC's default port names (--kong-admin-svc-port-names and the proxy's), in order of preference.
+// The port names looked for, in order of preference: KIC's defaults (--kong-admin-svc-port-names
+// is admin-tls,kong-admin-tls), TLS first so that the token never crosses the network in clear
+// when the Service offers both, then the plain ports KIC's chart also names.
 var (
-	AdminPortNames = []string{"admin", "admin-tls", "kong-admin", "kong-admin-tls"}
+	AdminPortNames = []string{"admin-tls", "kong-admin-tls", "admin", "kong-admin"}
 	ProxyPortNames = []string{"proxy", "proxy-tls", "kong-proxy", "kong-proxy-tls"}
 )
 
@@ -142,6 +144,11 @@ type Resolver struct {
 	Config *rest.Config
 	// DialTimeout bounds Auto's probe of direct reachability.
 	DialTimeout time.Duration
+	// EndToEndTLS names the Admin API TLS settings given (--kong-admin-ca, --kong-admin-cert),
+	// "" for none. The API server's pod proxy makes the TLS connection to the pod itself and
+	// does not verify it, so neither a CA nor a client certificate can reach Kong that way:
+	// with such settings the API server path is refused rather than taken without them.
+	EndToEndTLS string
 }
 
 // Resolve picks the access path (Auto probes whether the first endpoint accepts a TCP
@@ -167,6 +174,15 @@ func (r Resolver) Resolve(ctx context.Context, eps []Endpoint) ([]string, Access
 			urls[i] = e.scheme() + "://" + net.JoinHostPort(e.Address, strconv.Itoa(int(e.Port)))
 		}
 		return urls, Direct, nil, nil
+	}
+	if r.EndToEndTLS != "" {
+		why := "--kong-access=apiserver"
+		if r.Access == Auto {
+			why = "the endpoints are not reachable directly, and the way left, through the API server,"
+		}
+		return nil, "", nil, fmt.Errorf("%s cannot honour %s: the API server's pod proxy makes the TLS connection to Kong itself, "+
+			"without verifying it, and presents no client certificate; reach the endpoints directly (--kong-access=direct) "+
+			"or leave those flags out to accept the API server's hop", why, r.EndToEndTLS)
 	}
 	if r.Config == nil {
 		return nil, "", nil, errors.New("reaching Kong through the API server needs a kubeconfig")
@@ -203,6 +219,8 @@ type Nodes struct {
 	Taken     Access
 	Transport http.RoundTripper
 	Count     int
+	// tls is true when the endpoints are TLS ports.
+	tls bool
 }
 
 // AdminURLs lists the ready endpoints and resolves them.
@@ -216,6 +234,7 @@ func (n *Nodes) AdminURLs(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("service %s: %w", n.Service, err)
 	}
 	n.Taken, n.Transport, n.Count = taken, rt, len(urls)
+	n.tls = slices.ContainsFunc(eps, Endpoint.TLS)
 	return urls, nil
 }
 
@@ -224,6 +243,15 @@ func (n *Nodes) Describe() string {
 	how := "directly at their addresses"
 	if n.Taken == APIServer {
 		how = "through the API server's pod proxy"
+		switch cfg := n.Resolver.Config; {
+		case cfg != nil && cfg.Insecure:
+			how += " (the kubeconfig turns off verification of the API server's certificate)"
+		case cfg != nil && strings.HasPrefix(cfg.Host, "http://"):
+			how += " (the kubeconfig reaches the API server over plain HTTP)"
+		}
+		if n.tls {
+			how += "; the API server does not verify Kong's certificate on its own hop"
+		}
 	}
 	return fmt.Sprintf("%d ready endpoint(s) of service %s, reached %s (--kong-access=%s)", n.Count, n.Service, how, n.Resolver.Access)
 }

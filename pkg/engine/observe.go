@@ -43,6 +43,10 @@ type Observation struct {
 // when set, runs once Kong is connected and before its entities are read.
 func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *admin.Cluster) error) (*Observation, error) {
 	start := time.Now()
+	// Checked here too, not only by the flags: a library caller (the watch) gets the same rule.
+	if err := admin.ValidateTag(c.Kong.OwnershipTag); err != nil {
+		return nil, err
+	}
 	cluster, err := c.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -71,6 +75,7 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 	}
 	version := cluster.Nodes[0].Version
 	desired, diags := translate.Translate(snap, TranslateOptions(c.Translate, version))
+	editionNotes := withoutEnterprise(cluster, desired)
 	schemas := &admin.Schemas{Dir: c.Kong.SchemaCacheDir}
 	if err := FillDefaults(ctx, cluster, schemas, version, desired); err != nil {
 		return nil, err
@@ -82,7 +87,19 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 		return nil, cur.err
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
-		Options: c.planOptions(snap, diags), srcNotes: snap.Notes}
+		Options: c.planOptions(snap, diags), srcNotes: append(slices.Clip(snap.Notes), editionNotes...)}
+	if c.Kong.Config.Warn == nil && c.Note == nil {
+		ob.srcNotes = append(ob.srcNotes, cluster.Warnings...) // nobody heard them as they came
+	}
+	// Which config fields of each plugin are credentials, by Kong's schema, on both sides: a
+	// plugin only Kong has (a delete) is printed from Kong's values alone.
+	names := append(desired.PluginNames(), cur.current.PluginNames()...)
+	if err := OnAnyNode(ctx, cluster, func(kc *kong.Client) (err error) {
+		ob.Options.SecretConfig, err = schemas.PluginSecretFields(ctx, kc, version, names)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	if c.Kong.Nodes != nil {
 		ob.adminNote = "kong admin: " + c.Kong.Nodes.Describe()
 	}
@@ -93,6 +110,9 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 func (c *Config) Connect(ctx context.Context) (*admin.Cluster, error) {
 	cfg := c.Kong.Config
 	cfg.Transport = viaNodes(c.Kong.Nodes, c.Kong.Transport)
+	if cfg.Warn == nil {
+		cfg.Warn = c.Note // the token over plain HTTP is said before it is sent
+	}
 	return admin.Connect(ctx, cfg, c.Kong.Endpoints)
 }
 

@@ -19,6 +19,21 @@ var vaultSecretFields = map[string]bool{
 	"client_secret": true, "password": true, "secret": true, "private_key": true,
 }
 
+// secretConfigNames are plugin config field names that hold credentials in Kong's bundled
+// plugins (aws-lambda's aws_key/aws_secret, session's secret, the redis password of the
+// rate-limiting family, azure-functions' apikey/clientid, ...) and in common custom ones. They
+// back up the schema's encrypted/referenceable marks, which a printer does not always have,
+// and are hidden wherever a plugin's config is printed, whatever the value's origin.
+var secretConfigNames = map[string]bool{
+	"password": true, "secret": true, "client_secret": true, "api_key": true, "apikey": true,
+	"token": true, "private_key": true, "aws_key": true, "aws_secret": true, "secret_key": true,
+	"access_key": true, "sentinel_password": true, "clientid": true, "auth_token": true,
+	"secret_access_key": true, "access_token": true, "refresh_token": true,
+}
+
+// IsSecretConfigName reports whether a plugin config field of that name holds a credential.
+func IsSecretConfigName(name string) bool { return secretConfigNames[name] }
+
 // MarkSecretConfig records that the values of p's config at the given JSON pointers (RFC 6901;
 // "" is the whole config) came from a Kubernetes Secret, so that Redacted hides them. p must be
 // one of s's plugins, in any list; the record follows the pointer p and is never serialised,
@@ -46,6 +61,24 @@ func (s *State) SecretConfig(p *kong.Plugin) []string {
 	return slices.Clone(s.secretConfig[p])
 }
 
+// PluginNames returns the distinct names of s's plugins, in every list, sorted: the plugins
+// whose schemas say which config fields to hide (admin.Schemas.PluginSecretFields).
+func (s *State) PluginNames() []string {
+	if s == nil {
+		return nil
+	}
+	var names []string
+	s.eachPluginList(func(ps []*kong.Plugin) {
+		for _, p := range ps {
+			if p.Name != nil {
+				names = append(names, *p.Name)
+			}
+		}
+	})
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 // Redacted returns a deep copy of s for printing in which every secret value is RedactedValue:
 // credential secrets (key-auth key, basic-auth password, hmac-auth and jwt secret, oauth2
 // client_secret), certificate private keys, plugin config values that came from Kubernetes
@@ -68,6 +101,7 @@ func (s *State) Redacted() *State {
 			for _, ptr := range c.secretConfig[p] {
 				p.Config = hideAt(p.Config, ptr)
 			}
+			hideFields(p.Config, secretConfigNames)
 		}
 	})
 	for _, v := range c.Vaults {
@@ -106,6 +140,7 @@ func (p printer) plugin(pl *kong.Plugin) *kong.Plugin {
 		for _, ptr := range p.s.secretConfig[pl] {
 			c.Config = hideAt(c.Config, ptr)
 		}
+		hideFields(c.Config, secretConfigNames)
 	}
 	return c
 }

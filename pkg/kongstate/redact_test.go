@@ -3,6 +3,7 @@ package kongstate
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -248,4 +249,19 @@ func slicesShare(a, b []*kong.Plugin) bool {
 		}
 	}
 	return false
+}
+
+// TestRedactedHidesWellKnownPluginCredentials: a credential written into a plugin's config
+// literally (not from a Secret) is hidden too, by its field name, at any depth.
+func TestRedactedHidesWellKnownPluginCredentials(t *testing.T) {
+	s := &State{Plugins: []*kong.Plugin{{Name: kong.String("aws-lambda"), Config: kong.Configuration{
+		"aws_secret": "literal-aws", "redis": map[string]any{"password": "literal-redis", "host": "redis.local"},
+	}}}}
+	raw := fmt.Sprint(s.Redacted().Plugins[0].Config)
+	if strings.Contains(raw, "literal-") || !strings.Contains(raw, "redis.local") {
+		t.Fatalf("redacted config %s", raw)
+	}
+	if s.Plugins[0].Config["aws_secret"] != "literal-aws" {
+		t.Fatal("Redacted changed the state itself")
+	}
 }

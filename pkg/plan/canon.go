@@ -250,6 +250,56 @@ func secretPointers(e *entity) []string {
 	return ps
 }
 
+// secrets are the pointers secretPointers gives and, for a plugin, those that hold on either
+// side whatever the side: the fields the other side marked as from a Secret, the fields Kong's
+// schema marks encrypted or referenceable, and config fields with a well-known secret name in
+// either body. A delete, whose entity is only Kong's, so hides what its create hid.
+func (b *builder) secrets(e *entity, bodies ...map[string]any) []string {
+	ps := secretPointers(e)
+	if e.kind.kind != KindPlugin {
+		return ps
+	}
+	if e.match != nil {
+		for _, p := range e.match.secretConfig {
+			ps = append(ps, "/config"+p)
+		}
+	}
+	name, _ := e.body["name"].(string)
+	for _, p := range b.secretConfig[name] {
+		ps = append(ps, "/config"+p)
+	}
+	for _, body := range bodies {
+		ps = append(ps, namedSecrets(body["config"], "/config")...)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// namedSecrets returns the JSON pointers under prefix of every object field of v that
+// kongstate.IsSecretConfigName names; inside an array the pointer is the array's (hidePointer then hides it
+// whole, since an element's index says nothing stable).
+func namedSecrets(v any, prefix string) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			ptr := prefix + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+			if kongstate.IsSecretConfigName(k) {
+				out = append(out, ptr)
+				continue
+			}
+			out = append(out, namedSecrets(e, ptr)...)
+		}
+	case []any:
+		for _, e := range x {
+			if len(namedSecrets(e, prefix)) > 0 {
+				return []string{prefix}
+			}
+		}
+	}
+	return out
+}
+
 // Redacted returns copies of the op's body and old body with every secret replaced by
 // kongstate.RedactedValue, for diffs and reports.
 func (op *Op) Redacted() (body, old map[string]any) {

@@ -129,12 +129,30 @@ func flatten(s *kongstate.State, ownershipTag string) (*side, error) {
 		addAll(f, KindACL, c.ACLGroups, parent)
 		addAll(f, KindOAuth2, c.Oauth2Creds, parent)
 		addAll(f, KindMTLSAuth, c.MTLSAuths, parent)
+		for _, g := range c.Groups {
+			if ref := groupRef(g); ref != "" {
+				f.add(KindConsumerGroupMember, struct{}{}, map[string]string{"consumer_group": ref, "consumer": parent["consumer"]})
+			}
+		}
 	}
 	f.plugins(s.Plugins, "", nil)
 	if f.err != nil {
 		return nil, f.err
 	}
 	return f.side, nil
+}
+
+// groupRef is how a consumer's membership names its group: its ID, else its name.
+func groupRef(g *kong.ConsumerGroup) string {
+	switch {
+	case g == nil:
+		return ""
+	case g.ID != nil && *g.ID != "":
+		return *g.ID
+	case g.Name != nil:
+		return *g.Name
+	}
+	return ""
 }
 
 type flattener struct {

@@ -28,6 +28,11 @@ const (
 	KindMTLSAuth      Kind = "mtls-auth"
 	KindVault         Kind = "vault"
 	KindPlugin        Kind = "plugin"
+	// KindConsumerGroupMember is a consumer's membership of a consumer group (Enterprise):
+	// /consumer_groups/{group}/consumers, created with {"consumer": id}, deleted at
+	// /consumer_groups/{group}/consumers/{consumer}. It has no ID, no fields and no tags of
+	// its own: it is ours when its group and its consumer are.
+	KindConsumerGroupMember Kind = "consumer_group_consumer"
 )
 
 // fk is a foreign-key field of an entity's body and the kind it points at.
@@ -46,6 +51,7 @@ type fk struct {
 //	ca_certificate ──▶ service (ca_certificates)
 //	service ──▶ route              consumer ──▶ key-auth, basic-auth, hmac-auth, jwt, acl, oauth2, mtls-auth
 //	service, route, consumer, consumer_group ──▶ plugin
+//	consumer_group, consumer ──▶ consumer_group_consumer (membership)
 //
 // Creates and updates run parent first; deletes run child first.
 type spec struct {
@@ -71,6 +77,10 @@ type spec struct {
 	// computed are fields Kong derives on write (a CA certificate's digest); they are dropped
 	// when read, since no desired state states them.
 	computed []string
+	// addressBy, when set, is the foreign key whose parent's ID addresses the entity in paths
+	// (a membership, which has no ID: /consumer_groups/{g}/consumers/{consumer}); its write
+	// body is then that one key as a plain ID, as Kong's membership endpoint takes it.
+	addressBy string
 }
 
 var consumerFK = []fk{{"consumer", KindConsumer}}
@@ -100,6 +110,8 @@ var specs = []spec{
 	{kind: KindOAuth2, collection: "oauth2", parent: "consumer", fks: consumerFK, key: []string{"client_id"},
 		secrets: []string{"client_secret"}, display: []string{"consumer", "name"}},
 	{kind: KindMTLSAuth, collection: "mtls-auth", parent: "consumer", fks: consumerFK, key: []string{"consumer", "subject_name"}},
+	{kind: KindConsumerGroupMember, collection: "consumers", parent: "consumer_group", addressBy: "consumer",
+		fks: []fk{{"consumer_group", KindConsumerGroup}, {"consumer", KindConsumer}}, key: []string{"consumer_group", "consumer"}},
 	{kind: KindPlugin, collection: "/plugins", key: []string{"name", "service", "route", "consumer", "consumer_group"},
 		fks: []fk{{"service", KindService}, {"route", KindRoute}, {"consumer", KindConsumer}, {"consumer_group", KindConsumerGroup}}},
 }

@@ -112,6 +112,11 @@ type Options struct {
 	Frozen func(tags []string) string
 	// Workspace seeds the IDs generated for entities that have none, as go-kong's FillID does.
 	Workspace string
+	// SecretConfig maps a plugin name to the JSON pointers, within its config, of the fields
+	// Kong's schema marks encrypted or referenceable (admin.Schemas.PluginSecretFields). They
+	// are hidden on both sides of every op of such a plugin, deletes included, whatever the
+	// value's origin; config fields with a well-known secret name are hidden even without it.
+	SecretConfig map[string][]string
 }
 
 // Count is how many ops of each action a plan has.
@@ -211,7 +216,7 @@ func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, er
 			e.final = uuid.NewSHA1(idSpace, []byte(opts.Workspace+"/"+string(e.kind.kind)+"/"+e.keyOf())).String()
 		}
 	}
-	b := &builder{plan: p, byEntity: map[*entity]*Op{}}
+	b := &builder{plan: p, byEntity: map[*entity]*Op{}, secretConfig: opts.SecretConfig}
 	frozen := frozenOf(want, opts)
 	for i, c := range compareAll(want.all) {
 		e := want.all[i]
@@ -302,6 +307,9 @@ func match(want, have *side) {
 // writeBody is e as the Admin API takes it: its own fields, its ID and its foreign keys
 // pointing at the IDs the plan settled on.
 func writeBody(e *entity) map[string]any {
+	if e.kind.addressBy != "" {
+		return map[string]any{e.kind.addressBy: addressOf(e)}
+	}
 	body := clone(e.body)
 	if e.final != "" && !e.kind.addressByName {
 		body["id"] = e.final
@@ -316,6 +324,9 @@ func writeBody(e *entity) map[string]any {
 
 // readBody is a current entity in the same shape as writeBody.
 func readBody(e *entity) map[string]any {
+	if e.kind.addressBy != "" {
+		return writeBody(e)
+	}
 	body := clone(e.body)
 	if e.id != "" && !e.kind.addressByName {
 		body["id"] = e.id
@@ -329,8 +340,9 @@ func readBody(e *entity) map[string]any {
 }
 
 type builder struct {
-	plan     *Plan
-	byEntity map[*entity]*Op
+	plan         *Plan
+	byEntity     map[*entity]*Op
+	secretConfig map[string][]string
 }
 
 func (b *builder) add(e *entity, a Action, body, old map[string]any) *Op {
@@ -381,7 +393,7 @@ func frozenOf(want *side, opts Options) map[*entity]string {
 
 func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
 	op := &Op{Action: a, Kind: e.kind.kind, Name: e.name(), ID: e.final, Body: body, Old: old,
-		secrets: secretPointers(e)}
+		secrets: b.secrets(e, body, old)}
 	tagsFrom := body
 	if tagsFrom == nil {
 		tagsFrom = old
@@ -391,11 +403,17 @@ func (b *builder) newOp(e *entity, a Action, body, old map[string]any) *Op {
 	if e.kind.addressByName {
 		addr, _ = e.body["name"].(string)
 	}
+	if e.kind.addressBy != "" {
+		addr = addressOf(e)
+	}
 	coll := collectionPath(e)
 	item := coll + "/" + url.PathEscape(addr)
 	switch a {
 	case Create:
 		op.Method, op.Path, op.UpsertPath = "POST", coll, item
+		if e.kind.addressBy != "" {
+			op.UpsertPath = "" // no PUT: a membership is only ever POSTed
+		}
 	case Update:
 		op.Method, op.Path = "PUT", item
 	case Delete:
@@ -416,6 +434,15 @@ func collectionPath(e *entity) string {
 		id = p.final
 	}
 	return parentSpec.collection + "/" + url.PathEscape(id) + "/" + sp.collection
+}
+
+// addressOf is the ID of the parent that addresses an entity of an addressBy kind: the
+// settled ID of the parent on its side, else the raw reference.
+func addressOf(e *entity) string {
+	if p := e.parents[e.kind.addressBy]; p != nil && p.final != "" {
+		return p.final
+	}
+	return e.refs[e.kind.addressBy]
 }
 
 func fkKind(sp *spec, field string) Kind {

@@ -207,6 +207,7 @@ func listAll[T any](ctx context.Context, r *clusterReader, resource schema.Group
 	for attempt := 0; ; attempt++ {
 		var out []T
 		opts := metav1.ListOptions{Limit: r.in.PageSize, LabelSelector: selector}
+		seen := map[string]bool{}
 		var err error
 		for {
 			var page *unstructured.UnstructuredList
@@ -230,6 +231,12 @@ func listAll[T any](ctx context.Context, r *clusterReader, resource schema.Group
 			if opts.Continue == "" {
 				break
 			}
+			// A token handed out twice would serve the same pages for ever.
+			if seen[opts.Continue] {
+				err = fmt.Errorf("list %s: the server repeated the continue token %q: stopped rather than loop", resource.Resource, opts.Continue)
+				break
+			}
+			seen[opts.Continue] = true
 		}
 		if apierrors.IsResourceExpired(err) && attempt < restarts {
 			continue

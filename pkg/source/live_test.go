@@ -139,6 +139,9 @@ type pagedServices struct {
 	// expireOnce, when set and true, answers the first continued request with 410 Gone
 	// (and is then set false), as an API server whose continue token expired.
 	expireOnce *bool
+	// stuck hands out the same continue token for ever (and fails after 50 requests, so
+	// that a loop that does not notice ends).
+	stuck bool
 }
 
 func (p pagedServices) Resource(gvr schema.GroupVersionResource) dynamic.NamespaceableResourceInterface {
@@ -146,13 +149,14 @@ func (p pagedServices) Resource(gvr schema.GroupVersionResource) dynamic.Namespa
 	if gvr.Resource != "services" {
 		return inner
 	}
-	return pagedResource{NamespaceableResourceInterface: inner, requests: p.requests, expireOnce: p.expireOnce}
+	return pagedResource{NamespaceableResourceInterface: inner, requests: p.requests, expireOnce: p.expireOnce, stuck: p.stuck}
 }
 
 type pagedResource struct {
 	dynamic.NamespaceableResourceInterface
 	requests   *[]metav1.ListOptions
 	expireOnce *bool
+	stuck      bool
 }
 
 func (p pagedResource) Namespace(string) dynamic.ResourceInterface { return p }
@@ -178,10 +182,34 @@ func (p pagedResource) List(_ context.Context, opts metav1.ListOptions) (*unstru
 		u.SetName(fmt.Sprintf("svc-%d-%d", page, i))
 		list.Items = append(list.Items, u)
 	}
-	if page < 2 {
+	switch {
+	case p.stuck && len(*p.requests) > 50:
+		return nil, apierrors.NewInternalError(fmt.Errorf("gave up"))
+	case p.stuck:
+		list.SetContinue("page-1")
+	case page < 2:
 		list.SetContinue(fmt.Sprintf("page-%d", page+1))
 	}
 	return list, nil
+}
+
+// TestReadClusterStopsWhenTheServerRepeatsAContinueToken: a server (or a proxy in front of it)
+// that hands out one continue token again would keep the read looping for ever; the listing
+// stops at the repeat and the kind counts as not read.
+func TestReadClusterStopsWhenTheServerRepeatsAContinueToken(t *testing.T) {
+	client, mapper := fakeCluster(t)
+	var requests []metav1.ListOptions
+	snap, err := readCluster(t.Context(), pagedServices{Interface: client, requests: &requests, stuck: true}, mapper,
+		ClusterInput{PageSize: 2}, Options{}, nil)
+	if err != nil {
+		t.Fatalf("readCluster: %v", err)
+	}
+	if snap.Complete || !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, `repeated the continue token "page-1"`) }) {
+		t.Errorf("complete %v, notes %q: want the services listing stopped at the repeated token", snap.Complete, snap.Notes)
+	}
+	if len(requests) != 2 {
+		t.Errorf("%d requests, want 2 (the first page, then page-1 that answers page-1 again)", len(requests))
+	}
 }
 
 func TestReadClusterPaginates(t *testing.T) {

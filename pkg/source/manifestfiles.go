@@ -68,7 +68,7 @@ func readDocuments(ctx context.Context, in ManifestInput, dr docReader) error {
 		}
 		var err error
 		if strings.HasPrefix(f, "http://") || strings.HasPrefix(f, "https://") {
-			err = dr.readURL(ctx, f)
+			err = dr.readURL(ctx, f, in)
 		} else {
 			err = dr.readPath(f, in.Recursive)
 		}
@@ -129,12 +129,22 @@ func (dr docReader) readPath(path string, recursive bool) error {
 	return nil
 }
 
-func (dr docReader) readURL(ctx context.Context, url string) error {
+// readURL reads the manifests at url within in's time and size bounds; a body over the size
+// bound is an error, never a silently shortened manifest (which would delete what the cut
+// part holds).
+func (dr docReader) readURL(ctx context.Context, url string, in ManifestInput) error {
+	timeout, limit := in.URLTimeout, in.MaxURLBytes
+	if timeout <= 0 {
+		timeout = DefaultURLTimeout
+	}
+	if limit <= 0 {
+		limit = DefaultMaxURLBytes
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("the URL passed to filename %q is not valid: %w", url, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: timeout}).Do(req)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", url, err)
 	}
@@ -142,7 +152,32 @@ func (dr docReader) readURL(ctx context.Context, url string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("read %s: %s", url, resp.Status)
 	}
-	return dr.readStream(resp.Body, url)
+	if resp.ContentLength > limit {
+		return fmt.Errorf("read %s: the answer is %d bytes, over the limit of %d", url, resp.ContentLength, limit)
+	}
+	return dr.readStream(&cappedReader{r: resp.Body, left: limit, url: url}, url)
+}
+
+// cappedReader fails once more than left bytes have been read.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+	url  string
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, fmt.Errorf("read %s: the answer is over the size limit", c.url)
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, fmt.Errorf("read %s: the answer is over the size limit", c.url)
+	}
+	return n, err
 }
 
 // readStream parses the YAML or JSON documents of r. YAML documents, whose parsing is most of

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -27,7 +28,18 @@ type ManifestInput struct {
 	// Selector (-l) keeps only the matching objects of the kinds that yield routes or
 	// consumers, as ClusterInput.Selector does on a live cluster.
 	Selector string
+	// URLTimeout bounds reading one URL, body included; 0 means DefaultURLTimeout.
+	URLTimeout time.Duration
+	// MaxURLBytes bounds the body of one URL; 0 means DefaultMaxURLBytes.
+	MaxURLBytes int64
 }
+
+// Bounds of reading a manifest URL: a server that never ends its answer, or ends it slowly,
+// must not hold a sync (or its lock) for ever, nor fill the memory of a watch.
+const (
+	DefaultURLTimeout  = 2 * time.Minute
+	DefaultMaxURLBytes = 256 << 20
+)
 
 // ReadManifests reads objects from manifests without any cluster, as the API server would
 // store them (defaults applied), and pre-filters them as KIC's controllers would. Each document

@@ -1,11 +1,13 @@
 package source
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -215,6 +217,51 @@ func TestReadManifestsErrors(t *testing.T) {
 			_, err := ReadManifests(t.Context(), tt.in, Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadManifestsBoundsAURL: a manifest URL whose answer is over the size bound fails (with
+// or without a Content-Length) rather than being read in full or silently cut, and one that
+// stalls mid-body fails at the time bound rather than holding the sync.
+func TestReadManifestsBoundsAURL(t *testing.T) {
+	doc := "apiVersion: v1\nkind: Service\nmetadata: {name: remote, namespace: web}\n"
+	big := doc + "# " + strings.Repeat("x", 4096) + "\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/sized":
+			w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+			_, _ = w.Write([]byte(big))
+		case "/chunked":
+			_, _ = w.Write([]byte(big[:len(big)/2]))
+			w.(http.Flusher).Flush()
+			_, _ = w.Write([]byte(big[len(big)/2:]))
+		case "/stalls":
+			_, _ = w.Write([]byte(doc))
+			w.(http.Flusher).Flush()
+			select { // until the client gives up (or, if it never does, long after its bound)
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		default:
+			_, _ = w.Write([]byte(doc))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	for path, want := range map[string]string{"/sized": "over the limit of 1024", "/chunked": "over the size limit",
+		"/stalls": "Client.Timeout", "/small": ""} {
+		t.Run(path, func(t *testing.T) {
+			_, err := ReadManifests(t.Context(), ManifestInput{Filenames: []string{srv.URL + path},
+				MaxURLBytes: 1024, URLTimeout: 300 * time.Millisecond}, Options{})
+			if want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v, want an error containing %q", err, want)
 			}
 		})
 	}

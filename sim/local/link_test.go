@@ -11,10 +11,18 @@ import (
 	"time"
 )
 
-// TestMain lets the test binary play the link process.
+// TestMain lets the test binary play the link process, and the child of
+// TestFaultsAndDownNeverSignalAProcessGroup.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "__link" {
 		if err := LinkMain(os.Args[2:]); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "__signal-guard" {
+		if err := signalGuardChild(); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}

@@ -224,7 +224,7 @@ func anyRunning(c *sim.Cluster) bool {
 func (r *Runtime) initDB(ctx context.Context, st *sim.State) error {
 	base := st.Dir
 	if r.runAs != "" {
-		dir, err := os.MkdirTemp("", "kongdb-sim-"+st.Spec.Name+"-")
+		dir, err := os.MkdirTemp("", tempPrefix(st.Spec.Name))
 		if err != nil {
 			return err
 		}

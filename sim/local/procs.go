@@ -60,9 +60,6 @@ func logPath(st *sim.State, member string) string {
 func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string) error {
 	p := st.Processes[member]
 	var err error
-	if p.Role == sim.RoleKube {
-		return r.startKubeMember(ctx, st, member)
-	}
 	if p.Role == sim.RoleDB {
 		argv := []string{filepath.Join(st.PGBinDir, "postgres"), "-D", st.DataDir, "-p", strconv.Itoa(pgPort),
 			"-c", "listen_addresses=" + p.Addr, "-c", "unix_socket_directories=" + filepath.Dir(st.DataDir),
@@ -81,11 +78,10 @@ func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string)
 	m := sim.Member{Name: member, Role: p.Role, Index: p.Index}
 	db := sim.DBConn{Host: p.LinkAddr, Port: pgPort, User: pgUser, Password: st.Password, Database: pgDatabase}
 	env := kongEnv(st, m, db, hostPort(p.LinkAddr, portCluster))
-	kubeAdmin, kubeProxy := kubeListen(st, p)
 	env = append(env, "KONG_PREFIX="+filepath.Join(st.Dir, "prefix", member),
 		"KONG_STATUS_LISTEN="+hostPort(p.Addr, portStatus),
-		fmt.Sprintf("KONG_PROXY_LISTEN=%s, %s ssl%s", hostPort(p.Addr, portProxy), hostPort(p.Addr, portProxySSL), kubeProxy),
-		fmt.Sprintf("KONG_ADMIN_LISTEN=%s, %s ssl%s", hostPort(p.Addr, portAdmin), hostPort(p.Addr, 8444), kubeAdmin),
+		fmt.Sprintf("KONG_PROXY_LISTEN=%s, %s ssl", hostPort(p.Addr, portProxy), hostPort(p.Addr, portProxySSL)),
+		fmt.Sprintf("KONG_ADMIN_LISTEN=%s, %s ssl", hostPort(p.Addr, portAdmin), hostPort(p.Addr, 8444)),
 		"KONG_CLUSTER_LISTEN="+hostPort(p.Addr, portCluster))
 	for k, v := range st.Spec.KongEnv { // the user's settings win over the listeners too
 		env = append(env, k+"="+v)
@@ -181,23 +177,36 @@ func waitPG(ctx context.Context, st *sim.State, exited func() bool) error {
 	}
 }
 
-// alive reports whether pid runs (a zombie does not), as `kong stop` asks it.
-// Pid 0 (a member without a link, such as the Kubernetes ones) is never
-// alive: kill(0, ...) would reach this whole process group.
-func alive(pid int) bool { return pid > 0 && emulator.ProcessAlive(pid) }
+// oneProcess reports whether pid names a single process we may signal. A
+// state file is data: a PID of 0 means our own process group to kill(2), -1
+// every process we may signal, another negative a group, and 1 is init, so
+// none of them may ever reach a signal.
+func oneProcess(pid int) bool { return pid > 1 }
+
+// alive reports whether pid runs (a zombie does not), as `kong stop` asks
+// it; a PID that is not one process (oneProcess) never runs.
+func alive(pid int) bool { return oneProcess(pid) && emulator.ProcessAlive(pid) }
+
+// signalPID sends sig to pid, and refuses a PID that is not one process.
+func signalPID(pid int, sig syscall.Signal) error {
+	if !oneProcess(pid) {
+		return fmt.Errorf("refusing to signal pid %d: not a single process", pid)
+	}
+	return syscall.Kill(pid, sig)
+}
 
 // signalWait sends sig and waits until pid is gone, then SIGKILLs it.
 func signalWait(pid int, sig syscall.Signal, grace time.Duration) error {
 	if !alive(pid) {
 		return nil
 	}
-	if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := signalPID(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return err
 	}
 	deadline := time.Now().Add(grace)
 	for alive(pid) {
 		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalPID(pid, syscall.SIGKILL)
 			deadline = time.Now().Add(5 * time.Second)
 			grace = 0
 		}
@@ -209,7 +218,6 @@ func signalWait(pid int, sig syscall.Signal, grace time.Duration) error {
 // stopAll ends every process of the cluster and removes a data directory
 // kept outside the state directory.
 func (r *Runtime) stopAll(st *sim.State) error {
-	stopKube(st)
 	for name, p := range st.Processes {
 		if name == "db" {
 			continue
@@ -221,10 +229,25 @@ func (r *Runtime) stopAll(st *sim.State) error {
 		_ = signalWait(db.PID, syscall.SIGQUIT, 10*time.Second) // immediate shutdown: the data goes too
 	}
 	if st.DataDir != "" && !strings.HasPrefix(st.DataDir, st.Dir+string(filepath.Separator)) {
-		return os.RemoveAll(filepath.Dir(st.DataDir))
+		base := filepath.Dir(st.DataDir)
+		if !ownTempDir(st, base) {
+			return fmt.Errorf("data directory %s is neither under %s nor a temporary directory of this cluster: left in place", st.DataDir, st.Dir)
+		}
+		return os.RemoveAll(base)
 	}
 	return nil
 }
+
+// ownTempDir reports whether dir is one initDB makes (os.MkdirTemp with the
+// cluster's prefix) and nothing else: the state file is data, and a data
+// directory recorded as /home/me/pgdata must not make down remove /home/me.
+func ownTempDir(st *sim.State, dir string) bool {
+	return filepath.Dir(dir) == filepath.Clean(os.TempDir()) &&
+		strings.HasPrefix(filepath.Base(dir), tempPrefix(st.Spec.Name))
+}
+
+// tempPrefix is the name prefix of the cluster's temporary data directory.
+func tempPrefix(cluster string) string { return "kongdb-sim-" + cluster + "-" }
 
 // Get reads the state and checks which processes run.
 func (r *Runtime) Get(_ context.Context, name string) (*sim.Cluster, error) {
@@ -242,11 +265,7 @@ func (r *Runtime) Get(_ context.Context, name string) (*sim.Cluster, error) {
 		return "exited"
 	}
 	c := &sim.Cluster{Name: name, Runtime: r.Name(), Mode: st.Spec.Mode, Created: st.Created}
-	c.Kube = kubeView(st)
 	for member, p := range st.Processes {
-		if p.Role == sim.RoleKube {
-			continue
-		}
 		if p.Role == sim.RoleDB {
 			c.Postgres = sim.Postgres{Host: p.Addr, Port: pgPort, User: pgUser, Database: pgDatabase, State: state(p.PID)}
 			continue
@@ -311,12 +330,6 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 	if err != nil {
 		return err
 	}
-	if pod, ok := strings.CutPrefix(f.Member, "pod/"); ok {
-		if f.Kind != sim.FaultKill {
-			return fmt.Errorf("cluster %q: %s %s: pods can only be killed (their node agent restarts them); delete them with kubectl", cluster, f.Kind, f.Member)
-		}
-		return killPod(st, pod)
-	}
 	p := st.Processes[f.Member]
 	if p == nil {
 		return fmt.Errorf("cluster %q has no member %q: %w", cluster, f.Member, sim.ErrNotFound)
@@ -343,9 +356,9 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 		if !alive(p.LinkPID) {
 			err = r.startLink(st, f.Member)
 		} else if p.Cut {
-			err = syscall.Kill(p.LinkPID, sigCut)
+			err = signalPID(p.LinkPID, sigCut)
 		} else {
-			err = syscall.Kill(p.LinkPID, sigHeal)
+			err = signalPID(p.LinkPID, sigHeal)
 		}
 		if err == nil {
 			err = st.Save()
@@ -355,11 +368,6 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 	}
 	if err != nil {
 		return fmt.Errorf("cluster %q: %s %s: %w", cluster, f.Kind, f.Member, err)
-	}
-	if st.Spec.Kubernetes && p.Role != sim.RoleKube && p.Role != sim.RoleDB && f.Kind != sim.FaultPartition && f.Kind != sim.FaultHeal {
-		if err := relayoutKong(ctx, st); err != nil {
-			return fmt.Errorf("cluster %q: %s %s was done, but Kong's EndpointSlices still show it as before: %w", cluster, f.Kind, f.Member, err)
-		}
 	}
 	return nil
 }
