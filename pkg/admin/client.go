@@ -100,7 +100,9 @@ func (c Config) httpClient() (*http.Client, error) {
 	if c.Transport != nil {
 		rt = c.Transport(rt)
 	}
-	return kong.HTTPClientWithHeaders(&http.Client{Timeout: timeout, Transport: rt}, headers), nil
+	// The timeout bounds each attempt inside the 429 retries, not the client's whole exchange.
+	rt = &rateLimitTransport{next: rt, timeout: timeout, sleep: sleepCtx}
+	return kong.HTTPClientWithHeaders(&http.Client{Transport: rt}, headers), nil
 }
 
 // newKongClient is a go-kong client for one Admin API URL.
