@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 )
@@ -86,4 +87,18 @@ func isConnectionError(ctx context.Context, err error) bool {
 	}
 	var apiErr *admin.Error
 	return !errors.As(err, &apiErr)
+}
+
+// Live tells whether a write may still be sent under ctx: nil, or why not. Besides a context
+// that ended (with its cause: a lost lock says so), a context whose deadline has passed is
+// over even when its timer has not fired yet: a process that stalled past its lock's lease
+// wakes up with both due, and the write must lose that race.
+func Live(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return fmt.Errorf("%w at %s", context.DeadlineExceeded, d.Format(time.RFC3339))
+	}
+	return nil
 }
