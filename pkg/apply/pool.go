@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
+	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 )
 
 // ErrNoLiveNode means every node failed with a connection error.
@@ -89,13 +90,14 @@ func isConnectionError(ctx context.Context, err error) bool {
 	return !errors.As(err, &apiErr)
 }
 
-// Live tells whether a write may still be sent under ctx: nil, or why not. Besides a context
-// that ended (with its cause: a lost lock says so), a context whose deadline has passed is
-// over even when its timer has not fired yet: a process that stalled past its lock's lease
-// wakes up with both due, and the write must lose that race.
+// Live tells whether a write may still be sent under ctx: nil, or why not. It is checked
+// before every request: a context that ended says why (a lost lock names itself), a lock's
+// lease that ran out ends it even when its timer has not fired yet, and so does a deadline
+// that passed: a process that stalled past its lock's lease wakes up with both due, and the
+// write must lose that race.
 func Live(ctx context.Context) error {
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
+	if err := lock.Valid(ctx); err != nil {
+		return err
 	}
 	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
 		return fmt.Errorf("%w at %s", context.DeadlineExceeded, d.Format(time.RFC3339))
