@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,9 +12,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kong/go-kong/kong"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 )
 
 const lockName = "kongdb-sync-managed-by-kongdb"
@@ -195,5 +199,62 @@ func TestSyncReadsKongOnceWhenNobodyWroteMeanwhile(t *testing.T) {
 	}
 	if n := len(f.list(t, "/services")); n != 3 {
 		t.Errorf("%d services, want 3", n)
+	}
+}
+
+// TestMarkerLockIsConditionalOnTheEmulator: the marker's takeover and renewal, on the
+// emulator's Admin API (Kong's answers: PATCH of a missing ID is 404, DELETE of one is 204,
+// updated_at and Date are Kong's clock). A live marker keeps a second taker out; one whose TTL
+// ran out on Kong's clock is taken over; the stale holder's renewal then finds nothing and
+// reports the lock lost, and its release leaves the new holder's marker in place.
+func TestMarkerLockIsConditionalOnTheEmulator(t *testing.T) {
+	f := newFixture(t)
+	c, err := kong.NewClient(kong.String(f.node.URL), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	marker := func() *lock.KongMarker { return &lock.KongMarker{Clients: []*kong.Client{c}, Name: lockName} }
+	holder := func() string {
+		var m struct{ Tags []string }
+		if code := f.get(t, "/consumers/"+lockName, &m); code != http.StatusOK {
+			return ""
+		}
+		for _, tg := range m.Tags {
+			if h, ok := strings.CutPrefix(tg, "kongdb-lock-holder:"); ok {
+				return h
+			}
+		}
+		return "?"
+	}
+	live, taker := marker(), marker()
+	if held, err := live.TryAcquire(ctx, "live", time.Hour); err != nil || held != nil {
+		t.Fatalf("take: %+v %v", held, err)
+	}
+	if held, err := taker.TryAcquire(ctx, "taker", time.Hour); err != nil || held == nil || held.Identity != "live" {
+		t.Fatalf("a live marker was taken over: %+v %v", held, err)
+	}
+	if err := live.Renew(ctx, "live", time.Hour); err != nil {
+		t.Fatalf("renew a held marker: %v", err)
+	}
+	if err := live.Release(ctx, "live"); err != nil {
+		t.Fatal(err)
+	}
+
+	stale := marker()
+	if held, err := stale.TryAcquire(ctx, "stale", 0); err != nil || held != nil { // expired at once on Kong's clock
+		t.Fatalf("take: %+v %v", held, err)
+	}
+	if held, err := taker.TryAcquire(ctx, "taker", time.Hour); err != nil || held != nil {
+		t.Fatalf("an expired marker was not taken over: %+v %v", held, err)
+	}
+	if err := stale.Renew(ctx, "stale", time.Hour); !errors.Is(err, lock.ErrLost) {
+		t.Fatalf("the stale holder's renewal after a takeover: %v, want the lock lost", err)
+	}
+	if err := stale.Release(ctx, "stale"); err != nil {
+		t.Fatal(err)
+	}
+	if got := holder(); got != "taker" {
+		t.Fatalf("marker names %q after the stale holder's renewal and release, want taker", got)
 	}
 }
