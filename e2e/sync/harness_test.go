@@ -170,16 +170,33 @@ func interpose(t testing.TB, target string, before func(*http.Request)) string {
 }
 
 // isLockWrite tells the sync's own bookkeeping from entity writes: the lock's marker consumer
-// (POST /consumers with the lock tag, PUT/DELETE /consumers/kongdb-sync-...) and the sync
-// marker's route and plugin (tagged kongdb-sync-marker).
+// (created with the lock tag under a fresh ID, then renewed and deleted by that ID; its epoch
+// consumer, PUT by username) and the sync marker's route and plugin (tagged kongdb-sync-marker).
 func isLockWrite(r *http.Request) bool {
 	if strings.HasPrefix(r.URL.Path, "/consumers/kongdb-sync-") {
 		return true
 	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/consumers/"); ok {
+		if _, lock := lockIDs.Load(id); lock {
+			return true
+		}
+	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return bytes.Contains(body, []byte(`"kongdb-sync-lock"`)) || bytes.Contains(body, []byte(`"kongdb-sync-marker"`))
+	if !bytes.Contains(body, []byte(`"kongdb-sync-lock"`)) {
+		return bytes.Contains(body, []byte(`"kongdb-sync-marker"`))
+	}
+	var m struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &m) == nil && m.ID != "" {
+		lockIDs.Store(m.ID, true)
+	}
+	return true
 }
+
+// lockIDs are the IDs lock markers were created under, seen by isLockWrite or made by a test.
+var lockIDs sync.Map
 
 // reset zeroes the count and returns the writes seen so far.
 func (c *counter) reset() []string {

@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,18 +11,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/kong/go-kong/kong"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 )
 
 const lockName = "kongdb-sync-managed-by-kongdb"
 
-// holdMarker creates the sync lock's marker in Kong as another sync would, expiring at exp.
-func holdMarker(t *testing.T, f *fixture, exp time.Time) {
+// holdMarker creates the sync lock's marker in Kong as another sync would, with a TTL of ttl
+// from now on Kong's clock (0: already expired).
+func holdMarker(t *testing.T, f *fixture, ttl time.Duration) {
 	t.Helper()
-	body := fmt.Sprintf(`{"username":%q,"tags":["kongdb-sync-lock","kongdb-lock-holder:other-host-1","kongdb-lock-since:%d","kongdb-lock-expires:%d"]}`,
-		lockName, time.Now().Unix(), exp.Unix())
+	id := uuid.NewString()
+	lockIDs.Store(id, true)
+	body := fmt.Sprintf(`{"id":%q,"username":%q,"tags":["kongdb-sync-lock","kongdb-lock-holder:other-host-1","kongdb-lock-ttl:%d"]}`,
+		id, lockName, int(ttl.Seconds()))
 	if code := request(t, http.MethodPost, f.node.URL+"/consumers", body, nil); code != http.StatusCreated {
 		t.Fatalf("create marker: %d", code)
 	}
@@ -33,7 +41,7 @@ func holdMarker(t *testing.T, f *fixture, exp time.Time) {
 func TestKongMarkerKeepsASecondSyncOut(t *testing.T) {
 	f := newFixture(t)
 	in := manifests(t, "locked")
-	holdMarker(t, f, time.Now().Add(time.Hour))
+	holdMarker(t, f, time.Hour)
 	r := f.cmd(t, "sync", "-f", in, "--lock-timeout", "1s")
 	if r.code != 1 || !strings.Contains(r.stderr, "another sync holds the lock") || !strings.Contains(r.stderr, "other-host-1") {
 		t.Fatalf("held lock: exit %d\n%s", r.code, r.stderr)
@@ -44,7 +52,7 @@ func TestKongMarkerKeepsASecondSyncOut(t *testing.T) {
 	if code := request(t, http.MethodDelete, f.node.URL+"/consumers/"+lockName, "", nil); code != http.StatusNoContent {
 		t.Fatalf("delete marker: %d", code)
 	}
-	holdMarker(t, f, time.Now().Add(-time.Minute))
+	holdMarker(t, f, 0)
 	mustSync(t, f, "-f", in, "--lock-timeout", "1s")
 	if code := f.get(t, "/consumers/"+lockName, nil); code != http.StatusNotFound {
 		t.Fatalf("marker left after the sync: %d", code)
@@ -54,8 +62,8 @@ func TestKongMarkerKeepsASecondSyncOut(t *testing.T) {
 	}
 }
 
-// TestLeaseKeepsASecondSyncOut: a sync from a cluster takes a coordination.k8s.io Lease; one
-// held by another sync keeps it out, naming the holder.
+// TestLeaseKeepsASecondSyncOut: a sync from a cluster takes a coordination.k8s.io Lease and
+// the marker in Kong; either, held by another sync, keeps it out, naming the holder.
 func TestLeaseKeepsASecondSyncOut(t *testing.T) {
 	env := cluster(t)
 	f := newFixture(t)
@@ -76,7 +84,24 @@ func TestLeaseKeepsASecondSyncOut(t *testing.T) {
 	if err := env.Client.Delete(t.Context(), held); err != nil {
 		t.Fatal(err)
 	}
+	// The Lease is free, but a sync from manifests (or from another cluster, or another
+	// --lock-namespace) holds the marker in Kong: the lock every writing sync shares. On the
+	// old main a sync from a cluster took only its Lease and wrote alongside.
+	holdMarker(t, f, time.Hour)
+	r = f.cmd(t, "sync", kube...)
+	if r.code != 1 || !strings.Contains(r.stderr, "consumer "+lockName+" in Kong") || !strings.Contains(r.stderr, "other-host-1") {
+		t.Fatalf("Kong marker held: exit %d\n%s", r.code, r.stderr)
+	}
+	if f.kong.writes.Load() != 0 {
+		t.Fatalf("a sync from a cluster wrote while a sync from manifests held the Kong marker: %v", f.kong.reset())
+	}
+	if code := request(t, http.MethodDelete, f.node.URL+"/consumers/"+lockName, "", nil); code != http.StatusNoContent {
+		t.Fatalf("delete marker: %d", code)
+	}
 	mustSync(t, f, kube...)
+	if code := f.get(t, "/consumers/"+lockName, nil); code != http.StatusNotFound {
+		t.Fatalf("Kong marker left after the sync from a cluster: %d", code)
+	}
 	var lease coordinationv1.Lease
 	err := env.Client.Get(t.Context(), clientKey(ns, lockName), &lease)
 	if err == nil {
@@ -163,7 +188,7 @@ func TestSyncReadsKongOnceWhenNobodyWroteMeanwhile(t *testing.T) {
 	if got := hook.services.Load(); got != 1 {
 		t.Errorf("sync read Kong's services %d times, want 1", got)
 	}
-	holdMarker(t, f, time.Now().Add(-time.Minute))
+	holdMarker(t, f, 0)
 	hook.services.Store(0)
 	r = run(t, "sync", "-f", manifests(t, "a", "b", "c"), "--kong-admin-url", hook.URL, "--schema-cache-dir", f.cache)
 	if r.code != 0 {
@@ -174,5 +199,62 @@ func TestSyncReadsKongOnceWhenNobodyWroteMeanwhile(t *testing.T) {
 	}
 	if n := len(f.list(t, "/services")); n != 3 {
 		t.Errorf("%d services, want 3", n)
+	}
+}
+
+// TestMarkerLockIsConditionalOnTheEmulator: the marker's takeover and renewal, on the
+// emulator's Admin API (Kong's answers: PATCH of a missing ID is 404, DELETE of one is 204,
+// updated_at and Date are Kong's clock). A live marker keeps a second taker out; one whose TTL
+// ran out on Kong's clock is taken over; the stale holder's renewal then finds nothing and
+// reports the lock lost, and its release leaves the new holder's marker in place.
+func TestMarkerLockIsConditionalOnTheEmulator(t *testing.T) {
+	f := newFixture(t)
+	c, err := kong.NewClient(kong.String(f.node.URL), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	marker := func() *lock.KongMarker { return &lock.KongMarker{Clients: []*kong.Client{c}, Name: lockName} }
+	holder := func() string {
+		var m struct{ Tags []string }
+		if code := f.get(t, "/consumers/"+lockName, &m); code != http.StatusOK {
+			return ""
+		}
+		for _, tg := range m.Tags {
+			if h, ok := strings.CutPrefix(tg, "kongdb-lock-holder:"); ok {
+				return h
+			}
+		}
+		return "?"
+	}
+	live, taker := marker(), marker()
+	if held, err := live.TryAcquire(ctx, "live", time.Hour); err != nil || held != nil {
+		t.Fatalf("take: %+v %v", held, err)
+	}
+	if held, err := taker.TryAcquire(ctx, "taker", time.Hour); err != nil || held == nil || held.Identity != "live" {
+		t.Fatalf("a live marker was taken over: %+v %v", held, err)
+	}
+	if err := live.Renew(ctx, "live", time.Hour); err != nil {
+		t.Fatalf("renew a held marker: %v", err)
+	}
+	if err := live.Release(ctx, "live"); err != nil {
+		t.Fatal(err)
+	}
+
+	stale := marker()
+	if held, err := stale.TryAcquire(ctx, "stale", 0); err != nil || held != nil { // expired at once on Kong's clock
+		t.Fatalf("take: %+v %v", held, err)
+	}
+	if held, err := taker.TryAcquire(ctx, "taker", time.Hour); err != nil || held != nil {
+		t.Fatalf("an expired marker was not taken over: %+v %v", held, err)
+	}
+	if err := stale.Renew(ctx, "stale", time.Hour); !errors.Is(err, lock.ErrLost) {
+		t.Fatalf("the stale holder's renewal after a takeover: %v, want the lock lost", err)
+	}
+	if err := stale.Release(ctx, "stale"); err != nil {
+		t.Fatal(err)
+	}
+	if got := holder(); got != "taker" {
+		t.Fatalf("marker names %q after the stale holder's renewal and release, want taker", got)
 	}
 }

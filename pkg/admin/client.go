@@ -103,7 +103,9 @@ func (c Config) httpClient() (*http.Client, error) {
 	if c.Transport != nil {
 		rt = c.Transport(rt)
 	}
-	return kong.HTTPClientWithHeaders(&http.Client{Timeout: timeout, Transport: rt, CheckRedirect: sameOrigin}, headers), nil
+	// The timeout bounds each attempt inside the 429 retries, not the client's whole exchange.
+	rt = &rateLimitTransport{next: rt, timeout: timeout, sleep: sleepCtx}
+	return kong.HTTPClientWithHeaders(&http.Client{Transport: rt, CheckRedirect: sameOrigin}, headers), nil
 }
 
 // sameOrigin follows a redirect only to the scheme and host of the first request: go-kong adds

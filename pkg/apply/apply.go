@@ -62,6 +62,10 @@ type Options struct {
 	Backoff time.Duration
 	// OnResult is called once per op as it ends, from the scheduler's goroutine.
 	OnResult func(Result)
+	// OwnershipTag is the tag of the entities this sync owns. Only an entity read with it is
+	// updated or deleted, and a create whose reply was lost counts as done only when the
+	// entity found in its place carries it. Empty, nothing counts as owned.
+	OwnershipTag string
 }
 
 // Outcome is the result of every op of a plan.
@@ -187,50 +191,78 @@ func (r *runner) run(ctx context.Context) {
 }
 
 // execute sends one op, retrying 5xx answers and connection errors with exponential backoff;
-// a connection error moves to the next live node at once.
+// a connection error moves to the next live node at once. An update or delete is sent only
+// for an entity read as owned. After a connection broke on a create, the create may have
+// landed: the entity is read where it would be before anything else is sent, and only an
+// entity that is absent is created again; a create is never turned into an overwrite.
 func (r *runner) execute(ctx context.Context, op *plan.Op) Result {
 	res := Result{Op: op}
 	start := time.Now()
-	method, path := op.Method, op.Path
+	if err := r.ownedBefore(op); err != nil {
+		return r.ended(ctx, res, start, err)
+	}
+	lost := false // a create's reply was lost: it may have landed
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = r.opts.Backoff
 	bo.MaxInterval = 5 * time.Second
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		if err := Live(ctx); err != nil {
+			return struct{}{}, backoff.Permanent(err)
+		}
 		res.Attempts++
+		if lost {
+			switch done, err := r.landed(ctx, op); {
+			case err != nil:
+				return struct{}{}, r.retryable(ctx, op, &res, err)
+			case done:
+				return struct{}{}, nil
+			}
+		}
 		node, err := r.pool.withNode(ctx, func(n *admin.Node) error {
 			r.requests.Add(1)
-			return admin.Do(ctx, n.Client, method, path, nil, op.Body, nil)
+			return admin.Do(ctx, n.Client, op.Method, op.Path, nil, op.Body, nil)
 		})
 		if node != nil {
 			res.Node = node.URL
 			r.used(node.URL)
 		}
-		var apiErr *admin.Error
-		switch {
-		case err == nil:
+		if err == nil {
 			return struct{}{}, nil
-		case errors.Is(err, ErrNoLiveNode):
-			return struct{}{}, backoff.Permanent(err)
-		case errors.As(err, &apiErr):
-			res.HTTPStatus = apiErr.Status
-			if op.Action == plan.Delete && apiErr.Status == http.StatusNotFound {
-				return struct{}{}, nil // already gone: what we wanted
-			}
-			if apiErr.Status >= 500 {
-				return struct{}{}, err
-			}
-			return struct{}{}, backoff.Permanent(err)
-		case isConnectionError(ctx, err):
-			// The write may have landed before the connection broke: from now on a create
-			// is a PUT of the same ID, which is the same entity either way.
-			if op.Action == plan.Create && op.UpsertPath != "" {
-				method, path = http.MethodPut, op.UpsertPath
-			}
-			return struct{}{}, err
-		default:
-			return struct{}{}, backoff.Permanent(err)
 		}
+		if op.Action == plan.Create && isConnectionError(ctx, err) {
+			lost = op.UpsertPath != ""
+		}
+		return struct{}{}, r.retryable(ctx, op, &res, err)
 	}, backoff.WithBackOff(bo), backoff.WithMaxTries(r.opts.MaxTries))
+	return r.ended(ctx, res, start, err)
+}
+
+// retryable sorts one attempt's error: 5xx answers and connection errors are tried again,
+// a delete that finds nothing is done, anything else is final.
+func (r *runner) retryable(ctx context.Context, op *plan.Op, res *Result, err error) error {
+	var apiErr *admin.Error
+	switch {
+	case errors.Is(err, ErrNoLiveNode):
+		return backoff.Permanent(err)
+	case errors.As(err, &apiErr):
+		res.HTTPStatus = apiErr.Status
+		if op.Action == plan.Delete && apiErr.Status == http.StatusNotFound {
+			return nil // already gone: what we wanted
+		}
+		if apiErr.Status >= 500 {
+			return err
+		}
+		return backoff.Permanent(err)
+	case isConnectionError(ctx, err):
+		return err
+	}
+	return backoff.Permanent(err)
+}
+
+// ended turns the last error of an op into its result, with Kong's body stripped of the
+// entity's secrets.
+func (r *runner) ended(ctx context.Context, res Result, start time.Time, err error) Result {
+	op := res.Op
 	res.Duration = time.Since(start)
 	if err == nil {
 		res.Status = Done
@@ -239,8 +271,11 @@ func (r *runner) execute(ctx context.Context, op *plan.Op) Result {
 	res.Status = Failed
 	res.Error = err.Error()
 	var apiErr *admin.Error
-	if errors.As(err, &apiErr) {
-		res.Error = fmt.Sprintf("%s %s %s: Kong answered %d: %s", op.Action, op.Kind, op.Name, apiErr.Status, apiErr.Body)
+	if blocker, ok := asNotOwned(err); ok {
+		res.Status, res.Blocker = Conflict, blocker
+		res.Error = describeOp(op) + ": refused, the entity is not ours"
+	} else if errors.As(err, &apiErr) {
+		res.Error = fmt.Sprintf("%s: Kong answered %d: %s", describeOp(op), apiErr.Status, RedactKongError(op, apiErr.Body))
 		if op.Action == plan.Create && apiErr.Status == http.StatusConflict {
 			res.Status = Conflict
 			res.Blocker = r.blocker(ctx, op)

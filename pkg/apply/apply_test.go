@@ -63,7 +63,7 @@ func nodes(t *testing.T, urls ...string) *Pool {
 }
 
 // kong serves / like a traditional node, and everything else through rec.
-func kong(t *testing.T, rec *recorder) *httptest.Server {
+func kong(t *testing.T, rec http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" {
@@ -161,8 +161,8 @@ func TestConnectionErrorFailsOverToAnotherNode(t *testing.T) {
 	if len(out.Down) != 1 || out.Down[a.URL] == "" {
 		t.Fatalf("down = %v", out.Down)
 	}
-	// The creates that met the broken connection were retried as PUTs of their upsert path;
-	// none was lost.
+	// The creates that met the broken connection were sent again to the live node; none was
+	// lost.
 	if n := len(second.seen); n != 4 {
 		t.Fatalf("second node saw %d requests: %v", n, second.seen)
 	}

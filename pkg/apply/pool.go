@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
+	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 )
 
 // ErrNoLiveNode means every node failed with a connection error.
@@ -112,4 +113,19 @@ func isConnectionError(ctx context.Context, err error) bool {
 	}
 	var apiErr *admin.Error
 	return !errors.As(err, &apiErr)
+}
+
+// Live tells whether a write may still be sent under ctx: nil, or why not. It is checked
+// before every request: a context that ended says why (a lost lock names itself), a lock's
+// lease that ran out ends it even when its timer has not fired yet, and so does a deadline
+// that passed: a process that stalled past its lock's lease wakes up with both due, and the
+// write must lose that race.
+func Live(ctx context.Context) error {
+	if err := lock.Valid(ctx); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return fmt.Errorf("%w at %s", context.DeadlineExceeded, d.Format(time.RFC3339))
+	}
+	return nil
 }

@@ -44,13 +44,16 @@ objects that are gone or match the selector (an object outside it, or a Service 
 whole, keeps its entities); manifests delete only with --prune; nothing is deleted when some
 Kubernetes list or discovery failed; an object that fails translation keeps what Kong has from
 it; a sync that would delete more than --max-delete of the owned entities in its scope stops
-before writing unless --force. One rejected entity fails only itself and what depends on it. Two syncs never write at once: a coordination.k8s.io Lease
-(cluster source, --lock-namespace) or a marker consumer in Kong (manifests) keeps the second
-out for --lock-timeout. From manifests Kong is read before the lock is taken, and read again
-under it only when another sync took the lock since (an epoch consumer left in Kong tells).
+before writing unless --force. One rejected entity fails only itself and what depends on it. Two syncs never write at once: a marker consumer in Kong,
+which every writing sync takes whatever its source, cluster or --lock-namespace, keeps the
+second out for --lock-timeout (a sync from a cluster takes a coordination.k8s.io Lease in
+--lock-namespace first, too). Kong is read before the marker is taken, and read again under it
+only when another sync took it since (an epoch consumer left in Kong tells). A sync that loses
+its lock stops writing and says so.
 
 A sync that writes ends with the sync marker: a route at /.kongdb/sync-marker/<ownership-tag>
-that every node answers with the record of that sync (generation, time, source, result).
+for the host kongdb-sync-marker.invalid, which every node answers with the record of that sync
+(generation, time, source, result).
 With --wait the sync then waits until every node serves that generation (a sync with nothing
 to write waits for the current one): each --kong-proxy-url answers it, and in hybrid mode
 every data plane the control plane lists at /clustering/data-planes is in sync on the new

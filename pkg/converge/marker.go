@@ -1,8 +1,9 @@
 // Package converge holds the sync marker: a route that every Kong node answers itself, through
 // a request-termination plugin whose body is the record of the last sync that wrote anything
 // (when, from what, with which result, its generation). Written last, after everything else,
-// it is the barrier --wait will poll every node's proxy for; the status view reads it through
-// the Admin API. The --wait polling itself is not implemented yet.
+// it is the barrier --wait polls every node's proxy for; the status view reads it through
+// the Admin API. The route matches only requests for Host, a reserved name nobody sends by
+// accident, and the record holds no URL's user information or query string.
 package converge
 
 import (
@@ -10,14 +11,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/kong/go-kong/kong"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 )
+
+// Host is the only host the marker's route answers: .invalid is reserved (RFC 2606) and never
+// resolves, so the world's requests to a proxy never reach the marker by accident; --wait and
+// status send it as the Host of their requests.
+const Host = "kongdb-sync-marker.invalid"
 
 // MarkerTag marks the marker's entities. They never carry an ownership tag, so no sync reads
 // them as entities of its own, nor deletes them.
@@ -47,6 +55,19 @@ type Record struct {
 	Convergence []Node `json:"convergence,omitempty"`
 }
 
+// withoutSecrets is r with every URL it holds stripped of user information and query: the
+// record is readable by whoever reads Kong's configuration.
+func (r Record) withoutSecrets() Record {
+	r.Source, r.From = redact.URLs(r.Source), redact.URLs(r.From)
+	r.Nodes = redact.All(slices.Clone(r.Nodes))
+	r.Convergence = slices.Clone(r.Convergence)
+	for i := range r.Convergence {
+		r.Convergence[i].Node = redact.URLs(r.Convergence[i].Node)
+		r.Convergence[i].Detail = redact.URLs(r.Convergence[i].Detail)
+	}
+	return r
+}
+
 // Marker is the sync marker of one ownership tag.
 type Marker struct {
 	OwnershipTag, Workspace string
@@ -59,6 +80,16 @@ func (m Marker) id(what string) string {
 // Path is where a node's proxy answers the marker.
 func (m Marker) Path() string {
 	return "/.kongdb/sync-marker/" + strings.NewReplacer("/", "-", ":", "-").Replace(m.OwnershipTag)
+}
+
+// Request is the GET that asks proxy (a node's proxy URL) for the marker.
+func (m Marker) Request(ctx context.Context, proxy string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(proxy, "/")+m.Path(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Host = Host
+	return req, nil
 }
 
 // Read returns the last record, or nil when no sync wrote one.
@@ -108,13 +139,13 @@ func (m Marker) Write(ctx context.Context, c *kong.Client, r Record) (*Record, e
 
 // put writes the marker's route, then the plugin that answers r.
 func (m Marker) put(ctx context.Context, c *kong.Client, r Record) error {
-	body, err := json.Marshal(r)
+	body, err := json.Marshal(r.withoutSecrets())
 	if err != nil {
 		return err
 	}
 	tags := []string{MarkerTag, "kongdb-marker-for:" + m.OwnershipTag}
 	route := map[string]any{"id": m.id("route"), "name": "kongdb-sync-marker-" + m.id("route")[:8],
-		"paths": []string{m.Path()}, "protocols": []string{"http", "https"}, "tags": tags}
+		"paths": []string{m.Path()}, "hosts": []string{Host}, "protocols": []string{"http", "https"}, "tags": tags}
 	if err := admin.Do(ctx, c, http.MethodPut, "/routes/"+m.id("route"), nil, route, nil); err != nil {
 		return fmt.Errorf("write the sync marker's route: %w", err)
 	}

@@ -32,7 +32,7 @@ type Node struct {
 }
 
 // Waiter polls every node until it serves one generation of the marker: every proxy in
-// Proxies answers it on Marker.Path(), and, in hybrid mode, every data plane the control
+// Proxies answers it on Marker.Path() for Host, and, in hybrid mode, every data plane the control
 // plane lists is in sync (sync_status normal, last seen after the marker was written, the
 // config hash the data planes converged on, which no data plane reported before the write).
 type Waiter struct {
@@ -224,7 +224,7 @@ func seconds(since time.Time) float64 {
 
 // served is the generation a proxy answers on the marker's path (0: no marker route yet).
 func (w *Waiter) served(ctx context.Context, proxy string) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(proxy, "/")+w.Marker.Path(), nil)
+	req, err := w.Marker.Request(ctx, proxy)
 	if err != nil {
 		return 0, err
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/discovery"
@@ -99,6 +100,6 @@ type Config struct {
 
 func (c *Config) note(s string) {
 	if c.Note != nil {
-		c.Note(s)
+		c.Note(redact.URLs(s))
 	}
 }

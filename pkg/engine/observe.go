@@ -9,6 +9,7 @@ import (
 
 	"github.com/kong/go-kong/kong"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
@@ -193,6 +194,7 @@ func (ob *Observation) build(flat *plan.Desired, current *kongstate.State, readN
 	if ob.adminNote != "" {
 		ob.Notes = append(ob.Notes, ob.adminNote)
 	}
+	ob.Notes = redact.All(ob.Notes) // printed and logged: no URL's password or token
 	ob.Read, ob.Planned = readDone.Sub(start), time.Since(readDone)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kong/go-kong/kong"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/converge"
@@ -39,27 +40,33 @@ type Result struct {
 }
 
 // RunOnce is one sync: observe, take the lock, check the delete budget, apply, write the sync
-// marker last. From a cluster the Lease is taken first: it costs Kong nothing, and the one
-// plan is made under it. Otherwise the lock is a marker in Kong, taken only when there is
-// something to write (so a sync with nothing to do writes nothing), and Kong is read again under
-// it only when another sync can have written meanwhile: the marker's epoch, peeked at before the
-// first read, tells. With cfg.Wait, Result.Wait then waits for every node.
+// marker last. Every writing sync takes the one lock all syncs of an ownership tag share, a
+// marker in Kong, whatever their source, --lock-namespace or cluster: it is taken only when
+// there is something to write (so a sync with nothing to do writes nothing), and Kong is read
+// again under it only when another sync can have written meanwhile: the marker's epoch,
+// peeked at before the first read, tells. From a cluster a Lease is taken first as well, for
+// in-cluster leadership; it costs Kong nothing. Writes go under the locks' context: a lock
+// lost (taken over, or its lease run out) stops them before the next request, and the sync
+// then writes no marker and says why in Warnings. With cfg.Wait, Result.Wait then waits for
+// every node.
 func RunOnce(ctx context.Context, cfg *Config) (*Result, error) {
 	if cfg.Started.IsZero() {
 		cfg.Started = time.Now()
 	}
 	leaseFirst := !cfg.DryRun && cfg.Lease != nil
+	writeCtx := ctx // the context writes go under: the locks' once taken
 	if leaseFirst {
-		release, err := lock.Acquire(ctx, cfg.Lease, cfg.LockTimeout)
+		held, release, err := lock.Acquire(ctx, cfg.Lease, cfg.LockTimeout)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
+		writeCtx = held
 	}
 	var marker *lock.KongMarker
 	var seen lock.Seen
 	var beforeRead func(context.Context, *admin.Cluster) error
-	if !cfg.DryRun && !leaseFirst {
+	if !cfg.DryRun {
 		beforeRead = func(ctx context.Context, cl *admin.Cluster) error {
 			marker = cfg.kongMarker(cl)
 			var err error
@@ -88,40 +95,44 @@ func RunOnce(ctx context.Context, cfg *Config) (*Result, error) {
 		res.Outcome = &apply.Outcome{} // nothing to do is a sync too, not a dry run
 	}
 	if !cfg.DryRun && !ob.Plan.Empty() {
-		if !leaseFirst {
-			release, err := lock.Acquire(ctx, marker, cfg.LockTimeout)
-			if err != nil {
+		held, release, err := lock.Acquire(writeCtx, marker, cfg.LockTimeout)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		writeCtx = held
+		if !marker.Unchanged(seen) {
+			if ob, err = ob.Replan(writeCtx); err != nil {
 				return nil, err
 			}
-			defer release()
-			if !marker.Unchanged(seen) {
-				if ob, err = ob.Replan(ctx); err != nil {
-					return nil, err
-				}
-				if err := cfg.checkDeletes(ob); err != nil {
-					return nil, err
-				}
-				read += ob.Read
-				res.Observation = ob
+			if err := cfg.checkDeletes(ob); err != nil {
+				return nil, err
 			}
+			read += ob.Read
+			res.Observation = ob
 		}
 		var progress func(apply.Result)
 		if cfg.Progress != nil {
 			progress = cfg.Progress(len(ob.Plan.Ops))
 		}
-		res.Outcome = apply.Run(ctx, ob.Plan, apply.NewPool(ob.Cluster.Nodes), apply.Options{Concurrency: cfg.Concurrency, OnResult: progress})
+		res.Outcome = apply.Run(writeCtx, ob.Plan, apply.NewPool(ob.Cluster.Nodes),
+			apply.Options{Concurrency: cfg.Concurrency, OnResult: progress, OwnershipTag: cfg.Kong.OwnershipTag})
 		res.Stopped = res.databaseDown(ctx)
 	}
 	rep := report.New(ob.Plan, res.Outcome)
 	rep.Source, rep.Kong = cfg.Source.Describe(), ob.Cluster.Describe()
 	rep.Read, rep.Plan = read, ob.Planned
 	res.Report = rep
+	if lost := lock.Valid(writeCtx); lost != nil {
+		res.Warnings = append(res.Warnings, redact.URLs(lost.Error())+"; no sync marker was written")
+		return res, nil
+	}
 	if res.Outcome != nil && len(res.Outcome.Results) > 0 {
-		if err := conv.snapshot(ctx); err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
+		if err := conv.snapshot(writeCtx); err != nil {
+			res.Warnings = append(res.Warnings, redact.URLs(err.Error()))
 		}
-		if err := res.writeMarker(ctx); err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
+		if err := res.writeMarker(writeCtx); err != nil {
+			res.Warnings = append(res.Warnings, redact.URLs(err.Error()))
 		}
 	}
 	return res, nil
@@ -158,8 +169,8 @@ func LockName(ownershipTag string) string {
 	return "kongdb-sync-" + strings.NewReplacer("_", "-", ".", "-", ":", "-", "/", "-").Replace(strings.ToLower(ownershipTag))
 }
 
-// kongMarker is the sync lock for manifests: a marker in Kong, reachable through any node,
-// with its epoch. The lock's name never holds a ".", so the epoch's never names a lock.
+// kongMarker is the sync lock every writing sync takes: a marker in Kong, reachable through
+// any node, with its epoch. The lock's name never holds a ".", so the epoch's never names a lock.
 func (c *Config) kongMarker(cl *admin.Cluster) *lock.KongMarker {
 	clients := make([]*kong.Client, len(cl.Nodes))
 	for i, n := range cl.Nodes {

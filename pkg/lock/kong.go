@@ -2,21 +2,30 @@ package lock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/kong/go-kong/kong"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 )
 
-// KongMarker is a lock held as a consumer in Kong whose tags name the holder and the expiry.
-// Kong's unique username makes creating it the atomic test-and-set. Its tags never include an
-// ownership tag, so no sync reads it as an entity of its own.
+// KongMarker is a lock held as a consumer in Kong. Kong's unique username makes creating it
+// the atomic test-and-set; every change after that is made by the consumer's ID, which is
+// new on each take-over, so it is conditional on the holder read: a renewal or release by a
+// holder whose marker was taken over finds nothing (404) instead of changing the new one, and
+// of two syncs taking over one expired marker, the second deletes nothing (the ID it read is
+// gone) and its create meets the first's marker. Expiry is judged on Kong's clock, the one
+// both sides share: the marker's updated_at, stamped by Kong on each renewal, plus its TTL,
+// against the Date of Kong's answer. Its tags never include an ownership tag, so no sync
+// reads it as an entity of its own.
 //
 // With Epoch set, whoever takes the lock first moves an epoch forward: a second consumer,
 // left in Kong, whose tag names the last taker. A sync that read Kong without the lock (Peek
@@ -32,16 +41,17 @@ type KongMarker struct {
 	// keeps no epoch.
 	Epoch string
 
+	// id is the marker's ID while this KongMarker holds it.
+	id string
 	// found is the epoch this holder found when it took the lock, before moving it on.
 	found *string
 }
 
 const (
-	tagLock    = "kongdb-sync-lock"
-	tagHolder  = "kongdb-lock-holder:"
-	tagSince   = "kongdb-lock-since:"
-	tagExpires = "kongdb-lock-expires:"
-	tagEpoch   = "kongdb-lock-epoch:"
+	tagLock   = "kongdb-sync-lock"
+	tagHolder = "kongdb-lock-holder:"
+	tagTTL    = "kongdb-lock-ttl:"
+	tagEpoch  = "kongdb-lock-epoch:"
 )
 
 // do sends one request through the first node that answers.
@@ -61,50 +71,101 @@ func (k *KongMarker) do(ctx context.Context, method, path string, body, out any)
 func (k *KongMarker) Describe() string { return "consumer " + k.Name + " in Kong" }
 
 type marker struct {
-	ID       string   `json:"id,omitempty"`
-	Username string   `json:"username"`
-	Tags     []string `json:"tags"`
+	ID        string   `json:"id,omitempty"`
+	Username  string   `json:"username"`
+	Tags      []string `json:"tags"`
+	CreatedAt int64    `json:"created_at,omitempty"`
+	UpdatedAt int64    `json:"updated_at,omitempty"`
 }
 
-func (k *KongMarker) body(holder string, since time.Time, ttl time.Duration) marker {
-	return marker{Username: k.Name, Tags: []string{tagLock, tagHolder + holder,
-		tagSince + strconv.FormatInt(since.Unix(), 10), tagExpires + strconv.FormatInt(time.Now().Add(ttl).Unix(), 10)}}
+func (k *KongMarker) tags(holder string, ttl time.Duration) []string {
+	return []string{tagLock, tagHolder + holder, tagTTL + strconv.FormatInt(int64(ttl/time.Second), 10)}
 }
 
-func (k *KongMarker) read(ctx context.Context) (*marker, *Holder, error) {
+// read returns the marker and its holder, with Since and Expires on Kong's clock, and Kong's
+// time of the answer.
+func (k *KongMarker) read(ctx context.Context) (*marker, *Holder, time.Time, error) {
 	var m marker
-	if err := k.do(ctx, http.MethodGet, "/consumers/"+k.Name, nil, &m); err != nil {
-		return nil, nil, err
+	now, err := k.getDated(ctx, "/consumers/"+k.Name, &m)
+	if err != nil {
+		return nil, nil, now, err
 	}
-	h := &Holder{}
+	h := &Holder{Since: time.Unix(m.CreatedAt, 0)}
+	ttl := TTL
 	for _, t := range m.Tags {
 		switch {
 		case strings.HasPrefix(t, tagHolder):
 			h.Identity = strings.TrimPrefix(t, tagHolder)
-		case strings.HasPrefix(t, tagSince):
-			s, _ := strconv.ParseInt(strings.TrimPrefix(t, tagSince), 10, 64)
-			h.Since = time.Unix(s, 0)
-		case strings.HasPrefix(t, tagExpires):
-			s, _ := strconv.ParseInt(strings.TrimPrefix(t, tagExpires), 10, 64)
-			h.Expires = time.Unix(s, 0)
+		case strings.HasPrefix(t, tagTTL):
+			if s, err := strconv.ParseInt(strings.TrimPrefix(t, tagTTL), 10, 64); err == nil && s >= 0 {
+				ttl = time.Duration(s) * time.Second
+			}
 		}
 	}
-	return &m, h, nil
+	stamped := m.UpdatedAt
+	if stamped == 0 {
+		stamped = m.CreatedAt
+	}
+	h.Expires = time.Unix(stamped, 0).Add(ttl)
+	return &m, h, now, nil
 }
 
-// TryAcquire creates the marker; an expired one is deleted and the create tried again. Once
+// getDated is a GET through the first node that answers, returning the Date of Kong's answer
+// (this machine's time when Kong sent none).
+func (k *KongMarker) getDated(ctx context.Context, path string, out any) (time.Time, error) {
+	err := errors.New("no Kong node to hold the lock")
+	for _, c := range k.Clients {
+		var date time.Time
+		date, err = getDated(ctx, c, path, out)
+		var apiErr *admin.Error
+		if err == nil || errors.As(err, &apiErr) || ctx.Err() != nil {
+			return date, err
+		}
+	}
+	return time.Time{}, err
+}
+
+func getDated(ctx context.Context, c *kong.Client, path string, out any) (time.Time, error) {
+	req, err := c.NewRequest(http.MethodGet, path, nil, nil)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("GET %s: %w", path, err)
+	}
+	resp, err := c.DoRAW(ctx, req)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer resp.Body.Close()
+	date, derr := http.ParseTime(resp.Header.Get("Date"))
+	if derr != nil {
+		date = time.Now()
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return date, &admin.Error{Method: http.MethodGet, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(raw))}
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return date, fmt.Errorf("GET %s: decode answer: %w", path, err)
+	}
+	return date, nil
+}
+
+// TryAcquire creates the marker under a new ID. A marker that expired on Kong's clock is
+// deleted by the ID read, and the create tried again: when another sync took it over first,
+// the delete finds nothing and the create meets the new marker, which is then live. Once
 // taken, the epoch moves on, before the holder writes anything; a lock whose epoch could not
 // be moved is let go again.
 func (k *KongMarker) TryAcquire(ctx context.Context, holder string, ttl time.Duration) (*Holder, error) {
-	for range 2 {
-		err := k.do(ctx, http.MethodPost, "/consumers", k.body(holder, time.Now(), ttl), nil)
+	for range 3 {
+		id := uuid.NewString()
+		err := k.do(ctx, http.MethodPost, "/consumers", marker{ID: id, Username: k.Name, Tags: k.tags(holder, ttl)}, nil)
 		if err == nil {
+			k.id = id
 			return nil, k.advance(ctx, holder)
 		}
 		if !admin.IsStatus(err, http.StatusConflict) {
 			return nil, err
 		}
-		m, h, err := k.read(ctx)
+		m, h, now, err := k.read(ctx)
 		if admin.IsStatus(err, http.StatusNotFound) {
 			continue // released in between
 		}
@@ -112,16 +173,17 @@ func (k *KongMarker) TryAcquire(ctx context.Context, holder string, ttl time.Dur
 			return nil, err
 		}
 		if h.Identity == holder {
+			k.id = m.ID
 			return nil, k.advance(ctx, holder)
 		}
-		if time.Now().Before(h.Expires) {
+		if now.Before(h.Expires) {
 			return h, nil
 		}
-		if err := k.do(ctx, http.MethodDelete, "/consumers/"+m.Username, nil, nil); err != nil && !admin.IsStatus(err, http.StatusNotFound) {
+		if err := k.do(ctx, http.MethodDelete, "/consumers/"+m.ID, nil, nil); err != nil && !admin.IsStatus(err, http.StatusNotFound) {
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("%s changed hands twice while taking it", k.Describe())
+	return nil, fmt.Errorf("%s changed hands while taking it, again and again", k.Describe())
 }
 
 // Seen is what Peek saw before a read of Kong made without the lock. The zero Seen saw
@@ -140,7 +202,7 @@ func (k *KongMarker) Peek(ctx context.Context) (Seen, error) {
 	if err != nil {
 		return Seen{}, fmt.Errorf("read %s: %w", k.describeEpoch(), err)
 	}
-	_, _, err = k.read(ctx)
+	_, _, _, err = k.read(ctx)
 	switch {
 	case admin.IsStatus(err, http.StatusNotFound):
 		return Seen{epoch: epoch, free: true}, nil
@@ -198,24 +260,35 @@ func (k *KongMarker) advance(ctx context.Context, holder string) error {
 	return nil
 }
 
-// Renew moves the expiry forward while holder holds the marker.
+// Renew has Kong stamp the marker's updated_at again, by the ID this holder created it under:
+// when the marker was taken over or deleted, Kong finds no such ID (404) and the lock is lost.
 func (k *KongMarker) Renew(ctx context.Context, holder string, ttl time.Duration) error {
-	m, h, err := k.read(ctx)
-	if err != nil {
+	if k.id == "" {
+		return fmt.Errorf("%w (%s): this sync does not hold it", ErrLost, k.Describe())
+	}
+	var m marker
+	err := k.do(ctx, http.MethodPatch, "/consumers/"+k.id, map[string]any{"tags": k.tags(holder, ttl)}, &m)
+	switch {
+	case admin.IsStatus(err, http.StatusNotFound):
+		return fmt.Errorf("%w (%s): another sync took it over, or it was deleted", ErrLost, k.Describe())
+	case err != nil:
 		return err
+	case m.Username != k.Name:
+		return fmt.Errorf("%w (%s): its ID now names consumer %q", ErrLost, k.Describe(), m.Username)
 	}
-	if h.Identity != holder {
-		return fmt.Errorf("%s is held by someone else now", k.Describe())
-	}
-	b := k.body(holder, h.Since, ttl)
-	return k.do(ctx, http.MethodPut, "/consumers/"+m.Username, b, nil)
+	return nil
 }
 
-// Release deletes the marker if holder still holds it.
+// Release deletes the marker by the ID this holder created it under, so that a marker another
+// sync took over is never deleted.
 func (k *KongMarker) Release(ctx context.Context, holder string) error {
-	m, h, err := k.read(ctx)
-	if err != nil || h.Identity != holder {
-		return err
+	if k.id == "" {
+		return nil
 	}
-	return k.do(ctx, http.MethodDelete, "/consumers/"+m.Username, nil, nil)
+	err := k.do(ctx, http.MethodDelete, "/consumers/"+k.id, nil, nil)
+	if err == nil || admin.IsStatus(err, http.StatusNotFound) {
+		k.id = ""
+		return nil
+	}
+	return err
 }

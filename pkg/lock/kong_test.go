@@ -10,51 +10,113 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/kong/go-kong/kong"
 )
 
-// fakeConsumers is Kong's /consumers as the marker uses it: create with a unique username,
-// and read, upsert and delete by username.
-func fakeConsumers(t *testing.T) *kong.Client {
-	t.Helper()
-	var mu sync.Mutex
-	byName := map[string]marker{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		name := strings.TrimPrefix(r.URL.Path, "/consumers/")
-		var m marker
-		switch {
-		case r.Method == http.MethodPost && r.URL.Path == "/consumers":
-			_ = json.NewDecoder(r.Body).Decode(&m)
-			if _, taken := byName[m.Username]; taken {
-				w.WriteHeader(http.StatusConflict)
-				return
-			}
-			byName[m.Username] = m
-			w.WriteHeader(http.StatusCreated)
-		case r.Method == http.MethodPut:
-			_ = json.NewDecoder(r.Body).Decode(&m)
-			byName[name] = m
-		case r.Method == http.MethodGet:
-			m, ok := byName[name]
-			if !ok {
-				w.WriteHeader(http.StatusNotFound)
-				return
-			}
-			_ = json.NewEncoder(w).Encode(m)
-		case r.Method == http.MethodDelete:
-			delete(byName, name)
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			w.WriteHeader(http.StatusMethodNotAllowed)
+// fakeKong is Kong's /consumers as the marker uses it: create with a unique username (an ID
+// given or made), read by ID or username, PATCH by ID (404 when absent), PUT by username,
+// delete by ID or username (204 either way). Kong's clock is clock: it stamps created_at and
+// updated_at and the Date of every answer; tests move it on instead of sleeping.
+type fakeKong struct {
+	mu    sync.Mutex
+	byID  map[string]*marker
+	clock time.Time
+	// before, when set, runs before each request is handled (outside the lock).
+	before func(r *http.Request)
+}
+
+func (f *fakeKong) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = f.clock.Add(d)
+}
+
+func (f *fakeKong) find(key string) *marker {
+	if m, ok := f.byID[key]; ok {
+		return m
+	}
+	for _, m := range f.byID {
+		if m.Username == key {
+			return m
 		}
-	}))
+	}
+	return nil
+}
+
+func (f *fakeKong) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.before != nil {
+		f.before(r)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Date", f.clock.UTC().Format(http.TimeFormat))
+	key := strings.TrimPrefix(r.URL.Path, "/consumers/")
+	var in marker
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	now := f.clock.Unix()
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/consumers":
+		if f.find(in.Username) != nil {
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
+		if in.ID == "" {
+			in.ID = uuid.NewString()
+		}
+		in.CreatedAt, in.UpdatedAt = now, now
+		f.byID[in.ID] = &in
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(in)
+	case r.Method == http.MethodPatch:
+		m := f.byID[key]
+		if m == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		m.Tags, m.UpdatedAt = in.Tags, now
+		_ = json.NewEncoder(w).Encode(m)
+	case r.Method == http.MethodPut:
+		m := f.find(key)
+		if m == nil {
+			m = &marker{ID: uuid.NewString(), CreatedAt: now}
+			f.byID[m.ID] = m
+		}
+		m.Username, m.Tags, m.UpdatedAt = in.Username, in.Tags, now
+		_ = json.NewEncoder(w).Encode(m)
+	case r.Method == http.MethodGet:
+		m := f.find(key)
+		if m == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(m)
+	case r.Method == http.MethodDelete:
+		if m := f.find(key); m != nil {
+			delete(f.byID, m.ID)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}
+}
+
+func newFakeKong(t *testing.T) (*fakeKong, *kong.Client) {
+	t.Helper()
+	f := &fakeKong{byID: map[string]*marker{}, clock: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	c, err := kong.NewClient(kong.String(srv.URL), srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, c
+}
+
+// fakeConsumers is a fakeKong's client alone.
+func fakeConsumers(t *testing.T) *kong.Client {
+	t.Helper()
+	_, c := newFakeKong(t)
 	return c
 }
 

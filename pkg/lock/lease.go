@@ -74,16 +74,23 @@ func holderOf(l *coordinationv1.Lease) *Holder {
 func (l *Lease) Renew(ctx context.Context, holder string, ttl time.Duration) error {
 	leases := l.Client.Leases(l.Namespace)
 	cur, err := leases.Get(ctx, l.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("%w (%s): it was deleted", ErrLost, l.Describe())
+	}
 	if err != nil {
 		return err
 	}
 	if cur.Spec.HolderIdentity == nil || *cur.Spec.HolderIdentity != holder {
-		return fmt.Errorf("%s is held by someone else now", l.Describe())
+		return fmt.Errorf("%w (%s): it is held by someone else now", ErrLost, l.Describe())
 	}
 	now := metav1.NewMicroTime(time.Now())
 	cur.Spec.RenewTime = &now
 	cur.Spec.LeaseDurationSeconds = ptr.To(int32(ttl.Seconds()))
+	// The update carries the resourceVersion read: a takeover in between makes it a conflict.
 	_, err = leases.Update(ctx, cur, metav1.UpdateOptions{})
+	if apierrors.IsConflict(err) {
+		return fmt.Errorf("%w (%s): it changed while being renewed", ErrLost, l.Describe())
+	}
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
@@ -37,7 +38,7 @@ func RecordEvents(ctx context.Context, events coreclient.EventsGetter, diags tra
 		}
 		ev := &corev1.Event{
 			ObjectMeta:     metav1.ObjectMeta{GenerateName: ref.Name + ".", Namespace: ns},
-			InvolvedObject: ref, Reason: reason, Message: msg, Type: corev1.EventTypeWarning,
+			InvolvedObject: ref, Reason: reason, Message: redact.URLs(msg), Type: corev1.EventTypeWarning,
 			Source:         corev1.EventSource{Component: "kongdb", Host: host},
 			FirstTimestamp: now, LastTimestamp: now, Count: 1,
 			ReportingController: "kongdb", ReportingInstance: host,

@@ -15,6 +15,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
 )
@@ -143,12 +144,33 @@ func New(p *plan.Plan, out *apply.Outcome) *Report {
 // translation.
 func (r *Report) Failed() bool { return len(r.Problems) > 0 || len(r.Kept) > 0 }
 
-// Write prints r as a table ("" or "table"), json or yaml.
+// Write prints r as a table ("" or "table"), json or yaml. Every URL in it (the source's -f
+// URLs, the nodes, errors) is shown without user information or query string.
 func (r *Report) Write(w io.Writer, format string) error {
+	safe := r.withoutSecrets()
 	if format == "" || format == "table" {
-		return r.writeTable(w)
+		return safe.writeTable(w)
 	}
-	return encode(w, r, format, "report")
+	return encode(w, safe, format, "report")
+}
+
+// withoutSecrets is a copy of r whose URLs hold no user information or query string.
+func (r *Report) withoutSecrets() *Report {
+	c := *r
+	c.Source, c.Kong = redact.URLs(c.Source), redact.URLs(c.Kong)
+	c.Nodes = redact.All(slices.Clone(c.Nodes))
+	c.Notes = redact.All(slices.Clone(c.Notes))
+	if c.NodeDown != nil {
+		c.NodeDown = map[string]string{}
+		for url, why := range r.NodeDown {
+			c.NodeDown[redact.URLs(url)] = redact.URLs(why)
+		}
+	}
+	c.Problems = slices.Clone(c.Problems)
+	for i := range c.Problems {
+		c.Problems[i].Error, c.Problems[i].Blocker = redact.URLs(c.Problems[i].Error), redact.URLs(c.Problems[i].Blocker)
+	}
+	return &c
 }
 
 // encode writes v as json (indented, unescaped) or yaml.

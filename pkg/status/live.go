@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -237,7 +236,7 @@ func (c *Live) servesMarker(ctx context.Context, i int, m converge.Marker, rec *
 	if i >= len(c.proxyURLs) || rec == nil {
 		return ServingUnknown
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.proxyURLs[i], "/")+m.Path(), nil)
+	req, err := m.Request(ctx, c.proxyURLs[i])
 	if err != nil {
 		return ServingUnknown
 	}
