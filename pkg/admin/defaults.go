@@ -101,6 +101,17 @@ func (s *Schemas) get(ctx context.Context, c *kong.Client, version, name string)
 	return d.schema, nil
 }
 
+// Schema returns the /schemas/<name> body for version ("services", "vaults/hcv"), from the
+// cache when it is there; nil without error when Kong answers 404 (an entity or vault the node
+// does not have), which pkg/preflight reports.
+func (s *Schemas) Schema(ctx context.Context, c *kong.Client, version, name string) (map[string]any, error) {
+	sc, err := s.get(ctx, c, version, name)
+	if err != nil || sc == nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
 // defaults returns the schema at /schemas/<name> for version with its defaults, from the
 // cache when it is there.
 func (s *Schemas) defaults(ctx context.Context, c *kong.Client, version, name string) (*schemaDefaults, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,6 +45,10 @@ type Info struct {
 	Database string `json:"database"`
 	// ExpressionsRouter is true when router_flavor is expressions (routes get no path_handling).
 	ExpressionsRouter bool `json:"expressions_router,omitempty"`
+	// Plugins are the plugins the node enables (plugins.available_on_server); Enterprise is
+	// true for Kong Enterprise. pkg/preflight checks desired entities against both.
+	Plugins    []string `json:"plugins,omitempty"`
+	Enterprise bool     `json:"enterprise,omitempty"`
 }
 
 // Node is one reachable Kong Admin API.
@@ -131,6 +136,14 @@ func probe(ctx context.Context, c *kong.Client, url string) (Info, error) {
 	info.Database, _ = conf["database"].(string)
 	flavor, _ := conf["router_flavor"].(string)
 	info.ExpressionsRouter = flavor == "expressions"
+	plugins, _ := root["plugins"].(map[string]any)
+	available, _ := plugins["available_on_server"].(map[string]any)
+	for name := range available {
+		info.Plugins = append(info.Plugins, name)
+	}
+	slices.Sort(info.Plugins)
+	edition, _ := root["edition"].(string)
+	info.Enterprise = edition == "enterprise" || strings.Contains(info.Version, "enterprise")
 	if info.Role == "" {
 		info.Role = RoleTraditional
 	}

@@ -184,6 +184,10 @@ func (r *runner) run(ctx context.Context) {
 // a connection error moves to the next live node at once.
 func (r *runner) execute(ctx context.Context, op *plan.Op) Result {
 	res := Result{Op: op}
+	if op.Refused != "" {
+		res.Status, res.Error = Failed, "not sent: Kong would refuse it: "+op.Refused
+		return res
+	}
 	start := time.Now()
 	method, path := op.Method, op.Path
 	bo := backoff.NewExponentialBackOff()

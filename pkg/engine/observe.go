@@ -12,6 +12,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+	"github.com/kongdb/kubectl-kongdb/pkg/preflight"
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
@@ -32,9 +33,14 @@ type Observation struct {
 	// Read is how long reading took (Kong and the source, concurrently); Planned how long
 	// planning took after that.
 	Read, Planned time.Duration
+	// Refused are the entities Kong would refuse for a reason known before writing
+	// (pkg/preflight); their ops in Plan carry it, are not sent, and skip their dependents.
+	Refused []preflight.Finding
 
 	srcNotes  []string
 	adminNote string
+	schemas   *admin.Schemas
+	version   string
 }
 
 // Observe reads Kong's topology, the Kubernetes objects and Kong's owned entities, fills the
@@ -82,11 +88,14 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 		return nil, cur.err
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
-		Options: c.planOptions(snap, diags), srcNotes: snap.Notes}
+		Options: c.planOptions(snap, diags), srcNotes: snap.Notes, schemas: schemas, version: version}
 	if c.Kong.Nodes != nil {
 		ob.adminNote = "kong admin: " + c.Kong.Nodes.Describe()
 	}
-	return ob, ob.build(flat, cur.current, cur.notes, start)
+	if err := ob.build(flat, cur.current, cur.notes, start); err != nil {
+		return nil, err
+	}
+	return ob, ob.preflight(ctx, schemas, version)
 }
 
 // Connect reaches the Admin APIs and learns each node's role and version.
@@ -158,7 +167,10 @@ func (ob *Observation) Replan(ctx context.Context) (*Observation, error) {
 		return nil, err
 	}
 	next := *ob
-	return &next, next.build(plan.Flatten(next.Desired, tag), current, notes, start)
+	if err := next.build(plan.Flatten(next.Desired, tag), current, notes, start); err != nil {
+		return nil, err
+	}
+	return &next, next.preflight(ctx, next.schemas, next.version)
 }
 
 // build plans ob's desired state, flattened as flat, against current, read since start.
