@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kong/go-kong/kong"
 
@@ -41,7 +42,7 @@ func (ob *Observation) preflight(ctx context.Context, schemas *admin.Schemas, ve
 	ob.Refused = preflight.Check(entities, node)
 	for _, f := range ob.Refused {
 		ops[f.Index].Refused = f.Reason
-		if f.Field != "" {
+		if f.Field != "" && !strings.HasPrefix(f.Reason, f.Field) {
 			ops[f.Index].Refused = f.Field + ": " + f.Reason
 		}
 	}
