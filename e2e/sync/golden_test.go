@@ -81,6 +81,10 @@ func TestGoldenCasesConverge(t *testing.T) {
 			for _, p := range rep.Problems {
 				got = append(got, p.Status+" "+p.Action+" "+p.Kind+" "+p.Name)
 				t.Logf("first sync: %s %s %s %s: %s", p.Status, p.Action, p.Kind, p.Name, p.Error)
+				// Every refusal here was knowable: preflight caught it, nothing was sent.
+				if p.Status == "failed" && !strings.HasPrefix(p.Error, "not sent: Kong would refuse it") {
+					t.Errorf("%s %s %s was sent and refused by Kong, not caught before: %s", p.Action, p.Kind, p.Name, p.Error)
+				}
 			}
 			var listed, left []string
 			for _, w := range want {

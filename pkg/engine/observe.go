@@ -95,7 +95,8 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 	if err := ob.build(flat, cur.current, cur.notes, start); err != nil {
 		return nil, err
 	}
-	return ob, ob.preflight(ctx, schemas, version)
+	ob.preflight(ctx, schemas, version)
+	return ob, nil
 }
 
 // Connect reaches the Admin APIs and learns each node's role and version.
@@ -170,7 +171,8 @@ func (ob *Observation) Replan(ctx context.Context) (*Observation, error) {
 	if err := next.build(plan.Flatten(next.Desired, tag), current, notes, start); err != nil {
 		return nil, err
 	}
-	return &next, next.preflight(ctx, next.schemas, next.version)
+	next.preflight(ctx, next.schemas, next.version)
+	return &next, nil
 }
 
 // build plans ob's desired state, flattened as flat, against current, read since start.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/kong/go-kong/kong"
@@ -14,11 +15,12 @@ import (
 // (pkg/preflight: a plugin the node does not enable, an Enterprise-only entity or field on
 // Kong OSS, a vault backend not installed, a field the entity's protocol forbids): apply
 // fails them without sending them and skips what depends on them, and the report names each
-// with its Kubernetes object. The schemas it needs are the cached /schemas bodies.
-func (ob *Observation) preflight(ctx context.Context, schemas *admin.Schemas, version string) error {
+// with its Kubernetes object. The schemas it needs are the cached /schemas bodies; one that
+// cannot be read leaves its checks out (a note says so), never the sync.
+func (ob *Observation) preflight(ctx context.Context, schemas *admin.Schemas, version string) {
 	entities, ops := preflight.FromPlan(ob.Plan)
 	if len(entities) == 0 {
-		return nil
+		return
 	}
 	node := preflight.Node{Version: version, Schemas: map[string]map[string]any{}}
 	first := ob.Cluster.Nodes[0]
@@ -30,14 +32,17 @@ func (ob *Observation) preflight(ctx context.Context, schemas *admin.Schemas, ve
 		}
 	}
 	for _, name := range preflight.SchemaNames(entities) {
-		err := OnAnyNode(ctx, ob.Cluster, func(c *kong.Client) error {
-			sc, err := schemas.Schema(ctx, c, version, name)
-			node.Schemas[name] = sc
+		var sc map[string]any
+		err := OnAnyNode(ctx, ob.Cluster, func(c *kong.Client) (err error) {
+			sc, err = schemas.Schema(ctx, c, version, name)
 			return err
 		})
 		if err != nil {
-			return err
+			// A schema that cannot be read only leaves its checks out: Kong still judges.
+			ob.Notes = append(ob.Notes, fmt.Sprintf("preflight: %s not checked: %v", name, err))
+			continue
 		}
+		node.Schemas[name] = sc
 	}
 	ob.Refused = preflight.Check(entities, node)
 	for _, f := range ob.Refused {
@@ -46,5 +51,4 @@ func (ob *Observation) preflight(ctx context.Context, schemas *admin.Schemas, ve
 			ops[f.Index].Refused = f.Field + ": " + f.Reason
 		}
 	}
-	return nil
 }
