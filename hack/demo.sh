@@ -6,7 +6,8 @@
 #      and the nodes as local processes and the echo backend as one more on 127.0.0.1;
 #   2. the real kubectl discovers the plugin, which syncs examples/ into that cluster;
 #   3. requests through every node's proxy show routing, strip_path, preserve_host, a regex
-#      path, key-auth, ACL and rate limiting doing what the manifests say.
+#      path, key-auth, ACL, rate limiting, HTTPS with SNI and a gRPC call doing what the
+#      manifests say.
 # Any failed check makes it exit non-zero. The cluster is removed on exit unless KEEP=1.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,6 +93,7 @@ grep -n -e "$echo_ip" -e "port: $echo_port" "$work/examples/01-echo-service.yaml
 
 read -r -a admins <<<"$KONGDB_SIM_ADMIN_URLS"
 read -r -a proxies <<<"$KONGDB_SIM_PROXY_URLS"
+read -r -a tls_proxies <<<"$KONGDB_SIM_PROXY_SSL_URLS"
 admin_flags=()
 for a in "${admins[@]}"; do admin_flags+=(--kong-admin-url "$a"); done
 
@@ -107,7 +109,7 @@ check() {
   local proxy=$1 want=$2 what=$3
   shift 3
   local code body
-  body=$(curl -sS -o - -w '\n%{http_code}' "$@" 2>&1 || true)
+  body=$({ curl -sS -o - -w '\n%{http_code}' "$@" 2>&1 || true; } | tr -d '\0') # gRPC frames hold NULs
   code=${body##*$'\n'}
   body=${body%$'\n'*}
   if [[ $code == "$want" && ( -z $expect || $body == *"$expect"* ) ]]; then
@@ -118,9 +120,15 @@ check() {
   failed=1
 }
 
+# The certificate of 06-tls-ingress.yaml: a TLS request for secure.example.com verifies against it
+# only when Kong serves it for that SNI. A gRPC request is one empty message, length-prefixed.
+sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/s/^ *//p' examples/06-tls-ingress.yaml >"$work/secure.crt"
+printf '\0\0\0\0\0' >"$work/grpc-request"
+
 step "requests through every proxy (sync --wait returned: every node serves the sync already)"
-for p in "${proxies[@]}"; do
-  echo "proxy $p"
+for i in "${!proxies[@]}"; do
+  p=${proxies[$i]} s=${tls_proxies[$i]}
+  echo "proxy $p (TLS $s)"
   expect='"path":"/hello"' check "$p" 200 "echo.example.com/echo/hello → backend sees /hello (strip_path)" \
     -H 'Host: echo.example.com' "$p/echo/hello"
   expect='"host":"echo.example.com"' check "$p" 200 "preserve_host: backend sees Host echo.example.com" \
@@ -134,6 +142,12 @@ for p in "${proxies[@]}"; do
   check "$p" 403 "/admin with bob's key (not in admins: acl)" -H 'Host: echo.example.com' -H 'apikey: bob-demo-key' "$p/admin"
   expect='"path":"/admin"' check "$p" 200 "/admin with alice's key" -H 'Host: echo.example.com' -H 'apikey: alice-demo-key' "$p/admin"
   expect='"path":"/gw/x"' check "$p" 200 "gateway.example.com/gw/x (HTTPRoute)" -H 'Host: gateway.example.com' "$p/gw/x"
+  # SNI and Host are the name; --connect-to sends it to this node's TLS port.
+  expect='"path":"/tls/x"' check "$s" 200 "https://secure.example.com/tls/x (SNI, the Ingress's cert)" \
+    --cacert "$work/secure.crt" --connect-to "secure.example.com:443:${s#https://}" https://secure.example.com/tls/x
+  expect='grpc-status: 0' check "$s" 200 "gRPC echo.Echo/Say to grpc.example.com (GRPCRoute)" -k --http2 \
+    -D - -H 'Content-Type: application/grpc' -H 'TE: trailers' --data-binary @"$work/grpc-request" \
+    --connect-to "grpc.example.com:443:${s#https://}" https://grpc.example.com/echo.Echo/Say
   # 5 a minute per node: within a dozen requests one is refused even if a minute starts between them.
   codes=()
   for _ in $(seq 12); do

@@ -36,7 +36,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("hack/demo.sh: %v\n%s", err, text)
 	}
-	const checksPerProxy = 11
+	const checksPerProxy = 13
 	ok, failed := regexp.MustCompile(`(?m)^  ok `).FindAllString(text, -1), regexp.MustCompile(`(?m)^  FAIL `).FindAllString(text, -1)
 	if n := len(ok); n != 2*checksPerProxy || len(failed) > 0 {
 		t.Errorf("%d checks ok, want %d on each of 2 data planes and none failed:\n%s", n, checksPerProxy, text)

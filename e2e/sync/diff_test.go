@@ -39,9 +39,9 @@ func TestDiffShowsRedactedChangesWithKubectlExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(j.stdout), &plan); err != nil || j.code != 1 {
 		t.Fatalf("diff -o json: exit %d, %v\n%s", j.code, err, j.stdout)
 	}
-	// examples/: 2 services, 6 routes, 2 upstreams, 2 targets, 2 consumers, 2 key-auths, 1 acl, 3 plugins.
-	if len(plan.Ops) != 20 {
-		t.Fatalf("%d ops in the plan, want 20", len(plan.Ops))
+	// examples/: 3 services, 8 routes, 3 upstreams, 3 targets, 1 certificate, 1 SNI, 2 consumers, 2 key-auths, 1 acl, 3 plugins.
+	if len(plan.Ops) != 27 {
+		t.Fatalf("%d ops in the plan, want 27", len(plan.Ops))
 	}
 	for _, op := range plan.Ops {
 		if op.Kind == "key-auth" && op.Body["key"] != "<redacted>" {

@@ -101,6 +101,17 @@ func (s *Schemas) get(ctx context.Context, c *kong.Client, version, name string)
 	return d.schema, nil
 }
 
+// Schema returns the /schemas/<name> body for version ("services", "vaults/hcv"), from the
+// cache when it is there; nil without error when Kong answers 404 (an entity or vault the node
+// does not have), which pkg/preflight reports.
+func (s *Schemas) Schema(ctx context.Context, c *kong.Client, version, name string) (map[string]any, error) {
+	sc, err := s.get(ctx, c, version, name)
+	if err != nil || sc == nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
 // defaults returns the schema at /schemas/<name> for version with its defaults, from the
 // cache when it is there.
 func (s *Schemas) defaults(ctx context.Context, c *kong.Client, version, name string) (*schemaDefaults, error) {
@@ -156,9 +167,11 @@ func (s *Schemas) put(key string, sc kong.Schema) *schemaDefaults {
 // FillDefaults fills every field desired leaves unset with the default Kong's schema declares
 // for it (go-kong's FillEntityDefaults for services, routes, upstreams and targets;
 // FillPluginsDefaults for plugin config, protocols and enabled), so that what Kong fills in on
-// write compares equal on the next read and never causes an update loop; an upstream's
-// algorithm and hash_on are then rewritten as Kong rewrites them (upstreamAsStored). desired
-// is modified.
+// write compares equal on the next read and never causes an update loop. The defaults a
+// subschema redeclares come first (a gRPC route's strip_path: subschemaDefaults), and an
+// upstream's algorithm and hash_on are then rewritten as Kong rewrites them
+// (upstreamAsStored); subschemas.go lists Kong 3.9's conditional defaults. desired is
+// modified.
 func (s *Schemas) FillDefaults(ctx context.Context, c *kong.Client, version string, desired *kongstate.State) error {
 	schema := func(name string) (*schemaDefaults, error) {
 		d, err := s.defaults(ctx, c, version, name)
@@ -240,6 +253,7 @@ func (f fillers) walk(desired *kongstate.State) error {
 			return err
 		}
 		for _, r := range svc.Routes {
+			subschemaDefaults(&r.Route)
 			if err := f.entity("routes", &r.Route); err != nil {
 				return err
 			}

@@ -73,7 +73,13 @@ func TestListStopsWhenKongRepeatsAnOffset(t *testing.T) {
 			_, _ = w.Write([]byte(rootBody))
 			return
 		}
-		if r.URL.Path == "/services" && requests.Add(1) > 50 {
+		if r.URL.Path != "/services" {
+			// Only services repeat: the other lists, read concurrently, end at once, so the
+			// read's one error is the repeat and /services is surely asked.
+			_ = json.NewEncoder(w).Encode(map[string]any{"data": []any{}})
+			return
+		}
+		if requests.Add(1) > 50 {
 			http.Error(w, `{"message":"too many"}`, http.StatusInternalServerError)
 			return
 		}

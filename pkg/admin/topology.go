@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,9 +45,11 @@ type Info struct {
 	Database string `json:"database"`
 	// ExpressionsRouter is true when router_flavor is expressions (routes get no path_handling).
 	ExpressionsRouter bool `json:"expressions_router,omitempty"`
-	// Enterprise is true for Kong Gateway Enterprise ("3.9.1.0", "3.9.1.0-enterprise-edition"),
-	// which alone has consumer groups; read once from /.
-	Enterprise bool `json:"enterprise,omitempty"`
+	// Plugins are the plugins the node enables (plugins.available_on_server), which
+	// pkg/preflight checks desired entities against. Enterprise is true for Kong Gateway
+	// Enterprise ("3.9.1.0", "3.9.1.0-enterprise-edition"), which alone has consumer groups.
+	Plugins    []string `json:"plugins,omitempty"`
+	Enterprise bool     `json:"enterprise,omitempty"`
 }
 
 // Node is one reachable Kong Admin API.
@@ -149,7 +152,6 @@ func probe(ctx context.Context, c *kong.Client, url string) (Info, error) {
 	}
 	info := Info{URL: url}
 	info.Version, _ = root["version"].(string)
-	info.Enterprise = IsEnterpriseVersion(info.Version)
 	info.NodeID, _ = root["node_id"].(string)
 	info.Hostname, _ = root["hostname"].(string)
 	conf, _ := root["configuration"].(map[string]any)
@@ -157,6 +159,14 @@ func probe(ctx context.Context, c *kong.Client, url string) (Info, error) {
 	info.Database, _ = conf["database"].(string)
 	flavor, _ := conf["router_flavor"].(string)
 	info.ExpressionsRouter = flavor == "expressions"
+	plugins, _ := root["plugins"].(map[string]any)
+	available, _ := plugins["available_on_server"].(map[string]any)
+	for name := range available {
+		info.Plugins = append(info.Plugins, name)
+	}
+	slices.Sort(info.Plugins)
+	edition, _ := root["edition"].(string)
+	info.Enterprise = IsEnterpriseVersion(info.Version) || edition == "enterprise"
 	if info.Role == "" {
 		info.Role = RoleTraditional
 	}

@@ -197,6 +197,10 @@ func (r *runner) run(ctx context.Context) {
 // entity that is absent is created again; a create is never turned into an overwrite.
 func (r *runner) execute(ctx context.Context, op *plan.Op) Result {
 	res := Result{Op: op}
+	if op.Refused != "" {
+		res.Status, res.Error = Failed, "not sent: Kong would refuse it: "+op.Refused
+		return res
+	}
 	start := time.Now()
 	if err := r.ownedBefore(op); err != nil {
 		return r.ended(ctx, res, start, err)

@@ -136,6 +136,24 @@ func TestFailureSkipsOnlyDependents(t *testing.T) {
 	}
 }
 
+// TestRefusedOpIsNotSent checks an op pkg/preflight marked: it fails without a request, with
+// the reason, and what depends on it is skipped, as after Kong's own refusal.
+func TestRefusedOpIsNotSent(t *testing.T) {
+	rec := &recorder{}
+	p := chain()
+	p.Ops[1].Refused = "cannot set 'strip_path' when 'protocols' is 'grpc' or 'grpcs'"
+	out := Run(context.Background(), p, nodes(t, kong(t, rec).URL), Options{})
+	if got := statuses(out); got != "svc=done route=failed plugin=skipped up=done" {
+		t.Fatalf("statuses: %s", got)
+	}
+	if r := out.Results[1]; !strings.Contains(r.Error, "not sent") || !strings.Contains(r.Error, "strip_path") || r.Attempts != 0 {
+		t.Fatalf("refused op: %+v", r)
+	}
+	if rec.index("POST /routes") != -1 || rec.index("POST /plugins") != -1 {
+		t.Fatalf("a refused op or its dependent was sent: %v", rec.seen)
+	}
+}
+
 func TestServerErrorsAreRetried(t *testing.T) {
 	rec := &recorder{answer: func(method, path string, n int) int {
 		if path == "/services" && n < 3 {

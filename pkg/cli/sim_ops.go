@@ -159,13 +159,16 @@ func NewCmdSimEnv(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%w (the state keeps the database password)", err)
 			}
-			var admins, proxies []string
+			var admins, proxies, tlsProxies []string
 			for _, n := range c.Nodes {
 				if n.AdminURL != "" {
 					admins = append(admins, n.AdminURL)
 				}
 				if n.ProxyURL != "" {
 					proxies = append(proxies, n.ProxyURL)
+				}
+				if n.ProxySSLURL != "" {
+					tlsProxies = append(tlsProxies, n.ProxySSLURL)
 				}
 			}
 			first := func(s []string) string {
@@ -178,6 +181,7 @@ func NewCmdSimEnv(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 			fmt.Fprintf(o.Out, "export KONG_PROXY_URL=%s\n", first(proxies))
 			fmt.Fprintf(o.Out, "export KONGDB_SIM_ADMIN_URLS=%q\n", strings.Join(admins, " "))
 			fmt.Fprintf(o.Out, "export KONGDB_SIM_PROXY_URLS=%q\n", strings.Join(proxies, " "))
+			fmt.Fprintf(o.Out, "export KONGDB_SIM_PROXY_SSL_URLS=%q\n", strings.Join(tlsProxies, " "))
 			fmt.Fprintf(o.Out, "export KONGDB_SIM_PG_DSN=%q\n", c.Postgres.DSN(st.Password))
 			if c.Kube != nil {
 				fmt.Fprintf(o.Out, "export KUBECONFIG=%q\n", c.Kube.Kubeconfig)

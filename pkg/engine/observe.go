@@ -13,6 +13,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/admin"
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
 	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+	"github.com/kongdb/kubectl-kongdb/pkg/preflight"
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
 )
@@ -33,9 +34,14 @@ type Observation struct {
 	// Read is how long reading took (Kong and the source, concurrently); Planned how long
 	// planning took after that.
 	Read, Planned time.Duration
+	// Refused are the entities Kong would refuse for a reason known before writing
+	// (pkg/preflight); their ops in Plan carry it, are not sent, and skip their dependents.
+	Refused []preflight.Finding
 
 	srcNotes  []string
 	adminNote string
+	schemas   *admin.Schemas
+	version   string
 }
 
 // Observe reads Kong's topology, the Kubernetes objects and Kong's owned entities, fills the
@@ -88,7 +94,8 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 		return nil, cur.err
 	}
 	ob := &Observation{Cluster: cluster, Snapshot: snap, Diagnostics: diags, Desired: desired,
-		Options: c.planOptions(snap, diags), srcNotes: append(slices.Clip(snap.Notes), editionNotes...)}
+		Options: c.planOptions(snap, diags), srcNotes: append(slices.Clip(snap.Notes), editionNotes...),
+		schemas: schemas, version: version}
 	if c.Kong.Config.Warn == nil && c.Note == nil {
 		ob.srcNotes = append(ob.srcNotes, cluster.Warnings...) // nobody heard them as they came
 	}
@@ -104,7 +111,11 @@ func (c *Config) Observe(ctx context.Context, beforeRead func(context.Context, *
 	if c.Kong.Nodes != nil {
 		ob.adminNote = "kong admin: " + c.Kong.Nodes.Describe()
 	}
-	return ob, ob.build(flat, cur.current, cur.notes, start)
+	if err := ob.build(flat, cur.current, cur.notes, start); err != nil {
+		return nil, err
+	}
+	ob.preflight(ctx, schemas, version)
+	return ob, nil
 }
 
 // Connect reaches the Admin APIs and learns each node's role and version.
@@ -179,7 +190,11 @@ func (ob *Observation) Replan(ctx context.Context) (*Observation, error) {
 		return nil, err
 	}
 	next := *ob
-	return &next, next.build(plan.Flatten(next.Desired, tag), current, notes, start)
+	if err := next.build(plan.Flatten(next.Desired, tag), current, notes, start); err != nil {
+		return nil, err
+	}
+	next.preflight(ctx, next.schemas, next.version)
+	return &next, nil
 }
 
 // build plans ob's desired state, flattened as flat, against current, read since start.

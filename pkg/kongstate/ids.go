@@ -3,6 +3,7 @@ package kongstate
 import (
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/kong/go-kong/kong"
 )
 
@@ -64,4 +65,27 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// objectIDSpace is the UUIDv5 namespace of the IDs kongdb derives for entities whose KIC ID is
+// a Kubernetes object's UID, when the object has none (a manifest read with -f carries no
+// metadata.uid). It is kongdb's own, distinct from go-kong's per-type namespaces, so a derived
+// ID never equals an ID KIC's FillIDs gives.
+var objectIDSpace = uuid.MustParse("3f0c1a52-6b1e-5d0e-9a47-6b6f6e676462")
+
+// ObjectID is the ID of an entity whose KIC ID is the UID of the Kubernetes object it comes
+// from (a certificate's is its Secret's UID): the UID itself when the object has one, so that a
+// Kong KIC filled is taken over without writes; otherwise UUIDv5(objectIDSpace,
+// [workspace "/"] kind "/" namespace "/" name). Those inputs are what identifies an object
+// without a UID: the same manifest synced twice, or by two users, gives the same ID, and the
+// same object in two workspaces gives two (Kong's IDs are unique across workspaces).
+func ObjectID(uid, workspace, kind, namespace, name string) string {
+	if uid != "" {
+		return uid
+	}
+	key := kind + "/" + namespace + "/" + name
+	if workspace != "" {
+		key = workspace + "/" + key
+	}
+	return uuid.NewSHA1(objectIDSpace, []byte(key)).String()
 }

@@ -195,6 +195,9 @@ func (f *flattener) add(kind Kind, v any, refs map[string]string) *entity {
 		e.body = map[string]any{}
 	}
 	e.id, _ = e.body["id"].(string)
+	if _, hasID := e.body["id"]; hasID && e.id == "" {
+		f.emptyID(kind, e.body, "id")
+	}
 	for _, drop := range append([]string{"id", "created_at", "updated_at"}, sp.computed...) {
 		delete(e.body, drop)
 	}
@@ -206,6 +209,9 @@ func (f *flattener) add(kind Kind, v any, refs map[string]string) *entity {
 	for _, k := range sp.fks {
 		if m, ok := e.body[k.field].(map[string]any); ok {
 			id, _ := m["id"].(string)
+			if _, hasID := m["id"]; hasID && id == "" {
+				f.emptyID(kind, e.body, k.field+".id")
+			}
 			if id == "" {
 				id, _ = m["name"].(string)
 			}
@@ -222,6 +228,27 @@ func (f *flattener) add(kind Kind, v any, refs map[string]string) *entity {
 	}
 	f.side.add(e)
 	return e
+}
+
+// emptyID records, as the flattening's error, an entity stating an empty ID (its own or a
+// foreign key's): Kong refuses it, or worse, the entity would match nothing and its children
+// would lose their parent. Translation never leaves one; this names the entity and its
+// Kubernetes object should a new path do so.
+func (f *flattener) emptyID(kind Kind, body map[string]any, field string) {
+	if f.err != nil {
+		return
+	}
+	what := string(kind)
+	for _, k := range []string{"name", "username", "prefix", "target"} { // never a secret
+		if v, ok := body[k].(string); ok && v != "" {
+			what += fmt.Sprintf(" %q", v)
+			break
+		}
+	}
+	if o := ObjectOf(tagsOf(body)); o != nil {
+		what += " (from " + o.String() + ")"
+	}
+	f.err = fmt.Errorf("%s: empty %s", what, field)
 }
 
 // resolve links every entity of s to its parents within s.

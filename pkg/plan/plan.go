@@ -73,6 +73,9 @@ type Op struct {
 	// Conflict, on a create, names an entity someone else owns that holds its name or ID (set
 	// by a dry run's lookups; a sync learns it from Kong's 409).
 	Conflict string `json:"conflict,omitempty"`
+	// Refused, when set, is why Kong would refuse the op, known before sending it
+	// (pkg/preflight): the op is never sent, it fails, and what depends on it is skipped.
+	Refused string `json:"refused,omitempty"`
 
 	secrets []string
 }

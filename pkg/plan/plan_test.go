@@ -419,3 +419,29 @@ func TestInScopeCountsOnlyDeletableEntities(t *testing.T) {
 		t.Fatalf("managed %d, in scope %d: want all owned and the one route", p.Managed, p.InScope)
 	}
 }
+
+// TestEmptyIDIsAnError checks that an entity stating an empty ID, its own or a foreign key's,
+// never reaches a plan: Build fails naming the entity and its Kubernetes object. A certificate
+// from a Secret without a UID once got such an ID, and Kong refused its SNIs.
+func TestEmptyIDIsAnError(t *testing.T) {
+	tags := kong.StringSlice("k8s-name:tls", "k8s-namespace:shop", "k8s-kind:Secret", "k8s-version:v1")
+	for _, tc := range []struct {
+		name  string
+		state *kongstate.State
+		want  string
+	}{
+		{"own id", &kongstate.State{Certificates: []*kongstate.Certificate{{Certificate: kong.Certificate{
+			ID: kong.String(""), Cert: kong.String("c"), Key: kong.String("k"), Tags: tags,
+		}}}}, `certificate (from Secret shop/tls): empty id`},
+		{"foreign key", &kongstate.State{Services: []*kongstate.Service{{Service: kong.Service{
+			Name: kong.String("s"), Host: kong.String("h"), ClientCertificate: &kong.Certificate{ID: kong.String("")},
+		}}}}, `service "s": empty client_certificate.id`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Build(tc.state, &kongstate.State{}, Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Build error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -104,6 +104,12 @@ func New(p *plan.Plan, out *apply.Outcome) *Report {
 	if out == nil {
 		r.DryRun = true
 		for _, op := range p.Ops {
+			if op.Refused != "" {
+				sum(op.Kind).Failed++
+				r.Problems = append(r.Problems, Problem{Status: apply.Failed, Action: op.Action, Kind: op.Kind, Name: op.Name,
+					Object: op.Object.String(), Error: "would be refused by Kong: " + op.Refused})
+				continue
+			}
 			if op.Conflict == "" {
 				count(op)
 				continue

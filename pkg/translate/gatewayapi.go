@@ -260,7 +260,7 @@ func (t *translator) listenerCertificate(gw *gatewayv1.Gateway, field string, l 
 	return &certificateDraft{
 		identifier: cert + key,
 		cert: kong.Certificate{
-			ID:   kong.String(string(secret.UID)),
+			ID:   kong.String(t.certificateID(secret)),
 			Cert: kong.String(cert),
 			Key:  kong.String(key),
 			Tags: t.tags(secret),

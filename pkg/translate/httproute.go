@@ -290,9 +290,30 @@ func (t *translator) httpKongRoutes(rules []httpRule, protocols []*string) ([]*k
 				out = append(out, t.catchAllRoute(name, r.route, protocols))
 			}
 		}
+		redirects := slices.ContainsFunc(filters, func(f gatewayv1.HTTPRouteFilter) bool {
+			return f.Type == gatewayv1.HTTPRouteFilterRequestRedirect
+		})
 		for _, k := range matchKeys {
 			ms := matchGroups[k]
 			route := ms[0].route
+			if redirects {
+				// Deliberately unlike KIC (httproute_redirect.go): each match its own route,
+				// named after its own rule and match, or Kong refuses duplicate names and IDs.
+				for _, m := range ms {
+					name := fmt.Sprintf("httproute.%s.%s.%d.%d", route.Namespace, route.Name, m.rule, m.number)
+					var ruleNames []string
+					if m.ruleName != "" {
+						ruleNames = append(ruleNames, m.ruleName)
+					}
+					rs, err := t.routesFromMatches(name, route, []gatewayv1.HTTPRouteMatch{m.match}, filters,
+						t.tags(route, namedRuleTags(ruleNames...)...), protocols)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, rs...)
+				}
+				continue
+			}
 			var ruleNames []string
 			matches := make([]gatewayv1.HTTPRouteMatch, 0, len(ms))
 			for _, m := range ms {
@@ -333,8 +354,8 @@ func hostnamePtrs(hs []gatewayv1.Hostname) []*string {
 }
 
 // routesFromMatches is KIC's GenerateKongRoutesFromHTTPRouteMatches for matches sharing method,
-// headers and query: one Kong route with all their paths, or, with a RequestRedirect filter,
-// one route per match (the redirect needs each match's path).
+// headers and query: one Kong route with all their paths; with a RequestRedirect filter it is
+// given one match (the redirect needs each match's path).
 func (t *translator) routesFromMatches(name string, route *gatewayv1.HTTPRoute, matches []gatewayv1.HTTPRouteMatch,
 	filters []gatewayv1.HTTPRouteFilter, tags []*string, protocols []*string,
 ) ([]*kongRoute, error) {
@@ -369,22 +390,25 @@ func (t *translator) routesFromMatches(name string, route *gatewayv1.HTTPRoute, 
 		}
 	}
 	if hasRedirect {
-		// KIC builds every match's route on the same route value and appends a copy after
-		// each match, so the n-th route carries the paths and plugins of matches 0..n.
-		var out []*kongRoute
+		// One match (httpKongRoutes); on Kong 3.9 maybe one route per host and protocol, so
+		// that the redirect knows the request's own (redirectSplit).
 		for _, m := range matches {
 			addMatch(m)
-			path := ""
-			if m.Path != nil && m.Path.Value != nil {
-				path = *m.Path.Value
-			}
-			if err := t.setFilterPlugins(r, filters, path, tags); err != nil {
+		}
+		path := ""
+		if m := matches[0]; m.Path != nil && m.Path.Value != nil {
+			path = *m.Path.Value
+		}
+		routes := []*kongRoute{r}
+		if !versionLess(t.opts.KongVersion, redirectPluginMinKong) {
+			routes = redirectSplit(r, filters)
+		}
+		for _, route := range routes {
+			if err := t.setFilterPlugins(route, filters, path, tags); err != nil {
 				return nil, err
 			}
-			cp := *r
-			out = append(out, &cp)
 		}
-		return out, nil
+		return routes, nil
 	}
 	for _, m := range matches {
 		addMatch(m)

@@ -2,9 +2,7 @@ package translate
 
 import (
 	"fmt"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/kong/go-kong/kong"
@@ -94,7 +92,12 @@ func (t *translator) setFilterPlugins(r *kongRoute, filters []gatewayv1.HTTPRout
 				return fmt.Errorf("%s is not provided", f.Type)
 			}
 			if redirectPlugin {
-				plugins = append(plugins, redirectKongPlugin(f.RequestRedirect))
+				ps, trs, err := redirectOnKong39(r, f.RequestRedirect)
+				if err != nil {
+					return err
+				}
+				plugins = append(plugins, ps...)
+				transformers = append(transformers, trs...)
 			} else {
 				term, loc := redirectTermination(f.RequestRedirect, matchPath)
 				plugins = append(plugins, term)
@@ -180,66 +183,6 @@ func headerTransformer(name string, m *gatewayv1.HTTPHeaderFilter) transformer {
 	}
 	tr.remove = append(tr.remove, m.Remove...)
 	return tr
-}
-
-// redirectHostPort is the scheme and host[:port] of a redirect's Location: scheme defaults to
-// http, the port is left out unless given.
-func redirectHostPort(m *gatewayv1.HTTPRequestRedirectFilter) (string, string) {
-	scheme := "http"
-	if m.Scheme != nil {
-		scheme = *m.Scheme
-	}
-	host := ""
-	if m.Hostname != nil {
-		host = string(*m.Hostname)
-	}
-	if m.Port != nil {
-		host += ":" + strconv.Itoa(int(*m.Port))
-	}
-	return scheme, host
-}
-
-func statusCode(m *gatewayv1.HTTPRequestRedirectFilter) any {
-	if m.StatusCode == nil {
-		return nil
-	}
-	return *m.StatusCode
-}
-
-// redirectKongPlugin is KIC's redirect plugin for Kong 3.9 and later.
-func redirectKongPlugin(m *gatewayv1.HTTPRequestRedirectFilter) *kong.Plugin {
-	p := "/"
-	keepPath := true
-	if m.Path != nil && m.Path.Type == gatewayv1.FullPathHTTPPathModifier && m.Path.ReplaceFullPath != nil {
-		p = *m.Path.ReplaceFullPath
-		keepPath = false
-	}
-	location := p
-	if m.Hostname != nil {
-		scheme, hostPort := redirectHostPort(m)
-		location = scheme + "://" + path.Join(hostPort, p)
-	}
-	return &kong.Plugin{Name: kong.String("redirect"), Config: kong.Configuration{
-		"status_code":        statusCode(m),
-		"location":           location,
-		"keep_incoming_path": keepPath,
-	}}
-}
-
-// redirectTermination is KIC's redirect before Kong 3.9: request-termination with the status
-// and a response-transformer adding Location.
-func redirectTermination(m *gatewayv1.HTTPRequestRedirectFilter, matchPath string) (*kong.Plugin, transformer) {
-	term := &kong.Plugin{Name: kong.String("request-termination"), Config: kong.Configuration{"status_code": statusCode(m)}}
-	p := matchPath
-	if m.Path != nil && m.Path.Type == gatewayv1.FullPathHTTPPathModifier && m.Path.ReplaceFullPath != nil {
-		p = *m.Path.ReplaceFullPath
-	}
-	location := p
-	if m.Hostname != nil {
-		scheme, hostPort := redirectHostPort(m)
-		location = scheme + "://" + path.Join(hostPort, p)
-	}
-	return term, transformer{name: "response-transformer", add: []string{header("Location", location)}}
 }
 
 // urlRewrite is KIC's generateRequestTransformerForURLRewrite: a full path replaces the URI, a

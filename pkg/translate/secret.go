@@ -53,7 +53,7 @@ func (t *translator) fillCertificates(rs *ruleSet, services []*kongService) {
 		ingressCerts = append(ingressCerts, &certificateDraft{
 			identifier: cert + pkey,
 			cert: kong.Certificate{
-				ID:   kong.String(string(secret.UID)),
+				ID:   kong.String(t.certificateID(secret)),
 				Cert: kong.String(cert),
 				Key:  kong.String(pkey),
 				Tags: t.tags(secret),
@@ -69,6 +69,14 @@ func (t *translator) fillCertificates(rs *ruleSet, services []*kongService) {
 			s.ClientCertificate = &kong.Certificate{ID: kong.String(mergedID[*s.ClientCertificate.ID])}
 		}
 	}
+}
+
+// certificateID is the ID of the certificate a TLS Secret becomes: KIC's (the Secret's UID),
+// or, for a Secret without a UID (read from a manifest), one derived from its namespace and
+// name (kongstate.ObjectID), never an empty one, which Kong would refuse on the certificate's
+// SNIs and client_certificate references.
+func (t *translator) certificateID(s *corev1.Secret) string {
+	return kongstate.ObjectID(string(s.UID), t.opts.Workspace, "Secret", s.Namespace, s.Name)
 }
 
 // certFromSecret returns the trimmed tls.crt and tls.key of a Secret after checking they form a
@@ -131,7 +139,7 @@ func (t *translator) mergeCertificates(lists ...[]*certificateDraft) ([]*kongsta
 
 func (t *translator) warnSNIConflict(sni, served, requested string) {
 	for _, s := range t.snap.Secrets {
-		if s != nil && string(s.UID) == requested {
+		if s != nil && t.certificateID(s) == requested {
 			t.warn(s, "data", "SNI %q is already served by certificate %s; a host can be served by only one certificate", sni, served)
 			return
 		}

@@ -120,7 +120,7 @@ func (t *translator) clientCertificate(k *corev1.Service, svc *kongService, rs *
 		return
 	}
 	rs.snis.addParent(nsName(k.Namespace, name), k)
-	svc.ClientCertificate = &kong.Certificate{ID: kong.String(string(secret.UID))}
+	svc.ClientCertificate = &kong.Certificate{ID: kong.String(t.certificateID(secret))}
 }
 
 // caCertificatesOfService handles konghq.com/ca-certificates-secrets: each Secret's data "id"
