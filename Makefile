@@ -54,7 +54,8 @@ images: ## build, with nothing pulled, the emulator, PostgreSQL and echo images 
 install: build ## copy the plugin and its completion shim to $(PREFIX)/bin (default /usr/local)
 	install -m 0755 $(BIN)/kubectl-kongdb $(BIN)/kubectl_complete-kongdb $(or $(PREFIX),/usr/local)/bin/
 
-lint: $(STATICCHECK) ## gofmt, go vet, go mod tidy and staticcheck must be clean
+lint: $(STATICCHECK) ## gofmt, go vet, go mod tidy and staticcheck must be clean; no tracked binary or file over 512 KiB outside testdata
+	$(GO) run ./hack/treecheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
