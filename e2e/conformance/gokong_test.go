@@ -20,11 +20,13 @@ import (
 // passes (so the list stays honest).
 var goKongKnownFailures = map[string]string{}
 
-// goKongMinPassed is how many of go-kong v0.76.1's top-level tests pass against the emulator
-// (157 when this was written). go-kong skips tests by itself when it thinks it talks to
-// another edition, version or database mode; a drop below this means the emulator stopped
-// looking like OSS Kong 3.9 on PostgreSQL, which no failure would show.
-const goKongMinPassed = 157
+// goKongMinPassed is how many of go-kong v0.76.1's top-level tests must pass against the
+// emulator: passes only, a known failure counts for nothing. 157 pass where port 8001 is free;
+// where it is taken TestBaseRootURL fails (it expects go-kong's default URL), so the minimum
+// is 156. go-kong skips tests by itself when it thinks it talks to another edition, version or
+// database mode; a drop below this means the emulator stopped looking like OSS Kong 3.9 on
+// PostgreSQL, which no failure would show.
+const goKongMinPassed = 156
 
 type testEvent struct {
 	Action string
@@ -86,7 +88,7 @@ func TestGoKongSuite(t *testing.T) {
 	}
 	var passed, failed, skipped []string
 	defer func() {
-		if len(passed)+len(known) < goKongMinPassed {
+		if len(passed) < goKongMinPassed {
 			t.Errorf("only %d go-kong tests passed, want at least %d: go-kong skipped tests it ran before", len(passed), goKongMinPassed)
 		}
 	}()

@@ -10,7 +10,7 @@
 // KIC's golden-test binary with -kic. A benchmark a suite selects, or a goal names, that
 // produced no result fails the run, so a rename cannot silently drop a row.
 //
-//	go run ./hack/bench                        # everything (about 20 minutes)
+//	go run ./hack/bench                        # everything (the README says how long it took last)
 //	go run ./hack/bench -only proxy,translate  # a subset; -list names the suites
 //	go run ./hack/bench -readme README.md      # also write the table into README.md
 package main
