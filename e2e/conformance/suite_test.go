@@ -67,18 +67,52 @@ func runSuite(t *testing.T, dir string, env []string, saveEnv string, args ...st
 	return r
 }
 
+// topLevel is a top-level test's result as judge counts it: a test that passed only because
+// every subtest it ran skipped itself (the suites gate subtests on Kong's edition and
+// version) is a skip, not a pass.
+func (r suiteRun) topLevel(name string) string {
+	action := r.results[name]
+	if action != "pass" {
+		return action
+	}
+	hasSub := false
+	for sub, a := range r.results {
+		if !strings.HasPrefix(sub, name+"/") {
+			continue
+		}
+		hasSub = true
+		if a == "pass" && !r.hasSubtests(sub) {
+			return "pass"
+		}
+	}
+	if hasSub {
+		return "skip"
+	}
+	return "pass"
+}
+
+// hasSubtests reports whether name ran subtests of its own.
+func (r suiteRun) hasSubtests(name string) bool {
+	for sub := range r.results {
+		if strings.HasPrefix(sub, name+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // judge fails the test for every top-level test that failed outside known (test → reason),
 // for every known failure that passed (so the list stays honest), and when fewer than
-// minPassed passed: passes only count, a known failure counts for nothing. It logs the
+// minPassed passed: passes only count (topLevel), a known failure counts for nothing. It logs the
 // counts, which the README quotes.
 func (r suiteRun) judge(t *testing.T, suite string, known map[string]string, minPassed int) {
 	t.Helper()
 	var passed, failed, skipped []string
-	for name, action := range r.results {
+	for name := range r.results {
 		if strings.Contains(name, "/") {
 			continue // subtests are judged through their parent
 		}
-		switch action {
+		switch action := r.topLevel(name); action {
 		case "pass":
 			passed = append(passed, name)
 		case "fail":
@@ -109,5 +143,24 @@ func (r suiteRun) judge(t *testing.T, suite string, known map[string]string, min
 	}
 	if len(passed) < minPassed {
 		t.Errorf("only %d %s tests passed, want at least %d: the suite skipped tests it ran before", len(passed), suite, minPassed)
+	}
+}
+
+// TestSuiteCountsAPassOnlyWhereSomethingRan: a published suite's test that passed because all
+// its subtests skipped themselves counts as skipped.
+func TestSuiteCountsAPassOnlyWhereSomethingRan(t *testing.T) {
+	r := suiteRun{results: map[string]string{
+		"TestAlone": "pass",
+		"TestGated": "pass", "TestGated/enterprise": "skip", "TestGated/konnect": "skip",
+		"TestMixed": "pass", "TestMixed/a": "skip", "TestMixed/b": "pass",
+		"TestDeep": "pass", "TestDeep/a": "pass", "TestDeep/a/x": "skip",
+		"TestSkipped": "skip", "TestFailed": "fail", "TestFailed/a": "pass",
+	}}
+	for name, want := range map[string]string{
+		"TestAlone": "pass", "TestGated": "skip", "TestMixed": "pass", "TestDeep": "skip", "TestSkipped": "skip", "TestFailed": "fail",
+	} {
+		if got := r.topLevel(name); got != want {
+			t.Errorf("%s counts as %s, want %s", name, got, want)
+		}
 	}
 }
