@@ -18,9 +18,9 @@ var goKongKnownFailures = map[string]string{}
 // goKongMinPassed is how many of go-kong v0.76.1's top-level tests must pass against the
 // emulator: passes only, a known failure counts for nothing. 157 of the 244 it runs pass where
 // port 8001 is free (87 skip); where it is taken TestBaseRootURL fails (it expects go-kong's
-// default URL), so the minimum is 156. go-kong skips tests by itself when it thinks it talks to another edition, version or
-// database mode; a drop below this means the emulator stopped looking like OSS Kong 3.9 on
-// PostgreSQL, which no failure would show.
+// default URL), so the minimum is 156. go-kong skips tests by itself when it thinks it talks
+// to another edition, version or database mode; a drop below this means the emulator stopped
+// looking like OSS Kong 3.9 on PostgreSQL, which no failure would show.
 const goKongMinPassed = 156
 
 // TestGoKongSuite runs go-kong's own integration tests, as published in the
