@@ -29,11 +29,11 @@ type ControlPlaneView struct {
 	// ControlPlane is the member that was asked.
 	ControlPlane string `json:"controlPlane"`
 	// Error is why it could not be asked; DataPlanes is then empty.
-	Error      string                      `json:"error,omitempty"`
-	DataPlanes []ListedDataPlane           `json:"dataPlanes,omitempty"`
-	ObservedAt time.Time                   `json:"observedAt"`
-	members    map[string]string           // data plane ID → member name, where the hostname tells
-	rows       map[string]*ListedDataPlane // member name → its row
+	Error      string            `json:"error,omitempty"`
+	DataPlanes []ListedDataPlane `json:"dataPlanes,omitempty"`
+	ObservedAt time.Time         `json:"observedAt"`
+	// rows are the listed data planes by the member they belong to, where the hostname tells.
+	rows map[string]*ListedDataPlane
 }
 
 // ListedDataPlane is one row of the control plane's list, with what it means.
