@@ -94,7 +94,8 @@ func TestRunFailsWhenAnExpectedBenchmarkHasNoResult(t *testing.T) {
 
 // TestRunShowsEveryRowsRunsAndSpread runs the tiny benchmarks three times (go test -count 3):
 // each row is the median of its three runs with their count and min–median–max, a ratio goal
-// pairs the two benchmarks run by run, and a goal without a limit is information only.
+// divides the medians and bounds them by the extremes, and a goal without a limit is
+// information only.
 func TestRunShowsEveryRowsRunsAndSpread(t *testing.T) {
 	o := &options{root: ".", suites: []suite{tinySuite("^Benchmark(Round|Square|Sub)$", 3)},
 		goals: []goal{
@@ -110,8 +111,8 @@ func TestRunShowsEveryRowsRunsAndSpread(t *testing.T) {
 	}
 	table := out.String()
 	for _, want := range []string{
-		// 1/1, 4/2, 9/3: paired run by run the ratios are 1, 2, 3 (medians alone would say 4/2).
-		"| square over round (`Square`) | 3 · 1×–2×–3× |",
+		// 1, 4, 9 over 1, 2, 3: the medians' ratio 4/2, bounded by 1/3 and 9/1.
+		"| square over round (`Square`) | 3 · 0.333×–2×–9× |",
 		"| ÷ `Round` ≤ 2.5× | met: 2× |",
 		"| round (`Round`) | 3 · 1–2–3 |",
 		"| n | information: 2 |",
@@ -145,11 +146,11 @@ func TestAggregateTakesEachUnitsMedianOverTheRuns(t *testing.T) {
 	if s := spreadOf(a.samplesOf("sec/op")); s != (spread{n: 4, min: 1, median: 2.5, max: 10}) {
 		t.Errorf("A's spread = %+v", s)
 	}
-	if got := pairedRatios([]float64{2, 9}, []float64{1, 3}); !slices.Equal(got, []float64{2, 3}) {
-		t.Errorf("pairedRatios = %v, want [2 3]", got)
+	if got := ratioSpread([]float64{2, 9, 4}, []float64{1, 3, 2}); got != (spread{n: 3, min: 2.0 / 3, median: 2, max: 9}) {
+		t.Errorf("ratioSpread = %+v, want the medians' ratio 2 bounded by 2/3 and 9/1", got)
 	}
-	if got := pairedRatios([]float64{2, 4, 6}, []float64{2}); !slices.Equal(got, []float64{2}) {
-		t.Errorf("pairedRatios of unequal runs = %v, want the ratio of the medians, [2]", got)
+	if got := ratioSpread([]float64{2}, []float64{0}); got.n != 0 {
+		t.Errorf("ratioSpread over zero = %+v, want none", got)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 // aggregate merges the results of one benchmark's runs, in the order they first appear: each
 // unit's value becomes the median over the runs, and samples keeps every run's value, in run
-// order, for the spread and for ratios paired run by run.
+// order, for the spread.
 func aggregate(rs []result) []result {
 	var out []result
 	at := map[string]int{}
@@ -68,25 +68,13 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// pairedRatios divides a's runs by b's, run by run: the runs of one go test -count round (or
-// one translate-f round) were measured side by side, so their ratio cancels what the machine
-// was doing at the time. Runs of unequal counts are divided median by median, once.
-func pairedRatios(a, b []float64) []float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return nil
+// ratioSpread is a over b when each ran several times: the ratio of the medians, bounded by
+// the extremes (a's fastest over b's slowest, a's slowest over b's fastest). go test -count
+// runs a benchmark's runs one after another, so run i of a and run i of b were not measured
+// side by side, and dividing them run by run would pair them by accident.
+func ratioSpread(a, b []float64) spread {
+	if len(a) == 0 || len(b) == 0 || slices.Min(b) == 0 {
+		return spread{}
 	}
-	if len(a) != len(b) {
-		d := median(b)
-		if d == 0 {
-			return nil
-		}
-		return []float64{median(a) / d}
-	}
-	var out []float64
-	for i := range a {
-		if b[i] != 0 {
-			out = append(out, a[i]/b[i])
-		}
-	}
-	return out
+	return spread{n: min(len(a), len(b)), min: slices.Min(a) / slices.Max(b), median: median(a) / median(b), max: slices.Max(a) / slices.Min(b)}
 }

@@ -86,7 +86,7 @@ func render(w io.Writer, m machine, sections []section, gs []goal, rs []result) 
 		fmt.Fprintf(&b, ", with %s", strings.Join(m.notes, ", "))
 	}
 	b.WriteString(". Each row is the median over its runs; *runs · min–median–max* is their count and spread, of\n")
-	b.WriteString("the goal's measure on a goal's row (a ratio to another benchmark paired run by run), of time/op elsewhere.\n\n")
+	b.WriteString("the goal's measure on a goal's row (a ratio of two benchmarks: of their medians, bounded by their extremes), of time/op elsewhere.\n\n")
 	b.WriteString("| benchmark | runs · min–median–max | time/op | B/op | allocs/op | metrics | goal | status |\n")
 	b.WriteString("|---|---|---:|---:|---:|---|---|---|\n")
 	inGoals := map[string]bool{}
@@ -176,23 +176,20 @@ func formatLimit(v float64, unit string) string {
 	return s
 }
 
-// samples are the goal's measure in every run: the benchmark's metric, or its ratio to the
-// other benchmark's, paired run by run.
-func (g goal) samples(rs []result) []float64 {
+// measure is the goal's measure over the runs: the benchmark's metric, or its ratio to the
+// other benchmark's (the ratio of their medians, bounded by their extremes).
+func (g goal) measure(rs []result) spread {
 	v := find(rs, g.suite, g.bench).samplesOf(g.unit)
 	if g.over == "" {
-		return v
+		return spreadOf(v)
 	}
-	return pairedRatios(v, find(rs, g.suite, g.over).samplesOf(g.unit))
+	return ratioSpread(v, find(rs, g.suite, g.over).samplesOf(g.unit))
 }
 
 // value is the goal's measure: its median over the runs.
 func (g goal) value(rs []result) (float64, bool) {
-	xs := g.samples(rs)
-	if len(xs) == 0 {
-		return 0, false
-	}
-	return median(xs), true
+	m := g.measure(rs)
+	return m.median, m.n > 0
 }
 
 // unitAndSuffix are how the goal's measure is printed: a ratio of two benchmarks as "2.1×".
@@ -206,7 +203,7 @@ func (g goal) unitAndSuffix() (string, string) {
 // spread is the goal's runs · min–median–max cell.
 func (g goal) spread(rs []result) string {
 	unit, times := g.unitAndSuffix()
-	return formatSpread(spreadOf(g.samples(rs)), unit, times)
+	return formatSpread(g.measure(rs), unit, times)
 }
 
 // formatSpread is "5 · 1.20s–1.31s–1.52s", or "1 · 1.31s" for a single run.
