@@ -159,6 +159,9 @@ func printClusterTable(w io.Writer, c *sim.Cluster, view *ControlPlaneView, wide
 	if c.Kube != nil {
 		for _, n := range c.Kube.Members {
 			row := fmt.Sprintf("%s\t%s\t%s\t%s\t-", n.Name, n.Role, n.State, dash(n.AdminURL))
+			if view != nil {
+				row += "\t-"
+			}
 			if wide {
 				row += fmt.Sprintf("\t-\t-\t%s\t%s\t-", n.Image, n.ID)
 			}
