@@ -30,9 +30,9 @@ export KONGDB_SIM_ECHO_IMAGE ?= kongdb/echo:latest
 UNIT_PKGS := ./pkg/... ./sim/... ./cmd/... ./hack/...
 E2E_PKGS  := ./e2e/... ./internal/...
 
-.PHONY: demo test deps build images install lint unit e2e bench dist clean
+.PHONY: demo test deps deps-demo build images install lint unit e2e bench dist clean
 
-demo: deps build images ## the main job: see hack/demo.sh
+demo: deps-demo build images ## the main job: see hack/demo.sh
 	@hack/demo.sh
 
 test: deps images lint unit e2e ## every test
@@ -40,7 +40,11 @@ test: deps images lint unit e2e ## every test
 deps: ## install or build what this machine lacks (PostgreSQL, kube-apiserver, etcd, kubectl)
 	@hack/deps.sh
 
+deps-demo: ## what the demo needs: PostgreSQL and kubectl (the demo starts no kube-apiserver or etcd)
+	@hack/deps.sh demo
+
 build: ## the plugin (also as kongdb), its completion shim, and the Kong emulator into bin/
+	@echo "build: kubectl-kongdb and kong-emulator into bin/ (the first time a few minutes while Go compiles every dependency; then seconds)" >&2
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/kubectl-kongdb ./cmd/kubectl-kongdb
 	$(GO) build -o $(BIN)/kong-emulator ./cmd/kong-emulator
@@ -54,7 +58,8 @@ images: ## build, with nothing pulled, the emulator, PostgreSQL and echo images 
 install: build ## copy the plugin and its completion shim to $(PREFIX)/bin (default /usr/local)
 	install -m 0755 $(BIN)/kubectl-kongdb $(BIN)/kubectl_complete-kongdb $(or $(PREFIX),/usr/local)/bin/
 
-lint: $(STATICCHECK) ## gofmt, go vet, go mod tidy and staticcheck must be clean
+lint: $(STATICCHECK) ## gofmt, go vet, go mod tidy and staticcheck must be clean; no tracked binary or file over 512 KiB outside testdata
+	$(GO) run ./hack/treecheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...

@@ -62,7 +62,7 @@ step "kubectl discovers the plugin"
 { kubectl plugin list --name-only 2>/dev/null || true; } | grep -m1 kongdb
 kubectl kongdb version
 
-step "a $mode Kong cluster ($runtime runtime): kongdb sim up --name $name ${up_flags[*]}"
+step "a $mode Kong cluster ($runtime runtime): kongdb sim up --name $name ${up_flags[*]}   (about 10 s)"
 if kongdb sim status "$name" >/dev/null 2>&1; then
   echo "a cluster named $name is left from an earlier demo: removing it first"
   stop_echo
@@ -99,7 +99,7 @@ for a in "${admins[@]}"; do admin_flags+=(--kong-admin-url "$a"); done
 
 proxy_flags=()
 for p in "${proxies[@]}"; do proxy_flags+=(--kong-proxy-url "$p"); done
-step "kubectl kongdb sync --wait -f examples/ ${admin_flags[*]} ${proxy_flags[*]}"
+step "kubectl kongdb sync --wait -f examples/ ${admin_flags[*]} ${proxy_flags[*]}   (up to about 6 s: nodes learn of a change within db_update_frequency, 5 s)"
 kubectl kongdb sync --wait -f "$work/examples" "${admin_flags[@]}" "${proxy_flags[@]}"
 
 # check NODE WANT_STATUS DESCRIPTION CURL_ARGS...: one request through NODE's proxy; the body must
@@ -162,7 +162,7 @@ for i in "${!proxies[@]}"; do
   fi
 done
 
-step "how long each node takes to serve a sync: kubectl kongdb sim verify $name"
+step "how long each node takes to serve a sync: kubectl kongdb sim verify $name   (about 5 s)"
 kubectl kongdb sim verify "$name" || failed=1
 
 step "kubectl kongdb sim status $name -o wide"

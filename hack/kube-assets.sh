@@ -5,11 +5,14 @@
 #
 #   hack/kube-assets.sh              # prints the assets folder (for KUBEBUILDER_ASSETS)
 #   hack/kube-assets.sh --kubernetes # also kube-controller-manager, for `sim up --kubernetes`
+#   hack/kube-assets.sh kubectl      # only kubectl, when the machine has none (what the demo needs)
 #
 # kube-controller-manager is built only when asked for (sim up --kubernetes and its tests), so
 # envtest users and `make demo` do not pay for it. Scheduling needs no kube-scheduler: the
 # simulator's node agent binds pods to its one Node (docs/simkube.md says why).
 set -euo pipefail
+only=
+[[ ${1:-} == kubectl ]] && only=kubectl
 
 with_kcm=
 [[ ${1:-} == --kubernetes ]] && with_kcm=1
@@ -33,7 +36,8 @@ if [[ -n $with_kcm ]] && [[ ! -x "$out/kube-controller-manager" || "$(cat "$kcm_
   need_kcm=1
 fi
 
-if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" && -z $need_kubectl && -z $need_kcm ]]; then
+if [[ $only == kubectl && -z $need_kubectl ]] ||
+  [[ -x "$out/kube-apiserver" && -x "$out/etcd" && "$(cat "$stamp" 2>/dev/null)" == "$want" && -z $need_kubectl && -z $need_kcm ]]; then
   echo "$out"
   exit 0
 fi
@@ -45,7 +49,11 @@ log() { echo "kube-assets: $*" >&2; }
 
 # kube-apiserver: k8s.io/kubernetes replaces its staging modules with ./staging/...; a throw-away
 # module replaces each of them with its published release instead.
-log "building kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION (first time takes several minutes)"
+if [[ $only == kubectl ]]; then
+  log "no kubectl on PATH: building kubectl $K8S_VERSION (first time about 3 minutes on two idle cores)"
+else
+  log "building kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION for the end-to-end tests (first time about 5 minutes on two idle cores)"
+fi
 mkdir -p "$work/apiserver"
 cd "$work/apiserver"
 go mod init kongdb.local/kube-assets >/dev/null 2>&1
@@ -68,7 +76,7 @@ func main() {}
 GO
 GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || GOFLAGS=-mod=mod go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >/dev/null
 rm main.go
-if [[ ! -x "$out/kube-apiserver" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+if [[ $only != kubectl ]] && [[ ! -x "$out/kube-apiserver" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   # Stamp the version as the release build does, so /version and compatibility checks see 1.37.
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
   vpkg=k8s.io/component-base/version
@@ -86,8 +94,14 @@ if [[ -n $need_kcm ]]; then
   echo "$K8S_VERSION" > "$kcm_stamp"
 fi
 if [[ -n $need_kubectl ]]; then
-  log "no kubectl on PATH: building kubectl $K8S_VERSION"
+  [[ $only == kubectl ]] || log "no kubectl on PATH: building kubectl $K8S_VERSION"
   GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/kubectl" k8s.io/kubernetes/cmd/kubectl
+fi
+
+if [[ $only == kubectl ]]; then
+  log "done"
+  echo "$out"
+  exit 0
 fi
 
 if [[ ! -x "$out/etcd" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then

@@ -1,5 +1,7 @@
-// Command kubectl-kongdb is the kubectl plugin (and standalone `kongdb` tool) that translates
-// Kubernetes objects into the Kong configuration the Kong Ingress Controller would build.
+// Command kubectl-kongdb is the kubectl plugin (and standalone `kongdb` tool) that makes
+// Kubernetes the source of truth for a database-backed Kong: it translates Kubernetes objects
+// into the configuration the Kong Ingress Controller would build, syncs and diffs it through
+// the Admin API, shows the cluster live (status), and runs a simulated Kong cluster (sim).
 package main
 
 import (

@@ -1,6 +1,7 @@
 // Package conformance measures the emulator's fidelity to Kong 3.9: it builds cmd/kong-emulator,
-// runs it on a fresh real PostgreSQL database per suite, and drives it with go-kong's and decK's
-// own test suites, concurrent writers, bad input and several nodes on one database.
+// runs it on a fresh real PostgreSQL database per suite, and drives it with the integration
+// suites go-kong and go-database-reconciler (decK's engine) publish, decK's sync engine on a
+// realistic file, concurrent writers, bad input and several nodes on one database.
 package conformance
 
 import (

@@ -9,19 +9,25 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/kongdb/kubectl-kongdb/internal/pgtest"
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
 
-// BenchmarkTimeToReady measures `sim up` to ready, on each runtime, next to
-// a PostgreSQL container alone (the same image and readiness rule), in one
-// run: traditional 3 nodes and hybrid CP + 2 DPs (goal: hybrid ≤ 3× PostgreSQL alone).
+// BenchmarkTimeToReady measures `sim up` to ready, on each runtime, next to PostgreSQL alone on
+// the same runtime, in one run: a PostgreSQL container (the same image and readiness rule as
+// the docker runtime's) and a local PostgreSQL process (internal/pgtest: initdb --no-sync, then
+// postgres with fsync off until it accepts a connection, as the local runtime starts its own).
+// Traditional 3 nodes and hybrid CP + 2 DPs; the goal compares like with like: each runtime's
+// hybrid cluster ≤ 3× its own PostgreSQL alone.
+//
+//	go test ./e2e/sim -run '^$' -bench BenchmarkTimeToReady -benchtime 1x -count 5
 func BenchmarkTimeToReady(b *testing.B) {
 	dockerRuntime(b)
 	_, pg := simtest.Images()
-	b.Run("postgres-alone", func(b *testing.B) {
+	b.Run("docker/postgres-alone", func(b *testing.B) {
 		for b.Loop() {
 			ctr, err := testcontainers.Run(b.Context(), pg, append(docker.PostgresOptions("bench"),
 				testcontainers.WithLabels(map[string]string{"io.kongdb.test": "bench"}))...)
@@ -31,6 +37,19 @@ func BenchmarkTimeToReady(b *testing.B) {
 			}
 			if err != nil {
 				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+	b.Run("local/postgres-alone", func(b *testing.B) {
+		for b.Loop() {
+			srv, err := pgtest.Start(b.Context(), "")
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := srv.Stop(); err != nil {
+				b.Error(err)
 			}
 			b.StartTimer()
 		}

@@ -90,6 +90,15 @@ func hybridFaults(t *testing.T, rtName string) {
 	if strings.Join(got, " ") != "cp-1/cp/running dp-1/dp/running dp-2/dp/running" || node("cp-1").ProxyURL != "" || node("dp-1").AdminURL != "" {
 		t.Fatalf("status: %v", got)
 	}
+	// sim status shows the data planes as the control plane lists them: in containers each
+	// member's row names its state; local processes share one hostname, so only the list tells.
+	table := mustKongdb(t, "sim", "--runtime", rtName, "status", name)
+	words := strings.Join(strings.Fields(table), " ")
+	inRows := map[string]int{"docker": 2, "local": 0}[rtName]
+	if strings.Count(words, " connected normal ") != 2 || strings.Count(words, "connected, normal") != inRows ||
+		!strings.Contains(words, "Data planes as cp-1 lists them") {
+		t.Errorf("sim status does not show both data planes connected as cp-1 lists them:\n%s", table)
+	}
 	dps := dataPlanes(t, admin)
 	if len(dps) != 2 || dps[0].SyncStatus != "normal" || dps[1].SyncStatus != "normal" || dps[0].ConfigHash != dps[1].ConfigHash {
 		t.Fatalf("/clustering/data-planes after up: %+v", dps)

@@ -2,7 +2,9 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -62,8 +64,17 @@ func (c *benchCase) add(o benchCase) {
 // (kongdb-s, gdr-s), their ratio, and each side's Admin API requests and writes next to the
 // minimum writes. kongdb's writes include its 5 bookkeeping writes (the sync lock's consumer,
 // created and deleted; the lock's epoch moved on; the sync marker's route and plugin); its wall
-// time includes reading and translating the manifests, GDR's starts from the translated file. raw-writes is the node's
-// bare write rate (a PUT loop at concurrency 10), the ceiling of a full sync's write rate:
+// time includes reading and translating the manifests, GDR's starts from the translated file.
+//
+// Each case is also judged by its floor, what no engine can beat on this node: the fewest
+// reads (one target list per upstream Kong holds, since Kong 3.9 has no list of all targets,
+// plus one 1,000-entity page per 1,000 entities held) at the node's raw read rate, the fewest
+// writes at its raw write rate, plus the translation of the manifests (`translate -f` in
+// process). floor-s is that sum; kongdb/floor and gdr/floor are each side's wall over it.
+// raw-writes is the bare write rate (a PUT loop at concurrency 10); raw-reads the bare read
+// rate, a GET loop over every upstream's target list of the full cluster at the concurrency
+// that reads them fastest (best-concurrency). Both run first, on their own fresh nodes, so
+// every case's floor uses the rates of the same run:
 //
 //	go test ./e2e/sync -run '^$' -bench BenchmarkSyncVsGDR -benchtime 1x -timeout 60m
 func BenchmarkSyncVsGDR(b *testing.B) {
@@ -123,6 +134,42 @@ func BenchmarkSyncVsGDR(b *testing.B) {
 	// Warm kongdb's schema cache (kept per Kong version, as in real use) and the binary.
 	kongdb(b, newFixture(b), filepath.Join(dir, "none.yaml"))
 
+	// The node's raw rates, measured first so that every case's floor can use them.
+	var writeRate, readRate float64
+	var upstreams int
+	b.Run("raw-writes", func(b *testing.B) {
+		var rate float64
+		for b.Loop() {
+			b.StopTimer()
+			f := newFixture(b)
+			b.StartTimer()
+			rate += rawWriteRate(b, f, 2000, 10)
+		}
+		writeRate = rate / float64(b.N)
+		b.ReportMetric(writeRate, "writes/s")
+	})
+	b.Run("raw-reads", func(b *testing.B) {
+		var rate, best float64
+		for b.Loop() {
+			b.StopTimer()
+			f := newFixture(b)
+			kongdb(b, f, full)
+			ids := upstreamIDs(b, f.node.URL)
+			upstreams = len(ids)
+			b.StartTimer()
+			r, c := rawReadRate(b, f.node.URL, ids)
+			rate, best = rate+r, best+float64(c)
+		}
+		readRate = rate / float64(b.N)
+		b.ReportMetric(readRate, "reads/s")
+		b.ReportMetric(best/float64(b.N), "best-concurrency")
+	})
+	if writeRate == 0 || readRate == 0 {
+		b.Fatal("the raw rates were not measured; the floors need them")
+	}
+	// Kong's state after a full sync: what the no-op and one-change syncs start from.
+	fullHeld := held{entities: int(entities), upstreams: upstreams}
+
 	for _, c := range []struct {
 		name        string
 		before      string // the manifests synced first, "" for none
@@ -135,10 +182,16 @@ func BenchmarkSyncVsGDR(b *testing.B) {
 		{"noop", full, full, fullDeck, fullDeck, 0},
 		{"one-change", full, changed, fullDeck, changedDeck, 1},
 	} {
+		held := held{}
+		if c.before != "" {
+			held = fullHeld
+		}
 		b.Run(c.name, func(b *testing.B) {
 			var ours, theirs benchCase
+			var translation time.Duration
 			for b.Loop() {
 				b.StopTimer()
+				translation += translateTime(b, c.ours)
 				var prepOurs, prepTheirs func(f *fixture)
 				if c.before != "" {
 					prepOurs = func(f *fixture) { kongdb(b, f, c.before) }
@@ -159,22 +212,17 @@ func BenchmarkSyncVsGDR(b *testing.B) {
 			b.ReportMetric(float64(theirs.requests)/n, "gdr-requests")
 			b.ReportMetric(float64(theirs.writes)/n, "gdr-writes")
 			b.ReportMetric(float64(c.writesAtMin), "min-writes")
+			floor := translation.Seconds()/n + held.minReads()/readRate + float64(c.writesAtMin)/writeRate
+			b.ReportMetric(floor, "floor-s")
+			b.ReportMetric(ours.wall.Seconds()/n/floor, "kongdb/floor")
+			b.ReportMetric(theirs.wall.Seconds()/n/floor, "gdr/floor")
+			b.ReportMetric(held.minReads(), "min-reads")
 			if c.name == "full" { // a rate only where there are writes enough to have one
 				b.ReportMetric(float64(ours.writes)/ours.wall.Seconds(), "kongdb-writes/s")
 				b.ReportMetric(float64(theirs.writes)/theirs.wall.Seconds(), "gdr-writes/s")
 			}
 		})
 	}
-	b.Run("raw-writes", func(b *testing.B) {
-		var rate float64
-		for b.Loop() {
-			b.StopTimer()
-			f := newFixture(b)
-			b.StartTimer()
-			rate += rawWriteRate(b, f, 2000, 10)
-		}
-		b.ReportMetric(rate/float64(b.N), "writes/s")
-	})
 }
 
 // writeCluster writes the generated cluster's manifests to path.
@@ -267,4 +315,110 @@ func rawWriteRate(b *testing.B, f *fixture, n, concurrency int) float64 {
 		b.Fatal(failed)
 	}
 	return float64(n) / time.Since(start).Seconds()
+}
+
+// held is what Kong holds before a sync: all an engine must read to know the current state.
+type held struct{ entities, upstreams int }
+
+// minReads are the fewest reads that see all of it: one target list per upstream, and the
+// entities in pages of 1,000 (Kong's largest page), as if every type filled its pages.
+func (h held) minReads() float64 {
+	return float64(h.upstreams + (h.entities+999)/1000)
+}
+
+// translateTime is how long kongdb takes to read and translate the manifests in, in process
+// as the sync does (its JSON output included).
+func translateTime(b *testing.B, in string) time.Duration {
+	b.Helper()
+	start := time.Now()
+	r := run(b, "translate", "-f", in, "-o", "json", "--ownership-tag", benchTag)
+	d := time.Since(start)
+	if r.code != 0 {
+		b.Fatalf("translate: exit %d\n%s", r.code, r.stderr)
+	}
+	return d
+}
+
+// upstreamIDs pages through the node's upstreams.
+func upstreamIDs(b *testing.B, adminURL string) []string {
+	b.Helper()
+	var ids []string
+	next := "/upstreams?size=1000"
+	for next != "" {
+		var page struct {
+			Data []struct {
+				ID string `json:"id"`
+			} `json:"data"`
+			Next *string `json:"next"`
+		}
+		resp, err := http.Get(adminURL + next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET %s: %d %v", next, resp.StatusCode, err)
+		}
+		for _, u := range page.Data {
+			ids = append(ids, u.ID)
+		}
+		next = ""
+		if page.Next != nil {
+			next = *page.Next
+		}
+	}
+	if len(ids) == 0 {
+		b.Fatal("the full cluster synced no upstreams: nothing to read")
+	}
+	return ids
+}
+
+// readConcurrencies are tried in turn; the raw read rate is the best of them.
+var readConcurrencies = []int{1, 2, 4, 8, 10, 16, 32}
+
+// rawReadRate is the node's bare read rate over every upstream's target list: one GET per
+// upstream at each concurrency of readConcurrencies, the fastest kept with its concurrency.
+func rawReadRate(b *testing.B, adminURL string, ids []string) (float64, int) {
+	b.Helper()
+	var best float64
+	bestAt := 0
+	for _, concurrency := range readConcurrencies {
+		jobs := make(chan string)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var failed error
+		start := time.Now()
+		for range concurrency {
+			wg.Go(func() {
+				for id := range jobs {
+					resp, err := http.Get(adminURL + "/upstreams/" + id + "/targets")
+					if err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != http.StatusOK {
+							err = fmt.Errorf("GET upstream %s's targets: %d", id, resp.StatusCode)
+						}
+					}
+					if err != nil {
+						mu.Lock()
+						failed = err
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		for _, id := range ids {
+			jobs <- id
+		}
+		close(jobs)
+		wg.Wait()
+		if failed != nil {
+			b.Fatal(failed)
+		}
+		if rate := float64(len(ids)) / time.Since(start).Seconds(); rate > best {
+			best, bestAt = rate, concurrency
+		}
+	}
+	return best, bestAt
 }

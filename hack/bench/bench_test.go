@@ -15,9 +15,10 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// tinySuite runs the benchmarks of testdata/tiny that pattern selects, once each.
-func tinySuite(pattern string) suite {
-	return suite{name: "tiny", pkg: "./testdata/tiny", bench: pattern, benchtime: "1x", timeout: time.Minute}
+// tinySuite runs the benchmarks of testdata/tiny that pattern selects, one iteration per run,
+// count runs.
+func tinySuite(pattern string, count int) suite {
+	return suite{name: "tiny", pkg: "./testdata/tiny", bench: pattern, benchtime: "1x", count: count, timeout: time.Minute}
 }
 
 const readmeBefore = "# Title\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\nAfter.\n"
@@ -36,7 +37,7 @@ func writeReadme(t *testing.T) string {
 // go test and checks the table and the README it writes.
 func TestRunWritesOneTableWithTheGoalsAndEveryBenchmark(t *testing.T) {
 	readme := writeReadme(t)
-	o := &options{root: ".", readme: readme, suites: []suite{tinySuite("^Benchmark(Fast|Sub)$")},
+	o := &options{root: ".", readme: readme, suites: []suite{tinySuite("^Benchmark(Fast|Sub)$", 1)},
 		goals: []goal{{suite: "tiny", label: "fast ratio", bench: "Fast", unit: "ratio", min: 0.5}}}
 	var out, progress bytes.Buffer
 	if err := o.run(t.Context(), &out, &progress); err != nil {
@@ -44,8 +45,8 @@ func TestRunWritesOneTableWithTheGoalsAndEveryBenchmark(t *testing.T) {
 	}
 	table := out.String()
 	for _, want := range []string{
-		"| benchmark | time/op | B/op | allocs/op | metrics | goal | status |",
-		"| fast ratio (`Fast`) |",
+		"| benchmark | runs · min–median–max | time/op | B/op | allocs/op | metrics | goal | status |",
+		"| fast ratio (`Fast`) | 1 · 0.75 |",
 		"| ratio ≥ 0.5 | met: 0.75 |",
 		"| **tiny** `./testdata/tiny` |",
 		"| `Sub/a=1` |",
@@ -71,7 +72,7 @@ func TestRunWritesOneTableWithTheGoalsAndEveryBenchmark(t *testing.T) {
 // nothing, and a goal naming a benchmark that does not exist, fail the run and leave the README.
 func TestRunFailsWhenAnExpectedBenchmarkHasNoResult(t *testing.T) {
 	readme := writeReadme(t)
-	o := &options{root: ".", readme: readme, suites: []suite{tinySuite("^Benchmark(Fast|Skipped)$")},
+	o := &options{root: ".", readme: readme, suites: []suite{tinySuite("^Benchmark(Fast|Skipped)$", 1)},
 		goals: []goal{{suite: "tiny", label: "renamed", bench: "Renamed", unit: "ratio", max: 1}}}
 	var out bytes.Buffer
 	err := o.run(t.Context(), &out, io.Discard)
@@ -88,6 +89,68 @@ func TestRunFailsWhenAnExpectedBenchmarkHasNoResult(t *testing.T) {
 	}
 	if doc, _ := os.ReadFile(readme); string(doc) != readmeBefore {
 		t.Errorf("README changed by an incomplete run:\n%s", doc)
+	}
+}
+
+// TestRunShowsEveryRowsRunsAndSpread runs the tiny benchmarks three times (go test -count 3):
+// each row is the median of its three runs with their count and min–median–max, a ratio goal
+// divides the medians and bounds them by the extremes, and a goal without a limit is
+// information only.
+func TestRunShowsEveryRowsRunsAndSpread(t *testing.T) {
+	o := &options{root: ".", suites: []suite{tinySuite("^Benchmark(Round|Square|Sub)$", 3)},
+		goals: []goal{
+			{suite: "tiny", label: "square over round", bench: "Square", unit: "n", over: "Round", max: 2.5},
+			{suite: "tiny", label: "round", bench: "Round", unit: "n"},
+		}}
+	var out, progress bytes.Buffer
+	if err := o.run(t.Context(), &out, &progress); err != nil {
+		t.Fatalf("run: %v\n%s", err, progress.String())
+	}
+	if !strings.Contains(progress.String(), "-count 3") {
+		t.Errorf("go test ran without -count 3:\n%s", progress.String())
+	}
+	table := out.String()
+	for _, want := range []string{
+		// 1, 4, 9 over 1, 2, 3: the medians' ratio 4/2, bounded by 1/3 and 9/1.
+		"| square over round (`Square`) | 3 · 0.333×–2×–9× |",
+		"| ÷ `Round` ≤ 2.5× | met: 2× |",
+		"| round (`Round`) | 3 · 1–2–3 |",
+		"| n | information: 2 |",
+		"| `Sub/a=1` | 3 · ",
+		"| `Sub/b` | 3 · ",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Count(table, "`Sub/b`") != 1 {
+		t.Errorf("the runs of Sub/b are not merged into one row:\n%s", table)
+	}
+}
+
+func TestAggregateTakesEachUnitsMedianOverTheRuns(t *testing.T) {
+	run := func(name string, sec, bytes float64) result {
+		return result{suite: "s", name: name, iters: 10, values: []benchfmt.Value{{Value: sec, Unit: "sec/op"}, {Value: bytes, Unit: "B/op"}}}
+	}
+	got := aggregate([]result{run("A", 3, 100), run("B", 1, 1), run("A", 1, 300), run("A", 2, 200), run("A", 10, 100)})
+	if len(got) != 2 || got[0].name != "A" || got[1].name != "B" {
+		t.Fatalf("aggregate = %+v; want A then B", got)
+	}
+	a := got[0]
+	if v, _ := a.value("sec/op"); v != 2.5 || a.runs != 4 || a.iters != 40 {
+		t.Errorf("A: median %v over %d runs of %d iterations; want 2.5 over 4 of 40", v, a.runs, a.iters)
+	}
+	if v, _ := a.value("B/op"); v != 150 {
+		t.Errorf("A's B/op median = %v, want 150 (the unit's own median)", v)
+	}
+	if s := spreadOf(a.samplesOf("sec/op")); s != (spread{n: 4, min: 1, median: 2.5, max: 10}) {
+		t.Errorf("A's spread = %+v", s)
+	}
+	if got := ratioSpread([]float64{2, 9, 4}, []float64{1, 3, 2}); got != (spread{n: 3, min: 2.0 / 3, median: 2, max: 9}) {
+		t.Errorf("ratioSpread = %+v, want the medians' ratio 2 bounded by 2/3 and 9/1", got)
+	}
+	if got := ratioSpread([]float64{2}, []float64{0}); got.n != 0 {
+		t.Errorf("ratioSpread over zero = %+v, want none", got)
 	}
 }
 

@@ -13,19 +13,36 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
 )
 
-// result is one benchmark's measurements.
+// result is one benchmark's measurements: one run's as parsed, or the median over its runs
+// after aggregate.
 type result struct {
 	// suite is the suite that measured it.
 	suite string
 	// name is the benchmark's name without "Benchmark" and the GOMAXPROCS suffix.
-	name   string
+	name string
+	// iters are go test's iterations, summed over the runs.
 	iters  int
 	values []benchfmt.Value
+	// runs is how many runs aggregate merged, and samples each unit's value in every run.
+	runs    int
+	samples map[string][]float64
+}
+
+// samples are the unit's values in every run; a result not aggregated has its one value.
+func (r result) samplesOf(unit string) []float64 {
+	if r.samples != nil {
+		return r.samples[unit]
+	}
+	if v, ok := r.value(unit); ok {
+		return []float64{v}
+	}
+	return nil
 }
 
 // value is the measurement in unit, if the result has one.
@@ -41,7 +58,7 @@ func (r result) value(unit string) (float64, bool) {
 // runSuite runs the suite's benchmarks in the module at root, streaming go test's output to
 // progress, and returns their results.
 func runSuite(ctx context.Context, root string, s suite, progress io.Writer) ([]result, error) {
-	args := []string{"test", "-run", "^$", "-bench", s.bench, "-benchmem", "-count", "1"}
+	args := []string{"test", "-run", "^$", "-bench", s.bench, "-benchmem", "-count", strconv.Itoa(max(s.count, 1))}
 	if s.benchtime != "" {
 		args = append(args, "-benchtime", s.benchtime)
 	}

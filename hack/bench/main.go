@@ -1,6 +1,8 @@
 // Command bench runs every benchmark of the project and prints one markdown table: the
 // headline comparisons against their goals (met or not), then every other benchmark, under a
-// header naming the date, the machine's cores and CPU, the Go version and the commit.
+// header naming the date, the machine's cores and CPU, the Go version and the commit. Every
+// benchmark runs several times (go test -count, as its suite declares); each row is the
+// median over its runs, with their count and spread (min–median–max).
 //
 // Each package's benchmarks run with `go test -run '^$' -bench … -benchmem` and the settings
 // its suite declares (suites.go); their output is read with golang.org/x/perf/benchfmt. The
@@ -8,7 +10,7 @@
 // KIC's golden-test binary with -kic. A benchmark a suite selects, or a goal names, that
 // produced no result fails the run, so a rename cannot silently drop a row.
 //
-//	go run ./hack/bench                        # everything (about 20 minutes)
+//	go run ./hack/bench                        # everything (the README says how long it took last)
 //	go run ./hack/bench -only proxy,translate  # a subset; -list names the suites
 //	go run ./hack/bench -readme README.md      # also write the table into README.md
 package main
@@ -55,7 +57,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, error) {
 	root := fs.String("root", ".", "The module root.")
 	sizes := fs.String("sizes", "0.1,1,5", "translate-f: cluster sizes as multiples of the default cluster (2,000 Ingresses, 1,000 consumers).")
 	formats := fs.String("formats", "deck,yaml,json", "translate-f: output formats to measure.")
-	runs := fs.Int("runs", 3, "translate-f: runs per measurement; the median is reported.")
+	runs := fs.Int("runs", 5, "translate-f: runs per measurement; the median and the spread are reported.")
 	bin := fs.String("bin", "", "translate-f: kubectl-kongdb binary to measure; built from ./cmd/kubectl-kongdb when empty.")
 	kic := fs.String("kic", os.Getenv("KIC_GOLDEN_TEST"), "translate-f: KIC's golden-test binary (go test -c ./internal/dataplane of KIC v3.5.13), run with -update on the same files; empty skips KIC.")
 	if err := fs.Parse(args); err != nil {
@@ -139,11 +141,12 @@ func (o *options) run(ctx context.Context, stdout, stderr io.Writer) error {
 		rs = append(rs, r...)
 		errs = append(errs, err)
 		sections = append(sections, section{name: translateScaling,
-			where: fmt.Sprintf("`kubectl-kongdb translate -f`, whole process, median of %d runs", o.scaling.runs)})
+			where: "`kubectl-kongdb translate -f`, whole process"})
 		if len(r) == 0 && err == nil {
 			errs = append(errs, errors.New("translate-f: no measurement"))
 		}
 	}
+	rs = aggregate(rs)
 	lost, err := missing(o.root, o.suites, o.goals, rs)
 	errs = append(errs, err)
 	for _, l := range lost {

@@ -85,16 +85,17 @@ func render(w io.Writer, m machine, sections []section, gs []goal, rs []result) 
 	if len(m.notes) > 0 {
 		fmt.Fprintf(&b, ", with %s", strings.Join(m.notes, ", "))
 	}
-	b.WriteString(".\n\n")
-	b.WriteString("| benchmark | time/op | B/op | allocs/op | metrics | goal | status |\n")
-	b.WriteString("|---|---:|---:|---:|---|---|---|\n")
+	b.WriteString(". Each row is the median over its runs; *runs · min–median–max* is their count and spread, of\n")
+	b.WriteString("the goal's measure on a goal's row (a ratio of two benchmarks: of their medians, bounded by their extremes), of time/op elsewhere.\n\n")
+	b.WriteString("| benchmark | runs · min–median–max | time/op | B/op | allocs/op | metrics | goal | status |\n")
+	b.WriteString("|---|---|---:|---:|---:|---|---|---|\n")
 	inGoals := map[string]bool{}
 	for i, g := range gs {
 		if i == 0 {
-			b.WriteString("| **goals** | | | | | | |\n")
+			b.WriteString("| **goals** | | | | | | | |\n")
 		}
 		inGoals[g.suite+" "+g.bench] = true
-		fmt.Fprintf(&b, "| %s (`%s`) | %s | %s\n", g.label, g.bench, cells(find(rs, g.suite, g.bench), g.unit), g.status(rs))
+		fmt.Fprintf(&b, "| %s (`%s`) | %s | %s | %s\n", g.label, g.bench, g.spread(rs), cells(find(rs, g.suite, g.bench), g.unit), g.status(rs))
 	}
 	for _, s := range sections {
 		var rows []result
@@ -106,9 +107,9 @@ func render(w io.Writer, m machine, sections []section, gs []goal, rs []result) 
 		if len(rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "| **%s** %s | | | | | | |\n", s.name, s.where)
+		fmt.Fprintf(&b, "| **%s** %s | | | | | | | |\n", s.name, s.where)
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| `%s` | %s | | |\n", r.name, cells(r, ""))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | | |\n", r.name, formatSpread(spreadOf(r.samplesOf("sec/op")), "sec/op", ""), cells(r, ""))
 		}
 	}
 	_, err := w.Write(b.Bytes())
@@ -175,17 +176,46 @@ func formatLimit(v float64, unit string) string {
 	return s
 }
 
-// value is the goal's measure: the benchmark's metric, or its ratio to the other benchmark's.
+// measure is the goal's measure over the runs: the benchmark's metric, or its ratio to the
+// other benchmark's (the ratio of their medians, bounded by their extremes).
+func (g goal) measure(rs []result) spread {
+	v := find(rs, g.suite, g.bench).samplesOf(g.unit)
+	if g.over == "" {
+		return spreadOf(v)
+	}
+	return ratioSpread(v, find(rs, g.suite, g.over).samplesOf(g.unit))
+}
+
+// value is the goal's measure: its median over the runs.
 func (g goal) value(rs []result) (float64, bool) {
-	v, ok := find(rs, g.suite, g.bench).value(g.unit)
-	if !ok || g.over == "" {
-		return v, ok
+	m := g.measure(rs)
+	return m.median, m.n > 0
+}
+
+// unitAndSuffix are how the goal's measure is printed: a ratio of two benchmarks as "2.1×".
+func (g goal) unitAndSuffix() (string, string) {
+	if g.over != "" {
+		return "", "×"
 	}
-	d, ok := find(rs, g.suite, g.over).value(g.unit)
-	if !ok || d == 0 {
-		return 0, false
+	return g.unit, ""
+}
+
+// spread is the goal's runs · min–median–max cell.
+func (g goal) spread(rs []result) string {
+	unit, times := g.unitAndSuffix()
+	return formatSpread(g.measure(rs), unit, times)
+}
+
+// formatSpread is "5 · 1.20s–1.31s–1.52s", or "1 · 1.31s" for a single run.
+func formatSpread(s spread, unit, suffix string) string {
+	if s.n == 0 {
+		return ""
 	}
-	return v / d, true
+	f := func(x float64) string { return formatValue(x, unit) + suffix }
+	if s.n == 1 {
+		return "1 · " + f(s.median)
+	}
+	return fmt.Sprintf("%d · %s–%s–%s", s.n, f(s.min), f(s.median), f(s.max))
 }
 
 // met reports whether v is within the goal's limits.
@@ -196,9 +226,9 @@ func (g goal) met(v float64) bool {
 // status is the goal's and its status's cells: "ratio ≤ 0.5 | met: 0.42".
 func (g goal) status(rs []result) string {
 	what, limit := metricName(g.unit), ""
-	unit, times := g.unit, ""
+	unit, times := g.unitAndSuffix()
 	if g.over != "" {
-		what, unit, times = "÷ `"+g.over+"`", "", "×"
+		what = "÷ `" + g.over + "`"
 	} else if g.unit == "sec/op" {
 		what = "time/op"
 	}
@@ -213,6 +243,8 @@ func (g goal) status(rs []result) string {
 	switch {
 	case !ok:
 		return fmt.Sprintf("%s %s | **no result** |", what, limit)
+	case g.max == 0 && g.min == 0:
+		return fmt.Sprintf("%s | information: %s |", what, format(v))
 	case g.met(v):
 		return fmt.Sprintf("%s %s | met: %s |", what, limit, format(v))
 	}

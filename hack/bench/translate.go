@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -21,7 +19,7 @@ import (
 
 // scaling measures `kubectl-kongdb translate -f` end to end on the benchmark cluster of
 // internal/gencluster at several sizes: wall time and peak resident memory of the whole
-// process, per output format, the median of a few runs. With kic set it runs KIC's golden-test
+// process, per output format, over a few runs (rounds). With kic set it runs KIC's golden-test
 // binary on the same files in the same rounds, so the two are compared under the same load.
 type scaling struct {
 	sizes   []float64
@@ -120,26 +118,30 @@ func (o scaling) measureSize(dir string, size float64, progress io.Writer) ([]re
 			t.runs = append(t.runs, m)
 		}
 	}
-	var kic measurement
-	if o.kic != "" {
-		kic = median(targets[len(targets)-1].runs)
-	}
 	c := cluster.Count()
 	var rs []result
-	for _, t := range targets {
-		m := median(t.runs)
-		r := result{suite: translateScaling, name: fmt.Sprintf("%g×/%s", size, t.name), iters: len(t.runs), values: []benchfmt.Value{
-			{Value: m.wall.Seconds(), Unit: "sec/op"},
-			{Value: float64(m.rss), Unit: "peak-RSS-B"},
-			{Value: float64(c.Objects), Unit: "objects"},
-			{Value: float64(c.Entities), Unit: "entities"},
-			{Value: float64(st.Size()), Unit: "manifest-B"},
-		}}
+	// One result per round, aggregated like go test's runs: the median and spread over the
+	// rounds, KIC's ratios paired with KIC's run of the same round.
+	for round := range o.runs {
+		var kic measurement
 		if o.kic != "" {
-			r.values = append(r.values, benchfmt.Value{Value: m.wall.Seconds() / kic.wall.Seconds(), Unit: "×KIC-wall"},
-				benchfmt.Value{Value: float64(m.rss) / float64(kic.rss), Unit: "×KIC-RSS"})
+			kic = targets[len(targets)-1].runs[round]
 		}
-		rs = append(rs, r)
+		for _, t := range targets {
+			m := t.runs[round]
+			r := result{suite: translateScaling, name: fmt.Sprintf("%g×/%s", size, t.name), iters: 1, values: []benchfmt.Value{
+				{Value: m.wall.Seconds(), Unit: "sec/op"},
+				{Value: float64(m.rss), Unit: "peak-RSS-B"},
+				{Value: float64(c.Objects), Unit: "objects"},
+				{Value: float64(c.Entities), Unit: "entities"},
+				{Value: float64(st.Size()), Unit: "manifest-B"},
+			}}
+			if o.kic != "" {
+				r.values = append(r.values, benchfmt.Value{Value: m.wall.Seconds() / kic.wall.Seconds(), Unit: "×KIC-wall"},
+					benchfmt.Value{Value: float64(m.rss) / float64(kic.rss), Unit: "×KIC-RSS"})
+			}
+			rs = append(rs, r)
+		}
 	}
 	return rs, nil
 }
@@ -170,13 +172,6 @@ func measure(cmd *exec.Cmd, keepStdout bool) (measurement, error) {
 		return measurement{}, errors.New("no resource usage for the process on this platform")
 	}
 	return measurement{wall: wall, rss: ru.Maxrss * 1024}, nil // Maxrss is in KiB on Linux
-}
-
-// median is the run of median wall time, and the median peak memory on its own.
-func median(ms []measurement) measurement {
-	walls := slices.SortedFunc(slices.Values(ms), func(a, b measurement) int { return cmp.Compare(a.wall, b.wall) })
-	rss := slices.SortedFunc(slices.Values(ms), func(a, b measurement) int { return cmp.Compare(a.rss, b.rss) })
-	return measurement{wall: walls[len(walls)/2].wall, rss: rss[len(rss)/2].rss}
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

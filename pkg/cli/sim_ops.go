@@ -87,25 +87,39 @@ func NewCmdSimStatus(o *SimOptions, runF func(*SimOptions) error) *cobra.Command
 			if err != nil {
 				return err
 			}
-			return printCluster(o.Out, c, output)
+			return printCluster(o.Out, c, readControlPlaneView(ctx, c), output)
 		})
 	return cmd
 }
 
-func printCluster(w io.Writer, c *sim.Cluster, output string) error {
+// simStatus is `sim status -o json|yaml`: the cluster, and in hybrid mode how its control
+// plane lists the data planes.
+type simStatus struct {
+	*sim.Cluster
+	ControlPlaneView *ControlPlaneView `json:"controlPlaneView,omitempty"`
+}
+
+func printCluster(w io.Writer, c *sim.Cluster, view *ControlPlaneView, output string) error {
 	switch output {
 	case "", "wide":
-		return printClusterTable(w, c, output == "wide")
+		if err := printClusterTable(w, c, view, output == "wide"); err != nil || view == nil {
+			return err
+		}
+		return view.print(w)
 	case "json", "yaml":
-		return printData(w, c, output)
+		return printData(w, simStatus{Cluster: c, ControlPlaneView: view}, output)
 	}
 	return fmt.Errorf("--output must be json, yaml or wide, got %q", output)
 }
 
-// printClusterTable prints one row per member, the database first.
-func printClusterTable(w io.Writer, c *sim.Cluster, wide bool) error {
+// printClusterTable prints one row per member, the database first; in hybrid mode (view not
+// nil) each data plane also as its control plane lists it.
+func printClusterTable(w io.Writer, c *sim.Cluster, view *ControlPlaneView, wide bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	header := "MEMBER\tROLE\tSTATE\tADMIN\tPROXY"
+	if view != nil {
+		header += "\tCONTROL PLANE SEES"
+	}
 	if wide {
 		header += "\tSTATUS\tPROXY-TLS\tIMAGE\tID\tCUT-FROM"
 	}
@@ -117,6 +131,9 @@ func printClusterTable(w io.Writer, c *sim.Cluster, wide bool) error {
 		return s
 	}
 	db := fmt.Sprintf("db\tdb\t%s\t-\t-", dash(c.Postgres.State))
+	if view != nil {
+		db += "\t-"
+	}
 	if wide {
 		db += fmt.Sprintf("\t-\t-\tpostgres %s:%d\t-\t-", c.Postgres.Host, c.Postgres.Port)
 	}
@@ -127,6 +144,13 @@ func printClusterTable(w io.Writer, c *sim.Cluster, wide bool) error {
 			state += " (cut from " + strings.Join(n.CutFrom, ",") + ")"
 		}
 		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", n.Name, n.Role, state, dash(n.AdminURL), dash(n.ProxyURL))
+		if view != nil {
+			seen := "-"
+			if n.Role == sim.RoleDP {
+				seen = view.memberCell(n.Name)
+			}
+			row += "\t" + seen
+		}
 		if wide {
 			row += fmt.Sprintf("\t%s\t%s\t%s\t%s\t%s", dash(n.StatusURL), dash(n.ProxySSLURL), n.Image, n.ID, dash(strings.Join(n.CutFrom, ",")))
 		}
@@ -135,6 +159,9 @@ func printClusterTable(w io.Writer, c *sim.Cluster, wide bool) error {
 	if c.Kube != nil {
 		for _, n := range c.Kube.Members {
 			row := fmt.Sprintf("%s\t%s\t%s\t%s\t-", n.Name, n.Role, n.State, dash(n.AdminURL))
+			if view != nil {
+				row += "\t-"
+			}
 			if wide {
 				row += fmt.Sprintf("\t-\t-\t%s\t%s\t-", n.Image, n.ID)
 			}

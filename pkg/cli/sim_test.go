@@ -70,7 +70,7 @@ func TestSimUpFlags(t *testing.T) {
 }
 
 func TestSimStatusRejectsUnknownOutput(t *testing.T) {
-	err := printCluster(new(strings.Builder), &sim.Cluster{Name: "x"}, "table")
+	err := printCluster(new(strings.Builder), &sim.Cluster{Name: "x"}, nil, "table")
 	if err == nil || !strings.Contains(err.Error(), `--output must be json, yaml or wide, got "table"`) {
 		t.Fatalf("got %v", err)
 	}

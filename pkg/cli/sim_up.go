@@ -155,7 +155,7 @@ func (o *SimUpOptions) Run(ctx context.Context) error {
 			return err
 		}
 		fmt.Fprintf(o.ErrOut, "✓ cluster %s is ready in %s\n", c.Name, time.Since(start).Round(100*time.Millisecond))
-		if err := printClusterTable(o.Out, c, false); err != nil {
+		if err := printClusterTable(o.Out, c, nil, false); err != nil {
 			return err
 		}
 		if c.Kube != nil {
@@ -194,7 +194,7 @@ func (o *SimUpOptions) watch(ctx context.Context, rt sim.Runtime, last *sim.Clus
 		}
 		if !reflect.DeepEqual(c.Nodes, last.Nodes) || c.Postgres != last.Postgres {
 			fmt.Fprintf(o.Out, "\n%s\n", time.Now().Format(time.TimeOnly))
-			_ = printClusterTable(o.Out, c, false)
+			_ = printClusterTable(o.Out, c, nil, false)
 			last = c
 		}
 	}

@@ -1,9 +1,12 @@
-// Package converge holds the sync marker: a route that every Kong node answers itself, through
-// a request-termination plugin whose body is the record of the last sync that wrote anything
-// (when, from what, with which result, its generation). Written last, after everything else,
-// it is the barrier --wait polls every node's proxy for; the status view reads it through
-// the Admin API. The route matches only requests for Host, a reserved name nobody sends by
-// accident, and the record holds no URL's user information or query string.
+// Package converge holds the sync marker and the wait for it: a route that every Kong node
+// answers itself, through a request-termination plugin whose body is the record of the last
+// sync that wrote anything (when, from what, with which result, its generation). Written last,
+// after everything else, it is the barrier sync --wait polls for (Waiter): every node's proxy
+// answers its generation, and in hybrid mode every data plane the control plane lists is in
+// sync on a new config hash. The wait's per-node times go back into the record (Converged),
+// where the status view reads them through the Admin API.
+// The route matches only requests for Host, a reserved name nobody sends by accident, and the
+// record holds no URL's user information or query string.
 package converge
 
 import (

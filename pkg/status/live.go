@@ -259,7 +259,8 @@ func (c *Live) servesMarker(ctx context.Context, i int, m converge.Marker, rec *
 // recorded it, or, when the sync did not wait, as observed now.
 func (c *Live) syncRecord(r *Report, rec *converge.Record) *SyncRecord {
 	s := &SyncRecord{At: rec.Time, From: rec.From, Source: rec.Source, Result: rec.Result, Created: rec.Created,
-		Updated: rec.Updated, Deleted: rec.Deleted, Failed: rec.Failed, Duration: Duration(time.Duration(rec.Seconds * float64(time.Second)))}
+		Updated: rec.Updated, Deleted: rec.Deleted, Failed: rec.Failed, Duration: Duration(time.Duration(rec.Seconds * float64(time.Second))),
+		Waited: len(rec.Convergence) > 0}
 	for _, n := range rec.Convergence {
 		s.Nodes = append(s.Nodes, NodeConvergence{Node: n.Node, Converged: n.Converged,
 			After: Duration(time.Duration(n.Seconds * float64(time.Second))), Error: n.Detail})

@@ -193,7 +193,12 @@ type SyncRecord struct {
 	Deleted  int      `json:"deleted"`
 	Failed   int      `json:"failed"`
 	Duration Duration `json:"duration,omitempty"`
-	// Nodes are the per-node (or per-DP) convergence times of that sync.
+	// Waited is true when the sync ran with --wait and recorded how long each node took to
+	// serve it. When it is false nothing was measured: Nodes say only whether each node serves
+	// the sync now, as this observation found them, and no After.
+	Waited bool `json:"waited"`
+	// Nodes are the per-node (or per-DP) convergence times of that sync, or, without Waited,
+	// whether each serves it now.
 	Nodes []NodeConvergence `json:"nodes,omitempty"`
 }
 

@@ -192,18 +192,28 @@ func ProblemsTable(r *Report) Table {
 	return t
 }
 
-// SyncNodesTable lists how long each node took to serve the last sync.
+// SyncNodesTable lists how long each node took to serve the last sync; for a sync that did
+// not wait, whether each node serves it now, since no time was measured.
 func SyncNodesTable(s *SyncRecord) Table {
 	t := Table{Columns: []Column{
 		{Name: "NODE", Flex: true}, {Name: "CONVERGED"}, {Name: "AFTER"}, {Name: "ERROR", Flex: true, Drop: 1},
 	}}
+	if s != nil && !s.Waited {
+		t.Columns[1].Name, t.Columns[2].Name = "SERVES IT NOW", "TIME TO SERVE"
+	}
 	if s == nil {
 		return t
 	}
 	for _, n := range s.Nodes {
 		row := Row{Health: HealthOK}
 		after := n.After.String()
-		if !n.Converged {
+		switch {
+		case !s.Waited:
+			after = notMeasured
+			if !n.Converged {
+				row.Health = HealthWarn
+			}
+		case !n.Converged:
 			row.Health, after = HealthWarn, none
 		}
 		row.Cells = []string{n.Node, yesNo(n.Converged), after, or(n.Error)}
@@ -211,6 +221,9 @@ func SyncNodesTable(s *SyncRecord) Table {
 	}
 	return t
 }
+
+// notMeasured stands for a node's time to serve a sync that ran without --wait.
+const notMeasured = "not measured"
 
 // Field is one "name: value" line of a Report's summary.
 type Field struct {
@@ -268,7 +281,16 @@ func SyncFields(r *Report) []Field {
 		{Name: "Source", Value: or(s.Source)},
 		result,
 		{Name: "Changes", Value: changes(s)},
+		convergence(s),
 	}
+}
+
+// convergence says whether the nodes' times to serve the sync were measured.
+func convergence(s *SyncRecord) Field {
+	if s.Waited {
+		return Field{Name: "Convergence", Value: "measured by sync --wait"}
+	}
+	return Field{Name: "Convergence", Value: "not measured (no --wait); below, whether each node serves it now", Health: HealthWarn}
 }
 
 // changes counts a sync's writes, and says how long it took when the record has it.

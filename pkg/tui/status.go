@@ -182,9 +182,9 @@ func (m *Status) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 	case key.Matches(msg, k.NextView):
-		m.active = (m.active + 1) % len(m.pages)
+		m.show((m.active + 1) % len(m.pages))
 	case key.Matches(msg, k.PrevView):
-		m.active = (m.active + len(m.pages) - 1) % len(m.pages)
+		m.show((m.active + len(m.pages) - 1) % len(m.pages))
 	case key.Matches(msg, k.Refresh):
 		return m.collect()
 	case key.Matches(msg, k.Filter) && !p.InDetail():
@@ -196,13 +196,20 @@ func (m *Status) key(msg tea.KeyMsg) tea.Cmd {
 	default:
 		for i, b := range k.Views {
 			if key.Matches(msg, b) {
-				m.active = i
+				m.show(i)
 				return nil
 			}
 		}
 		p.Update(msg)
 	}
 	return nil
+}
+
+// show makes view i active and shows its list: a view key (or tab) leaves the drill-down of
+// the page it was pressed on, its own page's included, so no Esc is needed first.
+func (m *Status) show(i int) {
+	m.pages[m.active].Back()
+	m.active = i
 }
 
 // editFilter edits the active page's filter as the user types: enter keeps it, esc drops it.

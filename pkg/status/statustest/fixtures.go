@@ -86,6 +86,7 @@ func Hybrid() *status.Report {
 		LastSync: &status.SyncRecord{
 			At: ObservedAt.Add(-3 * time.Minute), From: "alice@laptop (kongdb v0.3.0)", Source: "context kind-prod",
 			Result: "partial", Created: 4, Updated: 2, Deleted: 1, Failed: 1, Duration: status.Duration(1800 * time.Millisecond),
+			Waited: true,
 			Nodes: []status.NodeConvergence{
 				{Node: "kong-dp-0", After: status.Duration(900 * time.Millisecond), Converged: true},
 				{Node: "kong-dp-1", After: status.Duration(1200 * time.Millisecond), Converged: true},
@@ -136,6 +137,7 @@ func Traditional() *status.Report {
 		LastSync: &status.SyncRecord{
 			At: ObservedAt.Add(-20 * time.Second), From: "ci@runner-7 (kongdb v0.3.0)", Source: "manifests ./deploy/kong",
 			Result: "succeeded", Created: 5, Duration: status.Duration(700 * time.Millisecond),
+			Waited: true,
 			Nodes: []status.NodeConvergence{
 				{Node: "kong-0", After: status.Duration(5200 * time.Millisecond), Converged: true},
 				{Node: "kong-1", Error: "marker not served after 30s"},
@@ -143,6 +145,17 @@ func Traditional() *status.Report {
 			},
 		},
 	}
+}
+
+// HybridNotWaited is Hybrid after a sync without --wait: no node's time was measured, only
+// whether each data plane serves the sync now (kong-dp-2 does not).
+func HybridNotWaited() *status.Report {
+	r := Hybrid()
+	r.LastSync.Waited = false
+	r.LastSync.Nodes = []status.NodeConvergence{
+		{Node: "kong-dp-0", Converged: true}, {Node: "kong-dp-1", Converged: true}, {Node: "kong-dp-2"},
+	}
+	return r
 }
 
 // KongOnly is a world where Kong answers but Kubernetes does not: the nodes are known, the
