@@ -61,17 +61,17 @@ its database mid-sync: the report says which writes were made), 2 partial: some
 entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
 Kong kept what it had from it (the report names each with its Kubernetes object).`
 
-const syncExample = `  # Sync the current namespace into the Kong of $KONG_ADMIN_URL (eval "$(%[1]s sim env)" sets it)
+const syncExample = `  # Sync manifests, deleting owned entities they no longer hold
+  %[1]s sync -f ./manifests -R --prune
+
+  # Sync the current namespace into the Kong of $KONG_ADMIN_URL (eval "$(%[1]s sim env)" sets it)
   %[1]s sync
 
   # Sync every namespace, then wait until every node's proxy serves the sync
   %[1]s sync -A --kong-admin-url "$KONG_ADMIN_URL" --kong-proxy-url "$KONG_PROXY_URL" --wait=2m
 
   # Show what would change, as JSON
-  %[1]s sync --dry-run -o json
-
-  # Sync manifests, deleting owned entities they no longer hold
-  %[1]s sync -f ./manifests -R --prune`
+  %[1]s sync --dry-run -o json`
 
 // defaultWait is --wait's timeout when the flag is given without one.
 const defaultWait = 2 * time.Minute
