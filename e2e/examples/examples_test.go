@@ -9,6 +9,7 @@ package examples_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -150,5 +151,18 @@ func TestEveryHelpExampleRuns(t *testing.T) {
 				env = append(env, k+"="+strings.Trim(v, `"`))
 			}
 		}
+	}
+
+	// With a cluster and a Kong to ask, version names both; the unit tests cover neither answering.
+	out, errOut, err := shell(t, env, "kongdb version -o json")
+	if err != nil {
+		t.Fatalf("version -o json: %v\n%s", err, errOut)
+	}
+	var v cli.VersionInfo
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("version -o json: %v\n%s", err, out)
+	}
+	if v.Server == nil || v.Server.Kubernetes != cli.TestedKubernetes || v.Server.Kong != v.TestedWith.Kong || v.Server.KongURL == "" {
+		t.Errorf("version with a reachable cluster and Kong: server %+v, tested with %+v", v.Server, v.TestedWith)
 	}
 }
