@@ -13,50 +13,16 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 )
 
-// binDir holds kubectl-kongdb, a kongdb copy and the completion shim, built once per run.
-var binDir string
-
+// TestMain removes the program kongdbtest built (kubectl-kongdb, kongdb and the completion
+// shim, in one folder) when the tests are done.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kongdb-plugin-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
-	code := func() int {
-		if err := build(dir); err != nil {
-			os.Stderr.WriteString("build plugin: " + err.Error() + "\n")
-			return 1
-		}
-		return m.Run()
-	}()
-	os.RemoveAll(dir)
+	code := m.Run()
+	kongdbtest.Remove()
 	os.Exit(code)
-}
-
-func build(dir string) error {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "kubectl-kongdb"), "./cmd/kubectl-kongdb")
-	cmd.Dir, cmd.Stderr = root, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return err
-	}
-	if err := copyFile(filepath.Join(dir, "kubectl-kongdb"), filepath.Join(dir, "kongdb")); err != nil {
-		return err
-	}
-	return copyFile(filepath.Join(root, "hack", "completion", "kubectl_complete-kongdb"), filepath.Join(dir, "kubectl_complete-kongdb"))
-}
-
-func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, 0o755)
 }
 
 // run runs name with args, with only binDir and the system folders on PATH, and an empty
@@ -66,6 +32,7 @@ func run(t *testing.T, name string, args ...string) (string, string) {
 	if _, err := exec.LookPath("kubectl"); err != nil && name == "kubectl" {
 		t.Fatalf("kubectl is not installed: %v", err)
 	}
+	binDir := kongdbtest.Dir(t)
 	path := name
 	if name != "kubectl" {
 		path = filepath.Join(binDir, name)
@@ -95,6 +62,7 @@ func TestKubectlKongdbVersion(t *testing.T) {
 	out, _ := run(t, "kubectl", "kongdb", "version", "-o", "json")
 	var v struct {
 		Version, GoVersion, GoKong, ClientGo, Platform string
+		TestedWith                                     struct{ Kong, Kubernetes string }
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatalf("version -o json is not JSON: %v\n%s", err, out)
@@ -104,6 +72,9 @@ func TestKubectlKongdbVersion(t *testing.T) {
 	}
 	if !strings.HasPrefix(v.ClientGo, "v0.") {
 		t.Errorf("clientGo = %q, want client-go's module version", v.ClientGo)
+	}
+	if !strings.HasPrefix(v.GoKong, "v0.") || !strings.HasPrefix(v.TestedWith.Kong, "3.") || !strings.HasPrefix(v.TestedWith.Kubernetes, "v1.") {
+		t.Errorf("goKong %q, tested with Kong %q and Kubernetes %q", v.GoKong, v.TestedWith.Kong, v.TestedWith.Kubernetes)
 	}
 	if v.Version == "" || v.Platform != runtime.GOOS+"/"+runtime.GOARCH {
 		t.Errorf("version %q, platform %q", v.Version, v.Platform)
@@ -116,8 +87,8 @@ func TestHelpNamesTheCommandAsInvoked(t *testing.T) {
 		args      []string
 		want      string
 	}{
-		{"as kubectl plugin", "kubectl", []string{"kongdb", "--help"}, "kubectl kongdb [command]"},
-		{"standalone", "kongdb", []string{"--help"}, "kongdb [command]"},
+		{"as kubectl plugin", "kubectl", []string{"kongdb", "--help"}, "kubectl kongdb [flags] [command]"},
+		{"standalone", "kongdb", []string{"--help"}, "kongdb [flags] [command]"},
 		{"version example as plugin", "kubectl", []string{"kongdb", "version", "--help"}, "kubectl kongdb version -o json"},
 	}
 	for _, tt := range tests {
@@ -159,7 +130,7 @@ func TestCompletionScripts(t *testing.T) {
 }
 
 func TestUnknownFlagIsAUsageErrorWithHint(t *testing.T) {
-	cmd := exec.Command(filepath.Join(binDir, "kongdb"), "version", "--bogus")
+	cmd := exec.Command(kongdbtest.Binary(t), "version", "--bogus")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()

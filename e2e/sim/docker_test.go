@@ -5,7 +5,6 @@
 package sim_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,11 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kongdb/kubectl-kongdb/pkg/cli"
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/docker"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // runtimes are the runtimes every scenario runs on, by --runtime name.
@@ -49,12 +47,10 @@ func dockerRuntime(t testing.TB) *docker.Runtime {
 	return rt
 }
 
-// kongdb runs the command line as users do and returns stdout, stderr and the exit code.
+// kongdb runs the kongdb program as users do and returns stdout, stderr and the exit code.
 func kongdb(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := cli.Main(append([]string{"kongdb"}, args...), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return out.String(), errOut.String(), code
+	return kongdbtest.Run(t, args...)
 }
 
 // mustKongdb runs the command line and fails the test unless it exits 0.

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
@@ -71,10 +72,7 @@ func TestAutoFallsBackToLocalWhenDockerIsUnreachable(t *testing.T) {
 // TestForegroundUpTearsDownOnInterrupt runs `sim up` in the foreground as a
 // process, as users do, and interrupts it once the cluster is ready.
 func TestForegroundUpTearsDownOnInterrupt(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := kongdbtest.Binary(t)
 	name := simtest.Name()
 	t.Cleanup(func() { kongdb(t, "sim", "--runtime", "local", "down", name) })
 	cmd := exec.Command(self, "sim", "--runtime", "local", "up", "--name", name, "--nodes", "2")

@@ -11,6 +11,7 @@ package simkube_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,11 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kongdb/kubectl-kongdb/pkg/cli"
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
@@ -44,9 +44,7 @@ func TestMain(m *testing.M) {
 			kongdb(nil, "sim", "--runtime", "local", "down", shared.name)
 		}
 	})
-	simtest.MainAs(m, func(args []string) int {
-		return cli.Main(append([]string{"kongdb"}, args...), cli.StdStreams())
-	})
+	simtest.Main(m)
 }
 
 // netnsEnv marks the test binary re-run inside its own network namespace.
@@ -56,9 +54,7 @@ const netnsEnv = "KONGDB_SIMKUBE_NETNS"
 // up, and reports its exit code; ran is false in the re-run itself (or when not root, where
 // sim up --kubernetes refuses for want of the right to add addresses anyway).
 func inOwnNetworkNamespace() (code int, ran bool) {
-	// The binary's re-runs as the simulator's program (sim __kong, __node, a Pod's echo) stay
-	// where they were started: a Pod's environment is its own, without the marker.
-	if os.Getenv(netnsEnv) != "" || os.Geteuid() != 0 || len(os.Args) > 1 && os.Args[1] == "sim" {
+	if os.Getenv(netnsEnv) != "" || os.Geteuid() != 0 {
 		return 0, false
 	}
 	cmd := exec.Command("unshare", append([]string{"--net", "--", "sh", "-c", `ip link set lo up && exec "$0" "$@"`}, os.Args...)...)
@@ -77,6 +73,8 @@ func inOwnNetworkNamespace() (code int, ran bool) {
 // shared is the package's one cluster, brought up by the first test that needs it.
 var shared struct {
 	once sync.Once
+	// bin is the kongdb program built from this tree, which the cluster runs.
+	bin  string
 	name string
 	err  error
 	c    *sim.Cluster
@@ -94,13 +92,13 @@ func cluster(t *testing.T) (*sim.Cluster, kubernetes.Interface) {
 		}
 		shared.name = simtest.Name()
 		kong, pg := simtest.Images()
-		_, errOut, code := kongdb(nil, "sim", "--runtime", "local", "up", "-d", "--kubernetes", "--name", shared.name,
+		_, errOut, code := kongdb(t, "sim", "--runtime", "local", "up", "-d", "--kubernetes", "--name", shared.name,
 			"--kong-image", kong, "--postgres-image", pg, "--pull", "never")
 		if code != 0 {
 			shared.err = fmt.Errorf("sim up --kubernetes: exit %d: %s", code, errOut)
 			return
 		}
-		out, errOut, code := kongdb(nil, "sim", "--runtime", "local", "status", shared.name, "-o", "json")
+		out, errOut, code := kongdb(t, "sim", "--runtime", "local", "status", shared.name, "-o", "json")
 		if code != 0 {
 			shared.err = fmt.Errorf("sim status: exit %d: %s", code, errOut)
 			return
@@ -168,9 +166,21 @@ func kongdb(t testing.TB, args ...string) (string, string, int) {
 	if t != nil {
 		t.Helper()
 	}
+	if t != nil {
+		shared.bin = kongdbtest.Binary(t)
+	}
+	cmd := exec.Command(shared.bin, args...)
 	var out, errOut bytes.Buffer
-	code := cli.Main(append([]string{"kongdb"}, args...), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return out.String(), errOut.String(), code
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), errOut.String(), 0
+	case errors.As(err, &exit):
+		return out.String(), errOut.String(), exit.ExitCode()
+	}
+	return out.String(), err.Error(), -1
 }
 
 // eventually polls check every 200 ms until it returns nil or a minute passes.

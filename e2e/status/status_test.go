@@ -5,7 +5,6 @@
 package status_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,28 +14,20 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-
-	"github.com/kongdb/kubectl-kongdb/pkg/cli"
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/pkg/status"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
 
-// TestMain keeps clusters' state in a directory of this run, and plays the
-// program the local runtime re-runs for its nodes and links.
-func TestMain(m *testing.M) {
-	simtest.MainAs(m, func(args []string) int {
-		return cli.Main(append([]string{"kongdb"}, args...), cli.StdStreams())
-	})
-}
+// TestMain keeps clusters' state in a directory of this run; every command runs the kongdb
+// program built from this tree (kongdbtest), as do the local runtime's nodes and links.
+func TestMain(m *testing.M) { simtest.Main(m) }
 
-// kongdb runs the command line as users do and returns stdout, stderr and the exit code.
+// kongdb runs the kongdb program as users do and returns stdout, stderr and the exit code.
 func kongdb(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := cli.Main(append([]string{"kongdb"}, args...), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return out.String(), errOut.String(), code
+	return kongdbtest.Run(t, args...)
 }
 
 // world is a simulated cluster and the flags that reach it.

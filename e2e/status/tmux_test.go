@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
@@ -51,17 +52,6 @@ func (s *screen) waitFor(t *testing.T, what string, ok func(string) bool) string
 	}
 }
 
-// buildBinary builds the real kubectl-kongdb.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kubectl-kongdb")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kubectl-kongdb").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v: %s", err, out)
-	}
-	return bin
-}
-
 // The end-to-end test: the real binary's live view under tmux against a hybrid
 // simulator cluster. The DP table appears, an entity edited in Kong shows in the drift view
 // within two refreshes, and each view's screen matches its golden.
@@ -69,7 +59,7 @@ func TestStatusLiveViewUnderTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: run hack/deps.sh")
 	}
-	bin := buildBinary(t)
+	bin := filepath.Join(kongdbtest.Dir(t), "kubectl-kongdb")
 	spec := simtest.Spec(sim.Hybrid)
 	spec.ControlPlanes, spec.DataPlanes = 1, 2
 	w := up(t, spec)

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 )
 
 type options struct {
@@ -34,11 +37,8 @@ func run(o options) error {
 	}
 	m := newManifest(o.version)
 	for _, t := range o.targets {
-		name := fmt.Sprintf("kubectl-kongdb_%s_%s_%s.tar.gz", o.version, t.OS, t.Arch)
-		bin := "kubectl-kongdb"
-		if t.OS == "windows" {
-			bin += ".exe"
-		}
+		entry := platformEntry(o.version, t, "")
+		name, bin := path.Base(entry.URI), entry.Bin
 		fmt.Fprintf(os.Stderr, "dist: building %s\n", t)
 		binary, err := build(o, t)
 		if err != nil {
@@ -67,13 +67,7 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		m.Spec.Platforms = append(m.Spec.Platforms, platform{
-			Selector: selector{MatchLabels: map[string]string{"os": t.OS, "arch": t.Arch}},
-			URI:      fmt.Sprintf("%s/%s/%s", releaseBase, o.version, name),
-			Sha256:   sum,
-			Bin:      bin,
-			Files:    []fileSpec{{From: bin, To: "."}, {From: "kubectl_complete-kongdb", To: "."}, {From: "LICENSE", To: "."}},
-		})
+		m.Spec.Platforms = append(m.Spec.Platforms, platformEntry(o.version, t, sum))
 	}
 	if err := m.validate(o.targets); err != nil {
 		return fmt.Errorf("generated manifest is invalid: %w", err)
@@ -85,6 +79,26 @@ func run(o options) error {
 	return os.WriteFile(o.manifest, b, 0o644)
 }
 
+// platformEntry is the manifest's entry for t: the release archive's URL, the binary krew
+// links, and the files it unpacks.
+func platformEntry(version string, t target, sha256 string) platform {
+	bin := "kubectl-kongdb"
+	if t.OS == "windows" {
+		bin += ".exe"
+	}
+	name := fmt.Sprintf("kubectl-kongdb_%s_%s_%s.tar.gz", version, t.OS, t.Arch)
+	return platform{
+		Selector: selector{MatchLabels: map[string]string{"os": t.OS, "arch": t.Arch}},
+		URI:      fmt.Sprintf("%s/%s/%s", releaseBase, version, name),
+		Sha256:   sha256,
+		Bin:      bin,
+		Files:    []fileSpec{{From: bin, To: "."}, {From: "kubectl_complete-kongdb", To: "."}, {From: "LICENSE", To: "."}},
+	}
+}
+
+// newManifest is the manifest of version, before its platforms: the descriptions are the root
+// help's own text (cli.Tagline, cli.Purpose), so what krew shows cannot drift from what the
+// tool says, and the caveats say what a krew install leaves to the user.
 func newManifest(version string) *manifest {
 	return &manifest{
 		APIVersion: "krew.googlecontainertools.github.com/v1alpha2",
@@ -93,14 +107,15 @@ func newManifest(version string) *manifest {
 		Spec: spec{
 			Version:          version,
 			Homepage:         "https://github.com/kongdb/kubectl-kongdb",
-			ShortDescription: "Translate Kubernetes objects into Kong configuration exactly as KIC does",
-			Description: `Translates Ingress, Gateway API routes and Kong's CRDs into the Kong
-configuration the Kong Ingress Controller 3.5 would build (the same names,
-IDs and tags), from a live cluster or from manifests, without talking to
-Kong. Prints decK's declarative file, or kongdb's own state as YAML or JSON.`,
-			Caveats: fmt.Sprintf(`krew links only the plugin onto your PATH. For "kubectl kongdb <TAB>" completion
-(kubectl >= 1.26), link its completion helper too:
-  ln -s ~/.krew/store/kongdb/%s/kubectl_complete-kongdb ~/.krew/bin/`, version),
+			ShortDescription: cli.Tagline,
+			Description:      cli.Purpose,
+			Caveats: fmt.Sprintf(`krew installs the plugin only. It does not:
+* link the completion helper: for "kubectl kongdb <TAB>" (kubectl >= 1.26), run
+    ln -s ~/.krew/store/kongdb/%s/kubectl_complete-kongdb ~/.krew/bin/
+* install what "kubectl kongdb sim" runs clusters with: a Docker engine (kong and
+  postgres images), or without Docker PostgreSQL's initdb and postgres on PATH
+* install anything into your cluster or Kong: sync writes only to the Kong Admin
+  API you name, and needs no controller`, version),
 		},
 	}
 }

@@ -1,20 +1,85 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
+// update rewrites krew.yaml's text from the root help (go test ./hack/dist -run Says -update);
+// its sha256s stay, since only `make dist`, the release target, builds the archives they name.
+var update = flag.Bool("update", false, "rewrite krew.yaml's descriptions and platforms from the code")
+
+var repoManifest = filepath.Join("..", "..", "krew.yaml")
+
 func TestRepositoryManifestIsAValidKrewPlugin(t *testing.T) {
-	m, err := readManifest(filepath.Join("..", "..", "krew.yaml"))
+	m, err := readManifest(repoManifest)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := m.validate(allTargets); err != nil {
 		t.Fatalf("krew.yaml: %v", err)
+	}
+}
+
+// TestRepositoryManifestSaysWhatTheToolSays keeps krew.yaml's descriptions, caveats and
+// platform entries equal to what `make dist` would write for its version, so that they change
+// with the root help. Fails on the old main, whose krew.yaml described translate only.
+func TestRepositoryManifestSaysWhatTheToolSays(t *testing.T) {
+	m, err := readManifest(repoManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := newManifest(m.Spec.Version)
+	for _, tg := range allTargets {
+		sum := ""
+		for _, p := range m.Spec.Platforms {
+			if p.Selector.MatchLabels["os"] == tg.OS && p.Selector.MatchLabels["arch"] == tg.Arch {
+				sum = p.Sha256
+			}
+		}
+		want.Spec.Platforms = append(want.Spec.Platforms, platformEntry(m.Spec.Version, tg, sum))
+	}
+	if reflect.DeepEqual(m, want) {
+		return
+	}
+	if *update {
+		b, err := yaml.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(repoManifest, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, _ := yaml.Marshal(m)
+	exp, _ := yaml.Marshal(want)
+	t.Errorf("krew.yaml differs from what the code says (go test ./hack/dist -run SaysWhat -update rewrites it):\n--- krew.yaml\n%s\n--- want\n%s", got, exp)
+}
+
+// TestPluginBuildsForEveryKrewPlatform cross-compiles the plugin for every platform krew.yaml
+// lists, so no commit can name an archive that cannot be built. Fails on the old main:
+// windows/amd64 did not compile (syscall.Kill in the emulator and the local runtime).
+func TestPluginBuildsForEveryKrewPlatform(t *testing.T) {
+	m, err := readManifest(repoManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Spec.Platforms {
+		tg := target{p.Selector.MatchLabels["os"], p.Selector.MatchLabels["arch"]}
+		t.Run(tg.OS+"_"+tg.Arch, func(t *testing.T) {
+			o := options{repo: filepath.Join("..", ".."), pkg: "./cmd/kubectl-kongdb", version: m.Spec.Version}
+			if _, err := build(o, tg); err != nil {
+				t.Fatalf("go build for %s: %v", tg, err)
+			}
+		})
 	}
 }
 

@@ -19,10 +19,10 @@ from Secrets redacted. Coloured on a terminal.
 
 Exit codes follow kubectl diff: 0 no differences, 1 differences, greater than 1 an error.`
 
-const diffExample = `  # What would a sync of the current namespace change?
-  %[1]s diff --kong-admin-url http://kong-admin:8001
+const diffExample = `  # What would a sync of the current namespace change in the Kong of $KONG_ADMIN_URL?
+  %[1]s diff
 
-  # The plan as JSON, for scripts
+  # The plan for every namespace as JSON, for scripts
   %[1]s diff -A -o json`
 
 // ErrDifferences is diff's exit code 1: it ran and Kong differs from Kubernetes.
@@ -47,7 +47,7 @@ func NewCmdDiff(f Factory, streams genericiooptions.IOStreams, runF func(*DiffOp
 	o := &DiffOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:     "diff [-f FILENAME | -k DIR]",
-		Short:   "Show what sync would change in Kong",
+		Short:   "Diff Kong against what a sync would write",
 		Long:    diffLong,
 		Example: fmt.Sprintf(diffExample, f.CommandName()),
 		Args:    cobra.NoArgs,

@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,11 +49,58 @@ func CommandName(argv0 string) string {
 	if strings.HasPrefix(base, "kubectl-") {
 		return "kubectl " + strings.ReplaceAll(strings.TrimPrefix(base, "kubectl-"), "_", "-")
 	}
-	if base == "" || base == "." || strings.HasSuffix(base, ".test") {
+	if base == "" || base == "." {
 		return "kongdb"
 	}
 	return base
 }
+
+// Tagline is what kongdb is for, in one line: the root command's short help and krew's
+// shortDescription, so the two never tell different stories.
+const Tagline = "Make Kubernetes the source of truth for a database-backed Kong"
+
+// Purpose is the two lines the root help opens with; krew's description is the same text.
+const Purpose = `Kubernetes as the source of truth for a database-backed Kong, traditional or hybrid: sync
+Ingress, Gateway API routes and Kong's CRDs into it, and prove that every node serves them.`
+
+// quickStart is the root command's example: the four commands a newcomer runs first, printed
+// under "Quick start" and run as written by the examples test against a simulated cluster.
+const quickStart = `  # A Kong on PostgreSQL on this machine (Docker, or local processes), and its addresses
+  %[1]s sim up -d && eval "$(%[1]s sim env)"
+
+  # Make Kong serve the manifests (drop -f to read the cluster), and wait until every node does
+  %[1]s sync -f ./manifests --wait=1m --kong-proxy-url "$KONG_PROXY_URL"
+
+  # Whether every node serves the last sync, and what differs (a live view on a terminal)
+  %[1]s status -f ./manifests --kong-proxy-url "$KONG_PROXY_URL"
+
+  # What the next sync would change
+  %[1]s diff -f ./manifests`
+
+// The command groups of the root help, after kubectl's own.
+const (
+	groupBasic   = "basic"
+	groupCluster = "cluster"
+	groupDebug   = "troubleshooting"
+	groupOther   = "other"
+)
+
+// rootUsage is the root command's help, in kubectl's shape: what the tool is for, the quick
+// start, the commands by group, and where the flags are (every command shares kubectl's
+// kubeconfig flags, which would otherwise fill the first screen). Commands below the root,
+// help and completion included, inherit the template and take cobra's own branch of it.
+var rootUsage = `{{if .HasParent}}` + (&cobra.Command{}).UsageTemplate() + `{{else}}Quick start:
+{{.Example}}
+{{range $group := .Groups}}
+{{$group.Title}}{{range $.Commands}}{{if and (eq .GroupID $group.ID) (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding}} {{.Short}}{{end}}{{end}}
+{{end}}
+Usage:
+  {{.CommandPath}} [flags] [command]
+
+Use "{{.CommandPath}} <command> --help" for more information about a command.
+Every command takes kubectl's kubeconfig flags (--kubeconfig, --context, -n, ...); "{{.CommandPath}} <command> --help" lists them.
+{{end}}`
 
 // NewRootCmd builds the whole command tree. name is what CommandName returned; the
 // kubeconfig flags are registered once here and shared by every command through f.
@@ -73,13 +121,15 @@ type runSeams struct {
 func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
 	f := NewFactory(configFlags, name)
+	// Commands are listed in the order they are added, the main job first, as kubectl lists its
+	// own (cobra's default is alphabetical, which would open with diff).
+	cobra.EnableCommandSorting = false
 
 	root := &cobra.Command{
-		Use:   "kongdb",
-		Short: "Translate Kubernetes objects into Kong configuration exactly as the Kong Ingress Controller does",
-		Long: `kongdb translates Ingress, Gateway API routes and Kong's CRDs into the Kong configuration the
-Kong Ingress Controller 3.5 would build (the same names, IDs and tags), from a live cluster or
-from manifests, without talking to Kong.`,
+		Use:           "kongdb",
+		Short:         Tagline,
+		Long:          Purpose,
+		Example:       fmt.Sprintf(quickStart, name),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{
@@ -96,15 +146,30 @@ from manifests, without talking to Kong.`,
 	})
 	configFlags.AddFlags(root.PersistentFlags())
 
-	// Every command is listed here, so the whole tree reads in one place.
-	root.AddCommand(
-		NewCmdTranslate(f, streams, seams.translate),
-		NewCmdSync(f, streams, seams.sync),
-		NewCmdDiff(f, streams, seams.diff),
-		NewCmdStatus(f, streams, seams.status),
-		NewCmdVersion(f, streams, seams.version),
-		NewCmdSim(f, streams),
+	// Every command is listed here, by group, so the whole tree reads in one place.
+	root.AddGroup(
+		&cobra.Group{ID: groupBasic, Title: "Basic Commands:"},
+		&cobra.Group{ID: groupDebug, Title: "Troubleshooting and Debugging Commands:"},
+		&cobra.Group{ID: groupCluster, Title: "Cluster Management Commands (a simulated Kong on this machine):"},
+		&cobra.Group{ID: groupOther, Title: "Other Commands:"},
 	)
+	for _, c := range []struct {
+		group string
+		cmd   *cobra.Command
+	}{
+		{groupBasic, NewCmdSync(f, streams, seams.sync)},
+		{groupBasic, NewCmdDiff(f, streams, seams.diff)},
+		{groupBasic, NewCmdTranslate(f, streams, seams.translate)},
+		{groupDebug, NewCmdStatus(f, streams, seams.status)},
+		{groupCluster, NewCmdSim(f, streams)},
+		{groupOther, NewCmdVersion(f, streams, seams.version)},
+	} {
+		c.cmd.GroupID = c.group
+		root.AddCommand(c.cmd)
+	}
+	root.SetHelpCommandGroupID(groupOther)
+	root.SetCompletionCommandGroupID(groupOther)
+	root.SetUsageTemplate(rootUsage)
 	return root
 }
 

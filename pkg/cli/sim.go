@@ -28,19 +28,20 @@ kill, partition and heal members, or take the database down, to see how Kong cop
 The images default to the official kong:3.9 and postgres:16-alpine; KONGDB_SIM_KONG_IMAGE and
 KONGDB_SIM_POSTGRES_IMAGE select others (make images builds local ones, with nothing pulled).`
 
-const simExample = `  # A three-node traditional cluster, detached, then its addresses
-  %[1]s sim up -d --nodes 3
-  eval "$(%[1]s sim env)"
+const simExample = `  # A three-node traditional cluster, detached, then its addresses in this shell
+  %[1]s sim up -d --name demo --nodes 3
+  eval "$(%[1]s sim env demo)"
 
   # Hybrid: one control plane and two data planes
   %[1]s sim up -d --name hy --mode hybrid --control-planes 1 --data-planes 2
 
-  # Faults
-  %[1]s sim stop node-2 && %[1]s sim start node-2
-  %[1]s sim partition node-3 --from db && %[1]s sim heal node-3
-  %[1]s sim db down && %[1]s sim db up
+  # Faults: stop and start a node, cut one off the database, take the database down and up
+  %[1]s sim stop node-2 --name demo && %[1]s sim start node-2 --name demo
+  %[1]s sim partition node-3 --from db --name demo && %[1]s sim heal node-3 --name demo
+  %[1]s sim db down --name demo && %[1]s sim db up --name demo
 
-  %[1]s sim down --all`
+  # Remove both clusters
+  %[1]s sim down demo && %[1]s sim down hy`
 
 // defaultSimName is the cluster name when none is given.
 const defaultSimName = "kongdb"
@@ -68,7 +69,7 @@ func NewCmdSim(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := NewSimOptions(streams)
 	cmd := &cobra.Command{
 		Use:     "sim",
-		Short:   "Run a local database-backed Kong cluster (traditional or hybrid) and inject faults",
+		Short:   "Run a database-backed Kong (traditional or hybrid) on this machine, and inject faults",
 		Long:    simLong,
 		Example: fmt.Sprintf(simExample, f.CommandName()),
 	}
@@ -135,8 +136,7 @@ func firstLine(err error) string {
 }
 
 // openRuntime opens the named runtime. The local one runs emulator nodes and
-// links as this program's hidden `sim __kong` and `sim __link` commands
-// (KONGDB_SIM_EXECUTABLE names another kongdb binary, for tests).
+// links as this program's hidden `sim __kong` and `sim __link` commands.
 func openRuntime(ctx context.Context, name, pgBinDir string) (sim.Runtime, error) {
 	if name == "docker" {
 		rt, err := docker.New(ctx)
@@ -145,9 +145,9 @@ func openRuntime(ctx context.Context, name, pgBinDir string) (sim.Runtime, error
 		}
 		return rt, nil
 	}
-	self, err := selfExecutable()
+	self, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("local runtime: find this program: %w", err)
 	}
 	return local.New(local.Options{PGBinDir: pgBinDir,
 		Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"}, NodeAgent: []string{self, "sim", "__node"}})
@@ -181,9 +181,9 @@ func newCmdSimNode(streams genericiooptions.IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use: "__node", Hidden: true, DisableFlagParsing: true,
 		RunE: func(_ *cobra.Command, args []string) error {
-			self, err := selfExecutable()
+			self, err := os.Executable()
 			if err != nil {
-				return err
+				return fmt.Errorf("node agent: find this program: %w", err)
 			}
 			if code := agent.Main(args, []string{self, "sim", "__echo"}, streams.ErrOut); code != 0 {
 				return &exitError{code: code, err: fmt.Errorf("exit status %d", code), silent: true}
@@ -204,18 +204,6 @@ func newCmdSimEcho(streams genericiooptions.IOStreams) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// selfExecutable is this program, or KONGDB_SIM_EXECUTABLE (another kongdb binary, for tests).
-func selfExecutable() (string, error) {
-	if self := os.Getenv("KONGDB_SIM_EXECUTABLE"); self != "" {
-		return self, nil
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("local runtime: find this program: %w", err)
-	}
-	return exe, nil
 }
 
 // withRuntime runs fn with an open runtime and closes it after.

@@ -75,7 +75,7 @@ func NewCmdSimList(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 // NewCmdSimStatus builds sim status [NAME] [-o json|yaml|wide].
 func NewCmdSimStatus(o *SimOptions, runF func(*SimOptions) error) *cobra.Command {
 	var output string
-	cmd := simVerb(o, "status [NAME]", "Show a cluster's members, their state and addresses", cobra.MaximumNArgs(1),
+	cmd := simVerb(o, "status [NAME]", "Display a cluster's members, their state and addresses", cobra.MaximumNArgs(1),
 		func(cmd *cobra.Command) {
 			cmd.Flags().StringVarP(&output, "output", "o", "", "Output format. One of: (json, yaml, wide).")
 		},

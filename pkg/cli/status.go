@@ -32,11 +32,11 @@ separated when piped), a wider table (-o wide), or the whole observation as JSON
 With --exit-code, the exit code is 1 when Kong differs from Kubernetes, when some node or data
 plane does not serve the last sync, or when either side could not be read to tell.`
 
-const statusExample = `  # Watch the cluster while rolling out
-  %[1]s status
+const statusExample = `  # Watch the cluster while rolling out (a live view on a terminal, a table when piped)
+  %[1]s status --kong-proxy-url "$KONG_PROXY_URL"
 
   # Fail a CI job when Kong has drifted or a node has not converged
-  %[1]s status -o wide --exit-code
+  %[1]s status -o wide --exit-code --kong-proxy-url "$KONG_PROXY_URL"
 
   # The whole observation, for scripts
   %[1]s status -o json`
@@ -66,7 +66,7 @@ func NewCmdStatus(f Factory, streams genericiooptions.IOStreams, runF func(*Stat
 	o := NewStatusOptions(streams)
 	cmd := &cobra.Command{
 		Use:     "status",
-		Short:   "Show live whether every Kong node serves what Kubernetes says, and what differs",
+		Short:   "Display whether every Kong node serves the last sync, and what has drifted",
 		Long:    statusLong,
 		Example: fmt.Sprintf(statusExample, f.CommandName()),
 		Args:    cobra.NoArgs,

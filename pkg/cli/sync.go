@@ -65,23 +65,17 @@ its database mid-sync: the report says which writes were made), 2 partial: some
 entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
 Kong kept what it had from it (the report names each with its Kubernetes object).`
 
-const syncExample = `  # Sync the current namespace into Kong
-  %[1]s sync --kong-admin-url http://kong-admin:8001
+const syncExample = `  # Sync manifests, deleting owned entities they no longer hold
+  %[1]s sync -f ./manifests -R --prune
 
-  # Sync every namespace through any of three traditional nodes
-  %[1]s sync -A --kong-admin-url https://kong-0:8444 --kong-admin-url https://kong-1:8444 --kong-admin-url https://kong-2:8444
+  # Sync the current namespace into the Kong of $KONG_ADMIN_URL (eval "$(%[1]s sim env)" sets it)
+  %[1]s sync
 
-  # Find the Admin APIs and proxies from KIC's Services, through the API server from a laptop, and wait for every node
-  %[1]s sync -A --kong-admin-service kong/kong-admin --kong-proxy-service kong/kong-proxy --kong-access apiserver --wait=2m
+  # Sync every namespace, then wait until every node's proxy serves the sync
+  %[1]s sync -A --kong-admin-url "$KONG_ADMIN_URL" --kong-proxy-url "$KONG_PROXY_URL" --wait=2m
 
   # Show what would change, as JSON
-  %[1]s sync --dry-run -o json
-
-  # Take over a Kong that KIC managed, with no writes if nothing changed
-  %[1]s sync -A --ownership-tag managed-by-ingress-controller
-
-  # Sync manifests, deleting owned entities they no longer hold
-  %[1]s sync -f ./manifests -R --prune`
+  %[1]s sync --dry-run -o json`
 
 // defaultWait is --wait's timeout when the flag is given without one.
 const defaultWait = 2 * time.Minute
@@ -123,7 +117,7 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	o := NewSyncOptions(streams)
 	cmd := &cobra.Command{
 		Use:     "sync [-f FILENAME | -k DIR]",
-		Short:   "Write what Kubernetes says into a database-backed Kong",
+		Short:   "Make Kong serve what Kubernetes says, writing only the differences",
 		Long:    syncLong,
 		Example: fmt.Sprintf(syncExample, f.CommandName()),
 		Args:    cobra.NoArgs,

@@ -48,7 +48,7 @@ const translateExample = `  # Translate what the current namespace holds, as dec
 
   # Translate a kustomization, or manifests piped on stdin
   %[1]s translate -k ./overlays/prod
-  kustomize build . | %[1]s translate -f -`
+  cat ./manifests/*.yaml | %[1]s translate -f -`
 
 // TranslateOptions holds the flags of translate.
 type TranslateOptions struct {

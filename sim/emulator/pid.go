@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/config"
 )
@@ -36,21 +35,4 @@ func notRunning(c *config.Config, cause error) error {
 	}
 	//lint:ignore ST1005 Kong's own message, which scripts match
 	return fmt.Errorf("Kong is not running at %s: %w", c.Prefix, cause)
-}
-
-// ProcessAlive reports whether pid runs; an exited child its parent has not yet reaped (a
-// zombie) counts as stopped.
-func ProcessAlive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	// Format: pid (comm) state ...; comm may contain spaces, so look after ')'.
-	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
-		return stat[i+2] != 'Z'
-	}
-	return true
 }

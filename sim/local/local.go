@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package local is the simulator's runtime without Docker: PostgreSQL from
 // the local binaries and emulator nodes as child processes, each on its own
 // 127.x.y.z address with Kong's ports. Processes outlive the command (their
@@ -26,19 +28,6 @@ import (
 
 	"github.com/kongdb/kubectl-kongdb/sim"
 )
-
-// Options say where the programs are.
-type Options struct {
-	// PGBinDir holds initdb, postgres and psql; empty: PATH, then Debian's /usr/lib/postgresql/<major>/bin.
-	PGBinDir string
-	// Emulator is the command prefix that runs the emulator's `kong` command line.
-	Emulator []string
-	// Link is the command prefix that runs LinkMain.
-	Link []string
-	// NodeAgent is the command prefix that runs the node agent (sim/kube/agent.Main),
-	// for clusters with a Kubernetes.
-	NodeAgent []string
-}
 
 // Runtime runs clusters as local processes.
 type Runtime struct {

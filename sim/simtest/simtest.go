@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/local"
 )
@@ -49,7 +50,8 @@ func Spec(mode sim.Mode) sim.Spec {
 
 // Main runs a test binary's tests with XDG_STATE_HOME in a directory of
 // this run, removed afterwards, so clusters' state never mixes with the
-// user's. Call it from TestMain.
+// user's; the kongdb program LocalRuntime built goes too. Call it from
+// TestMain.
 func Main(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kongdb-simtest-")
 	if err != nil {
@@ -62,6 +64,7 @@ func Main(m *testing.M) {
 		atExit[i]()
 	}
 	_ = os.RemoveAll(dir)
+	kongdbtest.Remove()
 	os.Exit(code)
 }
 
@@ -71,31 +74,12 @@ var atExit []func()
 // directory: how a cluster shared by a package's tests is taken down.
 func AtExit(f func()) { atExit = append(atExit, f) }
 
-// MainAs is Main for a test binary that also plays the simulator's program:
-// the local runtime re-runs its program as `<program> sim __kong|__link` for
-// nodes and links, and run (the command line's entry point, which simtest
-// may not import) answers those calls with os.Args[1:].
-func MainAs(m *testing.M, run func(args []string) int) {
-	if len(os.Args) > 1 && os.Args[1] == "sim" {
-		os.Exit(run(os.Args[1:]))
-	}
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	_ = os.Setenv("KONGDB_SIM_EXECUTABLE", self)
-	Main(m)
-}
-
-// LocalRuntime is the local runtime whose nodes and links this test binary
-// plays (see MainAs).
+// LocalRuntime is the local runtime as the command line opens it: its nodes
+// and links are the kongdb program built from this tree (kongdbtest), run as
+// `kongdb sim __kong|__link`.
 func LocalRuntime(t testing.TB) sim.Runtime {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := kongdbtest.Binary(t)
 	rt, err := local.New(local.Options{Emulator: []string{self, "sim", "__kong"}, Link: []string{self, "sim", "__link"},
 		NodeAgent: []string{self, "sim", "__node"}})
 	if err != nil {

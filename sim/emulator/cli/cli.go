@@ -198,7 +198,7 @@ func newStop(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			if err := emulator.Terminate(pid); err != nil {
 				return fmt.Errorf("stop kong (pid %d) at %s: %w", pid, c.Prefix, err)
 			}
 			for range 100 {
