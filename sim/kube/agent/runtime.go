@@ -132,7 +132,7 @@ func (r *LocalRuntime) Start(_ context.Context, c Container) (Process, error) {
 		cmd.Env = append(cmd.Env, k+"="+rewriteMounts(v, c.Mounts))
 	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		closeLogs()
 		return nil, fmt.Errorf("pod %s: container %s: start: %w", c.Pod, c.Name, err)
@@ -220,7 +220,7 @@ func KillRecorded(podsDir string, only ...string) {
 		// Only a process that is still one of our containers: a pid may have been reused.
 		if env, eerr := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err == nil && perr == nil && eerr == nil &&
 			strings.Contains(string(env), echo.BindEnv+"=") {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			killPID(pid)
 		}
 		_ = os.Remove(f)
 	}
