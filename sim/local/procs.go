@@ -62,6 +62,9 @@ func logPath(st *sim.State, member string) string {
 func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string) error {
 	p := st.Processes[member]
 	var err error
+	if p.Role == sim.RoleKube {
+		return r.startKubeMember(ctx, st, member)
+	}
 	if p.Role == sim.RoleDB {
 		argv := []string{filepath.Join(st.PGBinDir, "postgres"), "-D", st.DataDir, "-p", strconv.Itoa(pgPort),
 			"-c", "listen_addresses=" + p.Addr, "-c", "unix_socket_directories=" + filepath.Dir(st.DataDir),
@@ -80,10 +83,11 @@ func (r *Runtime) startMember(ctx context.Context, st *sim.State, member string)
 	m := sim.Member{Name: member, Role: p.Role, Index: p.Index}
 	db := sim.DBConn{Host: p.LinkAddr, Port: pgPort, User: pgUser, Password: st.Password, Database: pgDatabase}
 	env := kongEnv(st, m, db, hostPort(p.LinkAddr, portCluster))
+	kubeAdmin, kubeProxy := kubeListen(st, p)
 	env = append(env, "KONG_PREFIX="+filepath.Join(st.Dir, "prefix", member),
 		"KONG_STATUS_LISTEN="+hostPort(p.Addr, portStatus),
-		fmt.Sprintf("KONG_PROXY_LISTEN=%s, %s ssl", hostPort(p.Addr, portProxy), hostPort(p.Addr, portProxySSL)),
-		fmt.Sprintf("KONG_ADMIN_LISTEN=%s, %s ssl", hostPort(p.Addr, portAdmin), hostPort(p.Addr, 8444)),
+		fmt.Sprintf("KONG_PROXY_LISTEN=%s, %s ssl%s", hostPort(p.Addr, portProxy), hostPort(p.Addr, portProxySSL), kubeProxy),
+		fmt.Sprintf("KONG_ADMIN_LISTEN=%s, %s ssl%s", hostPort(p.Addr, portAdmin), hostPort(p.Addr, 8444), kubeAdmin),
 		"KONG_CLUSTER_LISTEN="+hostPort(p.Addr, portCluster))
 	for k, v := range st.Spec.KongEnv { // the user's settings win over the listeners too
 		env = append(env, k+"="+v)
@@ -220,6 +224,7 @@ func signalWait(pid int, sig syscall.Signal, grace time.Duration) error {
 // stopAll ends every process of the cluster and removes a data directory
 // kept outside the state directory.
 func (r *Runtime) stopAll(st *sim.State) error {
+	stopKube(st)
 	for name, p := range st.Processes {
 		if name == "db" {
 			continue
@@ -267,7 +272,11 @@ func (r *Runtime) Get(_ context.Context, name string) (*sim.Cluster, error) {
 		return "exited"
 	}
 	c := &sim.Cluster{Name: name, Runtime: r.Name(), Mode: st.Spec.Mode, Created: st.Created}
+	c.Kube = kubeView(st)
 	for member, p := range st.Processes {
+		if p.Role == sim.RoleKube {
+			continue
+		}
 		if p.Role == sim.RoleDB {
 			c.Postgres = sim.Postgres{Host: p.Addr, Port: pgPort, User: pgUser, Database: pgDatabase, State: state(p.PID)}
 			continue
@@ -332,6 +341,12 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 	if err != nil {
 		return err
 	}
+	if pod, ok := strings.CutPrefix(f.Member, "pod/"); ok {
+		if f.Kind != sim.FaultKill {
+			return fmt.Errorf("cluster %q: %s %s: pods can only be killed (their node agent restarts them); delete them with kubectl", cluster, f.Kind, f.Member)
+		}
+		return killPod(st, pod)
+	}
 	p := st.Processes[f.Member]
 	if p == nil {
 		return fmt.Errorf("cluster %q has no member %q: %w", cluster, f.Member, sim.ErrNotFound)
@@ -370,6 +385,11 @@ func (r *Runtime) Fault(ctx context.Context, cluster string, f sim.Fault) error 
 	}
 	if err != nil {
 		return fmt.Errorf("cluster %q: %s %s: %w", cluster, f.Kind, f.Member, err)
+	}
+	if st.Spec.Kubernetes && p.Role != sim.RoleKube && p.Role != sim.RoleDB && f.Kind != sim.FaultPartition && f.Kind != sim.FaultHeal {
+		if err := relayoutKong(ctx, st); err != nil {
+			return fmt.Errorf("cluster %q: %s %s was done, but Kong's EndpointSlices still show it as before: %w", cluster, f.Kind, f.Member, err)
+		}
 	}
 	return nil
 }
