@@ -146,6 +146,24 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 		t.Errorf("deployment replicas %d, managers %+v", *d.Spec.Replicas, d.ManagedFields)
 	}
 
+	// The pod passes the restricted Pod Security Standard: the API server's PodSecurity
+	// admission, enforcing it on the namespace, admits the Deployment's pod (and refuses a bare one).
+	cs := kubernetes.NewForConfigOrDie(env.Config)
+	patch := `{"metadata":{"labels":{"pod-security.kubernetes.io/enforce":"restricted"}}}`
+	if _, err := cs.CoreV1().Namespaces().Patch(t.Context(), ns, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "kongdb-pss", Namespace: ns}, Spec: d.Spec.Template.Spec}
+	if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), pod, dryRun); err != nil {
+		t.Errorf("the Deployment's pod is refused under the restricted Pod Security Standard: %v", err)
+	}
+	bare := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bare", Namespace: ns},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "kongdb/kubectl-kongdb:dev"}}}}
+	if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), bare, dryRun); err == nil {
+		t.Error("PodSecurity admission admits a pod with no security context: the check above proves nothing")
+	}
+
 	// The Deployment's sync, as the ServiceAccount, out of the cluster.
 	args := slices.DeleteFunc(slices.Clone(d.Spec.Template.Spec.Containers[0].Args), func(a string) bool {
 		return slices.Contains(install.WatchArgs, a)
@@ -184,7 +202,6 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 	sa := "system:serviceaccount:" + ns + ":kongdb"
 	can := func(verb, group, resource, sub, namespace string) bool {
 		t.Helper()
-		cs := kubernetes.NewForConfigOrDie(env.Config)
 		r, err := cs.AuthorizationV1().SubjectAccessReviews().Create(t.Context(), &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
 			User: sa, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
 			ResourceAttributes: &authzv1.ResourceAttributes{Verb: verb, Group: group, Resource: resource, Subresource: sub, Namespace: namespace},
