@@ -45,8 +45,12 @@ func (f *filterer) recordVerdicts(rt route, parents []parent) {
 	for _, p := range parents {
 		v.Parents = append(v.Parents, p.verdict)
 	}
-	f.out.Routes = append(f.out.Routes, v)
+	f.out.routes = append(f.out.routes, v)
 }
+
+// RouteVerdicts are the verdicts on every route that names a Gateway of ours, accepted or not,
+// in the order the routes were read.
+func (s *Snapshot) RouteVerdicts() []RouteVerdict { return s.routes }
 
 // ListenerSupportedKinds are the route kinds a listener supports, from its spec as KIC's
 // Gateway controller writes them in its status (supportedKinds): the protocol's kinds when

@@ -51,10 +51,10 @@ func TestRouteVerdictsSayWhyAParentRefusesARoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			snap := readYAML(t, gatewayClasses+tt.routes, Options{})
-			if len(snap.Routes) != 1 || len(snap.Routes[0].Parents) != 1 {
-				t.Fatalf("verdicts = %+v, want one route with one parent", snap.Routes)
+			if len(snap.RouteVerdicts()) != 1 || len(snap.RouteVerdicts()[0].Parents) != 1 {
+				t.Fatalf("verdicts = %+v, want one route with one parent", snap.RouteVerdicts())
 			}
-			v := snap.Routes[0]
+			v := snap.RouteVerdicts()[0]
 			p := v.Parents[0]
 			if v.Kind != "HTTPRoute" || v.Route.GetName() != "r" || p.Gateway.Name != "gw" {
 				t.Errorf("verdict names %s %s on Gateway %s", v.Kind, v.Route.GetName(), p.Gateway.Name)
@@ -69,7 +69,7 @@ func TestRouteVerdictsSayWhyAParentRefusesARoute(t *testing.T) {
 
 func TestRouteVerdictsLeaveOutForeignGateways(t *testing.T) {
 	snap := readYAML(t, gatewayClasses+httpRoute("r", "app", "{name: foreign, namespace: infra}", `[]`), Options{})
-	if len(snap.Routes) != 0 {
-		t.Errorf("verdicts = %+v, want none for a route of another controller's Gateway", snap.Routes)
+	if len(snap.RouteVerdicts()) != 0 {
+		t.Errorf("verdicts = %+v, want none for a route of another controller's Gateway", snap.RouteVerdicts())
 	}
 }
