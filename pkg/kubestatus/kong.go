@@ -66,7 +66,9 @@ func (k *knowledge) kongObjects() []Change {
 	}
 	for _, o := range snap.KongConsumerGroups {
 		out = k.programmed(out, "KongConsumerGroup", o, &kongv1beta1.KongConsumerGroup{ObjectMeta: nameOf(o)}, true,
-			func(obj client.Object) *[]metav1.Condition { return &obj.(*kongv1beta1.KongConsumerGroup).Status.Conditions })
+			func(obj client.Object) *[]metav1.Condition {
+				return &obj.(*kongv1beta1.KongConsumerGroup).Status.Conditions
+			})
 	}
 	for _, o := range snap.KongPlugins {
 		out = k.programmed(out, "KongPlugin", o, &kongv1.KongPlugin{ObjectMeta: nameOf(o)}, false,

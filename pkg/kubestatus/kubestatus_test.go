@@ -12,6 +12,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
+	corev1 "k8s.io/api/core/v1"
 	netv1 "k8s.io/api/networking/v1"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
@@ -384,5 +385,38 @@ func TestSecondSyncChangesNothingAndKeepsTransitionTimes(t *testing.T) {
 	}
 	if c := meta.FindStatusCondition(p.Conditions, "Accepted"); !c.LastTransitionTime.Equal(&t0) {
 		t.Errorf("Accepted's lastTransitionTime = %v, want the first sync's", c.LastTransitionTime)
+	}
+}
+
+func TestServiceAddresses(t *testing.T) {
+	tests := []struct {
+		name string
+		svc  corev1.Service
+		want []string
+	}{
+		{name: "load balancer ingress first", svc: corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIPs: []string{"10.96.0.9"}},
+			Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "203.0.113.7"}, {Hostname: "lb.example.com"}}}}},
+			want: []string{"203.0.113.7", "lb.example.com"}},
+		{name: "a load balancer not provisioned yet falls back to the cluster IPs", svc: corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIPs: []string{"10.96.0.9", "fd00::9"}}},
+			want: []string{"10.96.0.9", "fd00::9"}},
+		{name: "headless has none", svc: corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: "None", ClusterIPs: []string{"None"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := serviceAddresses(&tt.svc); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("addresses = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePublishService(t *testing.T) {
+	for _, s := range []string{"kong", "/kong", "kong/", "a/b/c"} {
+		if _, err := ParsePublishService(s); err == nil {
+			t.Errorf("ParsePublishService(%q) took it", s)
+		}
+	}
+	if got, err := ParsePublishService("kong/kong-proxy"); err != nil || got.Namespace != "kong" || got.Name != "kong-proxy" {
+		t.Errorf("ParsePublishService = %v, %v", got, err)
 	}
 }

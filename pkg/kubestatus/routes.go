@@ -12,9 +12,9 @@ import (
 
 // KIC's own route condition: Programmed, with its reasons (route_parent_status.go).
 const (
-	RouteConditionProgrammed   = "Programmed"
-	ReasonConfiguredInGateway  = "ConfiguredInGateway"
-	ReasonTranslationError     = "TranslationError"
+	RouteConditionProgrammed    = "Programmed"
+	ReasonConfiguredInGateway   = "ConfiguredInGateway"
+	ReasonTranslationError      = "TranslationError"
 	ReasonProgrammedNotKnownYet = "Unknown"
 )
 
