@@ -95,6 +95,8 @@ type SyncOptions struct {
 	LockNamespace string
 	// RecordEvents writes Kubernetes Events on the objects that failed, with KIC's reasons.
 	RecordEvents bool
+	// Status writes what the sync did into the objects' status (--update-status).
+	Status StatusFlags
 	// Wait is how long --wait waits for every node to serve the sync marker (0: no wait);
 	// ProxyURLs are the nodes' proxies it polls.
 	Wait      time.Duration
@@ -133,6 +135,7 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
 	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
+	o.Status.AddFlags(fl, false)
 	fl.DurationVar(&o.LockTimeout, "lock-timeout", o.LockTimeout, "How long to wait while another sync holds the lock on this Kong.")
 	fl.StringVar(&o.LockNamespace, "lock-namespace", o.LockNamespace, "Namespace of the coordination.k8s.io Lease that keeps two syncs from one cluster apart.")
 	fl.DurationVar(&o.Wait, "wait", 0, "After the sync, wait up to this long until every node serves it (the sync marker's generation): "+
@@ -167,7 +170,7 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 	if _, err := engine.ParseMaxDelete(o.MaxDelete, 0); err != nil {
 		return usageErrorf(cmd, "--max-delete: %v", err)
 	}
-	return nil
+	return o.Status.Validate(cmd, &o.Source, o.DryRun)
 }
 
 // Run syncs once through the engine and prints what it did: notes and diagnostics, the
@@ -200,6 +203,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		if err := o.recordEvents(ctx, res.Observation, results); err != nil {
 			fmt.Fprintln(o.ErrOut, "warning: record events:", err)
 		}
+	}
+	if !o.DryRun {
+		o.writeStatus(ctx, res)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(o.ErrOut, "warning:", w)
