@@ -116,6 +116,7 @@ type runSeams struct {
 	diff      func(*DiffOptions) error
 	status    func(*StatusOptions) error
 	version   func(*VersionOptions) error
+	install   func(*InstallOptions) error
 }
 
 func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams) *cobra.Command {
@@ -162,6 +163,7 @@ func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams)
 		{groupBasic, NewCmdSync(f, streams, seams.sync)},
 		{groupBasic, NewCmdDiff(f, streams, seams.diff)},
 		{groupBasic, NewCmdTranslate(f, streams, seams.translate)},
+		{groupBasic, NewCmdInstall(f, streams, seams.install)},
 		{groupDebug, NewCmdStatus(f, streams, seams.status)},
 		{groupCluster, NewCmdSim(f, streams)},
 		{groupOther, NewCmdVersion(f, streams, seams.version)},
