@@ -19,7 +19,6 @@ import (
 var pendingSyncFlags = map[string]bool{
 	"watch":                     true,
 	"leader-elect":              true,
-	"update-status":             true,
 	"health-probe-bind-address": true,
 	"metrics-bind-address":      true,
 }
