@@ -215,12 +215,11 @@ func TestSyncUpdateStatusWritesWhatTheSyncDidOnce(t *testing.T) {
 	}
 
 	routes := []struct {
-		name                     string
-		accepted                 metav1.ConditionStatus
-		acceptedReason           string
-		resolved                 metav1.ConditionStatus
-		resolvedReason           string
-		programmed, programmedBy string
+		name           string
+		accepted       metav1.ConditionStatus
+		acceptedReason string
+		resolved       metav1.ConditionStatus
+		resolvedReason string
 	}{
 		{name: "good", accepted: metav1.ConditionTrue, acceptedReason: "Accepted", resolved: metav1.ConditionTrue, resolvedReason: "ResolvedRefs"},
 		{name: "denied", accepted: metav1.ConditionFalse, acceptedReason: "NotAllowedByListeners", resolved: metav1.ConditionTrue, resolvedReason: "ResolvedRefs"},
