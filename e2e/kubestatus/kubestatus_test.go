@@ -176,12 +176,13 @@ func TestSyncUpdateStatusWritesWhatTheSyncDidOnce(t *testing.T) {
 	}
 
 	sync := func() (string, string, int) {
-		return kongdbtest.Run(t, "sync", "--kubeconfig", env.Kubeconfig, "-n", ns, "--lock-namespace", ns,
+		return kongdbtest.Run(t, "sync", "--kubeconfig", env.Kubeconfig, "-A", "--lock-namespace", ns,
 			"--kong-admin-url", node.URL, "--schema-cache-dir", t.TempDir(),
 			"--update-status", "--publish-service", ns+"/kong-proxy")
 	}
 	stdout, stderr, code := sync()
-	// Exit 2: the Ingress with the broken plugin and the routes with unusable backends failed
+	// -A: the cross-namespace backend must be read to be judged (a read of one namespace cannot
+	// see it at all). Exit 2: the Ingress with the broken plugin and the routes with unusable backends failed
 	// translation, and the sync says so; the rest is in Kong.
 	if code != 2 || !strings.Contains(stderr, "status: ") {
 		t.Fatalf("sync: exit %d, want 2\n%s\n%s", code, stdout, stderr)
