@@ -420,3 +420,17 @@ func TestParsePublishService(t *testing.T) {
 		t.Errorf("ParsePublishService = %v, %v", got, err)
 	}
 }
+
+func TestFailureMessagesAreCutAndHideURLCredentials(t *testing.T) {
+	out := &apply.Outcome{Results: []apply.Result{{
+		Op:     &plan.Op{Action: plan.Create, Kind: "consumers", Name: "alice", Object: &plan.Object{Kind: "KongConsumer", Namespace: "app", Name: "alice"}},
+		Status: apply.Failed, Error: "create consumer alice through http://admin:s3cr3t@kong:8001: " + strings.Repeat("x", 5000),
+	}}}
+	f := newFixture(t, out)
+	f.sync(t, t0)
+	c := f.get(t, &kongv1.KongConsumer{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "alice"}}).(*kongv1.KongConsumer)
+	got := meta.FindStatusCondition(c.Status.Conditions, "Programmed")
+	if got == nil || strings.Contains(got.Message, "s3cr3t") || len(got.Message) > 1200 {
+		t.Errorf("Programmed = %+v, want a short message without the URL's password", got)
+	}
+}
