@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kongdb/kubectl-kongdb/internal/redact"
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/engine"
 	"github.com/kongdb/kubectl-kongdb/pkg/kongstate"
@@ -120,8 +121,8 @@ func newKnowledge(in Input) *knowledge {
 				continue
 			}
 			key := objectKey{o.Kind, o.Namespace, o.Name}
-			msg := fmt.Sprintf("%s %s %q: %s", r.Op.Action, r.Op.Kind, r.Op.Name, r.Error)
-			k.failed[key] = append(k.failed[key], msg)
+			// r.Error names the op and carries Kong's answer, its secrets already hidden.
+			k.failed[key] = append(k.failed[key], r.Error)
 		}
 	}
 	in.Desired.EachTags(func(tags []*string) {
@@ -138,14 +139,22 @@ func newKnowledge(in Input) *knowledge {
 	return k
 }
 
-// failure is why obj is not fully in Kong ("" when nothing failed), at most a few lines.
+// failure is why obj is not fully in Kong ("" when nothing failed): a few messages, each cut
+// short, without URLs' credentials. Conditions are read by whoever may read the object.
 func (k *knowledge) failure(key objectKey) string {
-	const most = 3
+	const most, longest = 3, 1024
 	msgs := k.failed[key]
 	if len(msgs) > most {
 		msgs = append(msgs[:most:most], fmt.Sprintf("and %d more", len(k.failed[key])-most))
 	}
-	return strings.Join(msgs, "; ")
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		if r := []rune(m); len(r) > longest {
+			m = string(r[:longest]) + "…"
+		}
+		out[i] = redact.URLs(m)
+	}
+	return strings.Join(out, "; ")
 }
 
 // addressType tells an IP from a hostname, as KIC's address conversion does.

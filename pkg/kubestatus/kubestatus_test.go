@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1alpha2 "sigs.k8s.io/gateway-api/apis/v1alpha2"
 
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -36,7 +37,7 @@ spec:
   gatewayClassName: kong
   listeners:
   - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
-  - {name: tcp, protocol: TCP, port: 9000}
+  - {name: tcp, protocol: TCP, port: 9000, allowedRoutes: {namespaces: {from: All}}}
   - {name: dup-a, protocol: HTTP, port: 8080, hostname: a.example.com, allowedRoutes: {namespaces: {from: All}}}
   - {name: dup-b, protocol: HTTP, port: 8080, hostname: a.example.com, allowedRoutes: {namespaces: {from: All}}}
 ---
@@ -77,6 +78,13 @@ metadata: {name: cross, namespace: app}
 spec:
   parentRefs: [{name: gw, namespace: infra, sectionName: http}]
   rules: [{backendRefs: [{name: echo, namespace: other, kind: Service, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: stream, namespace: app, generation: 5}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: tcp}]
+  rules: [{backendRefs: [{name: echo, port: 80}, {name: gone, port: 80}]}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
@@ -226,7 +234,7 @@ func TestGatewayClassAndGateway(t *testing.T) {
 		// good and cross are accepted on http (cross's backend is refused, the route is not);
 		// missing too: a route whose backends are all missing is still attached.
 		{listener: 0, attached: 3, kinds: []string{"HTTPRoute", "GRPCRoute"}, conflicted: "NoConflicts", programmed: metav1.ConditionTrue},
-		{listener: 1, attached: 0, kinds: []string{"TCPRoute"}, conflicted: "NoConflicts", programmed: metav1.ConditionTrue},
+		{listener: 1, attached: 1, kinds: []string{"TCPRoute"}, conflicted: "NoConflicts", programmed: metav1.ConditionTrue},
 		{listener: 2, attached: 0, kinds: []string{"HTTPRoute", "GRPCRoute"}, conflicted: "HostnameConflict", programmed: metav1.ConditionFalse},
 		{listener: 3, attached: 0, kinds: []string{"HTTPRoute", "GRPCRoute"}, conflicted: "HostnameConflict", programmed: metav1.ConditionFalse},
 	}
@@ -419,4 +427,31 @@ func TestParsePublishService(t *testing.T) {
 	if got, err := ParsePublishService("kong/kong-proxy"); err != nil || got.Namespace != "kong" || got.Name != "kong-proxy" {
 		t.Errorf("ParsePublishService = %v, %v", got, err)
 	}
+}
+
+func TestFailureMessagesAreCutAndHideURLCredentials(t *testing.T) {
+	out := &apply.Outcome{Results: []apply.Result{{
+		Op:     &plan.Op{Action: plan.Create, Kind: "consumers", Name: "alice", Object: &plan.Object{Kind: "KongConsumer", Namespace: "app", Name: "alice"}},
+		Status: apply.Failed, Error: "create consumer alice through http://admin:s3cr3t@kong:8001: " + strings.Repeat("x", 5000),
+	}}}
+	f := newFixture(t, out)
+	f.sync(t, t0)
+	c := f.get(t, &kongv1.KongConsumer{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "alice"}}).(*kongv1.KongConsumer)
+	got := meta.FindStatusCondition(c.Status.Conditions, "Programmed")
+	if got == nil || strings.Contains(got.Message, "s3cr3t") || len(got.Message) > 1200 {
+		t.Errorf("Programmed = %+v, want a short message without the URL's password", got)
+	}
+}
+
+func TestTCPRouteParents(t *testing.T) {
+	f := newFixture(t, &apply.Outcome{})
+	f.sync(t, t0)
+	r := f.get(t, &gatewayv1alpha2.TCPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "stream"}}).(*gatewayv1alpha2.TCPRoute)
+	if len(r.Status.Parents) != 1 {
+		t.Fatalf("parents = %+v", r.Status.Parents)
+	}
+	p := r.Status.Parents[0]
+	wantCondition(t, "TCPRoute", p.Conditions, "Accepted", metav1.ConditionTrue, "Accepted", 5)
+	// The spec's ResolvedRefs on every route kind (KIC writes it on HTTPRoutes only).
+	wantCondition(t, "TCPRoute", p.Conditions, "ResolvedRefs", metav1.ConditionFalse, "BackendNotFound", 5)
 }

@@ -32,6 +32,9 @@ type Options struct {
 	PublishAddresses []string
 	// Namespace is the only namespace the sync read ("" for all).
 	Namespace string
+	// Reader, when set, serves each object's first read (the watch loop's informer cache, so
+	// a sync with nothing new costs the API server nothing); a conflict reads it again live.
+	Reader client.Reader
 }
 
 // Writer writes the status of one sync's objects through the API server.
@@ -85,9 +88,15 @@ func (w *Writer) Update(ctx context.Context, res *engine.Result) (int, error) {
 	var errs []error
 	for _, c := range changes {
 		wrote := false
+		var reader client.Reader = w.client
+		if w.opts.Reader != nil {
+			reader = w.opts.Reader
+		}
 		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			obj := c.Object.DeepCopyObject().(client.Object)
-			if err := w.client.Get(ctx, client.ObjectKeyFromObject(c.Object), obj); err != nil {
+			err := reader.Get(ctx, client.ObjectKeyFromObject(c.Object), obj)
+			reader = w.client // a retry reads what the API server has now
+			if err != nil {
 				return err
 			}
 			if !c.Apply(obj, now) {
