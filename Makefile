@@ -51,9 +51,10 @@ build: ## the plugin (also as kongdb), its completion shim, and the Kong emulato
 	@ln -sf kubectl-kongdb $(BIN)/kongdb
 	@cp hack/completion/kubectl_complete-kongdb $(BIN)/
 
-images: ## build, with nothing pulled, the emulator, PostgreSQL and echo images the simulator uses
+images: ## build, with nothing pulled, the emulator, PostgreSQL and echo images the simulator uses, and kongdb's own (install)
 	@KONGDB_IMAGE_KONG=$(KONGDB_SIM_KONG_IMAGE) KONGDB_IMAGE_POSTGRES=$(KONGDB_SIM_POSTGRES_IMAGE) \
 		KONGDB_IMAGE_ECHO=$(KONGDB_SIM_ECHO_IMAGE) GO=$(GO) hack/images/build.sh
+	@GO=$(GO) hack/images/kongdb.sh
 
 install: build ## copy the plugin and its completion shim to $(PREFIX)/bin (default /usr/local)
 	install -m 0755 $(BIN)/kubectl-kongdb $(BIN)/kubectl_complete-kongdb $(or $(PREFIX),/usr/local)/bin/

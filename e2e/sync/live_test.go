@@ -3,18 +3,14 @@ package sync_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kongdb/kubectl-kongdb/internal/testenv"
@@ -35,25 +31,7 @@ func cluster(t *testing.T) *testenv.Env {
 // objects keep none; ones that exist already are left as they are).
 func applyYAML(t *testing.T, env *testenv.Env, ns, text string) {
 	t.Helper()
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(text), 4096)
-	for {
-		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			t.Fatalf("decode: %v", err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		if u.GetKind() != "IngressClass" {
-			u.SetNamespace(ns)
-		}
-		if err := env.Client.Create(t.Context(), &u); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
-		}
-	}
+	env.ApplyYAML(t, ns, text)
 }
 
 func deleteObject(t *testing.T, env *testenv.Env, ns, apiVersion, kind, name string) {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -187,5 +191,34 @@ func repoRoot() (string, error) {
 			return "", errors.New("cannot find the repository root (hack/kube-assets.sh) above the working directory")
 		}
 		dir = parent
+	}
+}
+
+// ApplyYAML creates every object of a multi-document YAML, the namespaced ones in namespace ns
+// (cluster-scoped ones keep none); objects that exist already are left as they are.
+func (e *Env) ApplyYAML(t testing.TB, ns, text string) {
+	t.Helper()
+	dec := yaml.NewYAMLOrJSONDecoder(strings.NewReader(text), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			t.Fatalf("decode: %v", err)
+		}
+		if len(u.Object) == 0 {
+			continue
+		}
+		namespaced, err := e.Client.IsObjectNamespaced(&u)
+		if err != nil {
+			t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
+		}
+		if namespaced {
+			u.SetNamespace(ns)
+		}
+		if err := e.Client.Create(t.Context(), &u); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
+		}
 	}
 }
