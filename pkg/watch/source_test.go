@@ -77,6 +77,8 @@ func fakeCluster(t *testing.T, objs ...runtime.Object) (*dynamicfake.FakeDynamic
 	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds, us...), mapper
 }
 
+func defaultInput() source.ClusterInput { return source.ClusterInput{} }
+
 func ptr[T any](v T) *T { return &v }
 
 // objects is a small cluster: Ingresses of two classes in two namespaces with their Service,
