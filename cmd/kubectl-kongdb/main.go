@@ -6,22 +6,11 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/cli"
 )
 
 func main() {
-	// A run is short, and a good part of a sync with little to do was garbage collection (a
-	// no-op sync of 7,000 Kong entities took some 15% less wall time with GOGC=400): collect
-	// at five times the live heap instead of twice, unless GOGC says otherwise.
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(400)
-		// ... but not past a soft limit, so that a very large translate or sync collects as
-		// often as it must to stay near it rather than grow to five times its live heap.
-		if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
-			debug.SetMemoryLimit(768 << 20)
-		}
-	}
+	// The garbage collector's settings are chosen per command (pkg/cli's tuneGC).
 	os.Exit(cli.Main(os.Args, cli.StdStreams()))
 }

@@ -25,7 +25,7 @@ func dyingProxy(t *testing.T, n *node, killAt int64) *httptest.Server {
 	proxy.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && writes.Add(1) == killAt {
-			n.kill()
+			n.Kill()
 			dead.Store(true)
 		}
 		if dead.Load() {

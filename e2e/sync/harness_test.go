@@ -7,20 +7,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,91 +30,13 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// node is one running emulator process.
-type node struct {
-	URL, ProxyURL string
-	cmd           *exec.Cmd
-	done          chan struct{}
-	log           *bytes.Buffer
-}
+// node is one running emulator process (emutest.Node).
+type node = emutest.Node
 
-// kill ends the node at once (SIGKILL), as a crashed Kong.
-func (n *node) kill() {
-	_ = n.cmd.Process.Kill()
-	<-n.done
-}
-
-// startNode runs `kong start` on db (bootstrapping it first, which is a no-op the second time),
-// with extra settings appended to the environment.
+// startNode runs `kong start` on db with extra settings (emutest.StartNode).
 func startNode(t testing.TB, db pgtest.Database, extra ...string) *node {
 	t.Helper()
-	env := append(nodeEnv(t), db.Env()...)
-	env = append(env, extra...)
-	boot := exec.Command(emutest.Binary(t), "migrations", "bootstrap")
-	boot.Env = env
-	if out, err := boot.CombinedOutput(); err != nil {
-		t.Fatalf("kong migrations bootstrap: %v: %s", err, out)
-	}
-	return launch(t, env, "KONG_ADMIN_LISTEN")
-}
-
-// nodeEnv is every node's environment: its own prefix and free ports.
-func nodeEnv(t testing.TB) []string {
-	return append(os.Environ(), "KONG_ADMIN_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)), "KONG_PREFIX="+t.TempDir(),
-		"KONG_LOG_LEVEL=warn", "KONG_STATUS_LISTEN=off",
-		"KONG_PROXY_LISTEN=127.0.0.1:"+fmt.Sprint(emutest.FreePort(t)))
-}
-
-// launch runs `kong start` with env (the last setting of a name wins, as in a shell) and waits
-// until the listener named by ready answers /status.
-func launch(t testing.TB, env []string, ready string) *node {
-	t.Helper()
-	n := &node{log: &bytes.Buffer{}, done: make(chan struct{})}
-	readyURL := ""
-	for _, e := range env {
-		k, v, _ := strings.Cut(e, "=")
-		switch {
-		case k == "KONG_ADMIN_LISTEN":
-			n.URL = "http://" + v
-		case k == "KONG_PROXY_LISTEN":
-			n.ProxyURL = "http://" + v
-		}
-		if k == ready {
-			readyURL = "http://" + v + "/status"
-		}
-	}
-	n.cmd = exec.Command(emutest.Binary(t), "start")
-	n.cmd.Env = env
-	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := n.cmd.Start(); err != nil {
-		t.Fatalf("kong start: %v", err)
-	}
-	go func() { _ = n.cmd.Wait(); close(n.done) }()
-	t.Cleanup(func() {
-		_ = n.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-n.done:
-		case <-time.After(10 * time.Second):
-			n.kill()
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(readyURL); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return n
-			}
-		}
-		select {
-		case <-n.done:
-			t.Fatalf("kong start exited: %s", n.log)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	t.Fatalf("node did not answer on %s: %s", readyURL, n.log)
-	return nil
+	return emutest.StartNode(t, db, extra...)
 }
 
 // counter is a reverse proxy in front of a node that counts the writes passing through. The

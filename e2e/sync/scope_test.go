@@ -111,16 +111,27 @@ func TestMaxDeleteIsAShareOfTheScope(t *testing.T) {
 		t.Fatalf("wiping namespace x: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	noDeletes(t, f, r)
-	// In a namespace's scope, one app is a service, a route and a plugin (upstreams and targets
-	// carry no namespace tag, so a namespaced sync never deletes them).
-	r = f.cmd(t, "sync", "-f", emptyX, "-n", "ns-x", "--prune", "--max-delete", "2")
-	if r.code != 1 || !strings.Contains(r.stderr, "would delete 3 of the ") {
+	// In a namespace's scope, one app is a service, a route, a plugin, an upstream and its
+	// target: the target carries no namespace tag, so its upstream's Service decides (on the old
+	// main a namespaced sync never deleted a target, and so never its upstream either).
+	r = f.cmd(t, "sync", "-f", emptyX, "-n", "ns-x", "--prune", "--max-delete", "4")
+	if r.code != 1 || !strings.Contains(r.stderr, "would delete 5 of the ") {
 		t.Fatalf("just over the budget: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	noDeletes(t, f, r)
-	mustSync(t, f, "-f", emptyX, "-n", "ns-x", "--prune", "--max-delete", "3")
+	mustSync(t, f, "-f", emptyX, "-n", "ns-x", "--prune", "--max-delete", "5")
 	if got := serviceNames(t, f); got["ns-x.x1.80"] || len(got) != 4 {
 		t.Fatalf("services after pruning x at the budget: %v", got)
+	}
+	var upstreams struct{ Data []struct{ Name string } }
+	f.get(t, "/upstreams", &upstreams)
+	for _, u := range upstreams.Data {
+		if strings.Contains(u.Name, "x1.ns-x") {
+			t.Fatalf("the upstream %s of the pruned app x1 survived", u.Name)
+		}
+	}
+	if len(upstreams.Data) != 4 {
+		t.Fatalf("upstreams after pruning x: %+v, want the 4 of namespace y", upstreams.Data)
 	}
 }
 

@@ -92,7 +92,7 @@ func TestWaitTraditionalEveryNodeServesTheSync(t *testing.T) {
 	}
 	wantConverged(t, r, markerRecord(t, a.URL), 1, a.ProxyURL, b.ProxyURL)
 
-	b.kill()
+	b.Kill()
 	r = run(t, "sync", "-f", in, "--kong-admin-url", a.URL, "--schema-cache-dir", cache,
 		"--kong-proxy-url", a.ProxyURL, "--kong-proxy-url", b.ProxyURL, "--wait=2s")
 	if r.code != 1 {
@@ -123,10 +123,10 @@ func TestWaitHybridEveryDataPlaneServesTheSync(t *testing.T) {
 	cp := startNode(t, pgtest.NewDatabase(t), append(certs, "KONG_ROLE=control_plane", "KONG_CLUSTER_LISTEN="+clusterAddr,
 		"KONG_DB_UPDATE_FREQUENCY=0.5")...)
 	dataPlane := func() *node {
-		env := append(nodeEnv(t), certs...)
+		env := append(emutest.NodeEnv(t), certs...)
 		env = append(env, "KONG_ROLE=data_plane", "KONG_DATABASE=off", "KONG_CLUSTER_CONTROL_PLANE="+clusterAddr,
 			fmt.Sprintf("KONG_STATUS_LISTEN=127.0.0.1:%d", emutest.FreePort(t)))
-		return launch(t, env, "KONG_STATUS_LISTEN")
+		return emutest.Launch(t, env, "KONG_STATUS_LISTEN")
 	}
 	dp1, dp2 := dataPlane(), dataPlane()
 	deadline := time.Now().Add(60 * time.Second)
@@ -156,7 +156,7 @@ func TestWaitHybridEveryDataPlaneServesTheSync(t *testing.T) {
 		t.Fatalf("%d data planes reported converged through the control plane, want 2:\n%s", n, r.stderr)
 	}
 
-	dp2.kill()
+	dp2.Kill()
 	r = sync(manifests(t, "alpha", "beta", "gamma"), "3s")
 	if r.code != 1 {
 		t.Fatalf("sync --wait with a dead data plane: exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -74,9 +74,13 @@ var (
 )
 
 // Main runs the tests of a binary and stops the server started for them, if
-// any. Call it from TestMain; it exits the process with m.Run's code.
-func Main(m *testing.M) {
+// any. Call it from TestMain; it exits the process with m.Run's code, after
+// running each of after (a binary's other cleanups, which os.Exit would skip).
+func Main(m *testing.M, after ...func()) {
 	code := m.Run()
+	for _, f := range after {
+		f()
+	}
 	mu.Lock()
 	if current != nil {
 		if err := current.Stop(); err != nil {

@@ -22,9 +22,11 @@ func (e *notOwned) Error() string { return e.blocker }
 
 // ownedBefore checks that an update or delete is on an entity this sync read as owned: its
 // body as read carries the ownership tag. The plan only makes such ops, so this is the last
-// line against a plan built on a read that was not tag-filtered.
+// line against a plan built on a read that was not tag-filtered. A consumer group's
+// membership has no tags of its own: the read lists memberships only under the groups it read
+// with the ownership tag (admin's readMembers), and that group is the membership's owner.
 func (r *runner) ownedBefore(op *plan.Op) error {
-	if op.Action == plan.Create || hasTag(op.Old["tags"], r.opts.OwnershipTag) {
+	if op.Action == plan.Create || op.Kind == plan.KindConsumerGroupMember || hasTag(op.Old["tags"], r.opts.OwnershipTag) {
 		return nil
 	}
 	return &notOwned{blocker: fmt.Sprintf("%s %s was not read as owned by this sync (no tag %q): left alone", op.Kind, op.Name, r.opts.OwnershipTag)}

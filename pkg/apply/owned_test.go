@@ -261,3 +261,20 @@ func TestNoWriteAfterTheDeadlinePassed(t *testing.T) {
 		}
 	}
 }
+
+// TestMembershipDriftIsRepaired: a membership carries no tags (Kong Enterprise's
+// /consumer_groups/{g}/consumers lists bare consumers), so the ownership check must not refuse
+// the delete the plan makes to repair it. On the old main the delete ended as a conflict and
+// was never sent, leaving the extra membership in place.
+func TestMembershipDriftIsRepaired(t *testing.T) {
+	s := &store{byPath: map[string]map[string]any{"/consumer_groups/s1/consumers/a1": {"consumer": "a1"}}}
+	op := &plan.Op{Action: plan.Delete, Kind: plan.KindConsumerGroupMember, Name: "alice in silver",
+		Method: "DELETE", Path: "/consumer_groups/s1/consumers/a1", Old: map[string]any{"consumer": "a1"}}
+	out := Run(t.Context(), &plan.Plan{Ops: []*plan.Op{op}}, s.pool(t), Options{OwnershipTag: tag})
+	if res := out.Results[0]; res.Status != Done {
+		t.Fatalf("membership delete: %s %s %s", res.Status, res.Error, res.Blocker)
+	}
+	if got := s.sent("DELETE"); len(got) != 1 || got[0] != "DELETE /consumer_groups/s1/consumers/a1" {
+		t.Fatalf("sent %v, want the membership's DELETE", got)
+	}
+}

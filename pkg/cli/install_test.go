@@ -17,11 +17,7 @@ import (
 // when one of them arrives, so that the list only ever shrinks, and for any other flag sync
 // lacks.
 var pendingSyncFlags = map[string]bool{
-	"watch":                     true,
-	"leader-elect":              true,
-	"update-status":             true,
-	"health-probe-bind-address": true,
-	"metrics-bind-address":      true,
+	"metrics-bind-address": true,
 }
 
 // TestInstallArgsAreSyncFlags parses the Deployment's arguments with the real sync command:

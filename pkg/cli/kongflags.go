@@ -127,6 +127,9 @@ func (s *SourceFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&s.Selector, "selector", "l", "", "Label selector for the objects that make routes and consumers (Ingress, Gateway API routes, TCP/UDPIngress, KongConsumer, KongConsumerGroup).")
 	fs.StringVar(&s.IngressClass, "ingress-class", s.IngressClass, "Ingress class served, as KIC's --ingress-class.")
 	fs.StringVar(&s.GatewayClassController, "gateway-class-controller", s.GatewayClassController, "GatewayClass controllerName served.")
+	// KIC's flag is --gateway-api-controller-name; the watch loop's docs say --gateway-class-controller-name.
+	// Both spell the same setting, so they write the same field.
+	fs.StringVar(&s.GatewayClassController, "gateway-class-controller-name", s.GatewayClassController, "Alias of --gateway-class-controller.")
 	fs.BoolVar(&s.CombinedServices, "combined-services-from-different-httproutes", false, "If true, rules of different HTTPRoutes in one namespace with the same backends share one Kong service, as KIC's flag of that name.")
 }
 

@@ -138,6 +138,8 @@ func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams)
 			cobra.CommandDisplayNameAnnotation: name,
 		},
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+		// No command defines its own PersistentPreRun, so this one runs before every command.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) { tuneGC(cmd) },
 	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)

@@ -63,7 +63,21 @@ record; a timeout names the nodes that lag and exits 1.
 Exit codes: 0 done, 1 error (nothing or not everything could be tried, such as Kong losing
 its database mid-sync: the report says which writes were made), 2 partial: some
 entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
-Kong kept what it had from it (the report names each with its Kubernetes object).`
+Kong kept what it had from it (the report names each with its Kubernetes object).
+
+Watch mode (--watch, live cluster only; for example sync --watch -A, until Ctrl-C): informers on every kind sync reads, scoped by -n/-A
+and -l as a one-shot sync, trigger the same sync on every change, after --debounce of quiet
+(at most 2s after the first change, so a steady stream still syncs), every --resync-period
+(drift made in Kong by hand is put back), and again with backoff after a failed or partial
+sync. Every sync reads Kong in full and writes only the differences; nothing is deleted
+before every informer has listed its kind, nor while any list or watch is failing. Each sync
+logs one line on stderr (--log-format text or json). With --leader-elect (the default) only
+the holder of the Lease <lock-name>-leader in --lock-namespace syncs; other watchers of the
+same --ownership-tag stand by and take over when it stops (at once when it is interrupted,
+within 15s when it dies). The sync lock is taken as by any sync, so a one-shot sync can still
+run between two of the watcher's. --health-probe-bind-address serves /healthz and /readyz
+(ready once the informers synced, leader or standby). SIGINT or SIGTERM stops it, exit 0.
+--wait, --dry-run, -o and -f/-k are refused with --watch.`
 
 const syncExample = `  # Sync manifests, deleting owned entities they no longer hold
   %[1]s sync -f ./manifests -R --prune
@@ -95,10 +109,14 @@ type SyncOptions struct {
 	LockNamespace string
 	// RecordEvents writes Kubernetes Events on the objects that failed, with KIC's reasons.
 	RecordEvents bool
+	// Status writes what the sync did into the objects' status (--update-status).
+	Status StatusFlags
 	// Wait is how long --wait waits for every node to serve the sync marker (0: no wait);
 	// ProxyURLs are the nodes' proxies it polls.
 	Wait      time.Duration
 	ProxyURLs []string
+	// Watch keeps syncing until interrupted (sync --watch).
+	Watch WatchFlags
 	// transport wraps the Admin API transport; tests count writes with it.
 	transport func(http.RoundTripper) http.RoundTripper
 
@@ -133,11 +151,13 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
 	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
+	o.Status.AddFlags(fl, false)
 	fl.DurationVar(&o.LockTimeout, "lock-timeout", o.LockTimeout, "How long to wait while another sync holds the lock on this Kong.")
 	fl.StringVar(&o.LockNamespace, "lock-namespace", o.LockNamespace, "Namespace of the coordination.k8s.io Lease that keeps two syncs from one cluster apart.")
 	fl.DurationVar(&o.Wait, "wait", 0, "After the sync, wait up to this long until every node serves it (the sync marker's generation): "+
 		"each --kong-proxy-url, and in hybrid mode every data plane the control plane lists. --wait alone waits "+defaultWait.String()+".")
 	fl.Lookup("wait").NoOptDefVal = defaultWait.String()
+	o.Watch.AddFlags(fl)
 	fl.StringArrayVar(&o.ProxyURLs, "kong-proxy-url", nil, "Proxy URL of a Kong node (traditional node or hybrid data plane) that --wait polls; repeat for every node.")
 	return cmd
 }
@@ -167,7 +187,10 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 	if _, err := engine.ParseMaxDelete(o.MaxDelete, 0); err != nil {
 		return usageErrorf(cmd, "--max-delete: %v", err)
 	}
-	return nil
+	if err := o.Status.Validate(cmd, &o.Source, o.DryRun); err != nil {
+		return err
+	}
+	return o.validateWatch(cmd)
 }
 
 // Run syncs once through the engine and prints what it did: notes and diagnostics, the
@@ -175,6 +198,9 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 func (o *SyncOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if o.Watch.Watch {
+		return o.runWatch(ctx)
 	}
 	warnInsecure(o.ErrOut, &o.Kong)
 	cfg, err := o.engineConfig()
@@ -200,6 +226,9 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 		if err := o.recordEvents(ctx, res.Observation, results); err != nil {
 			fmt.Fprintln(o.ErrOut, "warning: record events:", err)
 		}
+	}
+	if !o.DryRun {
+		o.writeStatus(ctx, res)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(o.ErrOut, "warning:", w)

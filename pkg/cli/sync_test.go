@@ -86,6 +86,33 @@ func TestSyncFlags(t *testing.T) {
 		{name: "cert without key", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--kong-admin-cert", "c"}, wantErr: "must be given together"},
 		{name: "zero concurrency", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--concurrency", "0"}, wantErr: "--concurrency"},
 		{name: "unbounded concurrency", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--concurrency", "100000"}, wantErr: "--concurrency must be between 1 and 64"},
+		{
+			name: "update status",
+			args: []string{"--kong-admin-url", "http://k", "--update-status", "--publish-service", "kong/kong-proxy", "--gateway-class-controller-name", "example.com/gw"},
+			want: func(o *SyncOptions) bool {
+				return o.Status.UpdateStatus && o.Status.PublishService == "kong/kong-proxy" && o.Source.GatewayClassController == "example.com/gw"
+			},
+		},
+		{name: "status off by default", args: []string{"--kong-admin-url", "http://k"}, want: func(o *SyncOptions) bool { return !o.Status.UpdateStatus }},
+		{name: "update status from manifests", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--update-status"}, wantErr: "cannot be used with -f/-k"},
+		{name: "update status on a dry run", args: []string{"--kong-admin-url", "http://k", "--update-status", "--dry-run"}, wantErr: "a --dry-run does nothing to write"},
+		{name: "bad publish service", args: []string{"--kong-admin-url", "http://k", "--publish-service", "kong-proxy"}, wantErr: "want NAMESPACE/NAME"},
+		{
+			name: "watch",
+			args: []string{"--kong-admin-url", "http://k", "--watch", "--debounce", "50ms", "--resync-period", "30s", "--leader-elect=false",
+				"--health-probe-bind-address", ":8081", "--log-format", "json"},
+			want: func(o *SyncOptions) bool {
+				return o.Watch.Watch && o.Watch.Debounce.Milliseconds() == 50 && o.Watch.ResyncPeriod.Seconds() == 30 &&
+					!o.Watch.LeaderElect && o.Watch.HealthAddr == ":8081" && o.Watch.LogFormat == "json"
+			},
+		},
+		{name: "watch defaults", args: []string{"--kong-admin-url", "http://k", "--watch"},
+			want: func(o *SyncOptions) bool { return o.Watch.LeaderElect && o.Watch.ResyncPeriod.Minutes() == 10 }},
+		{name: "watch manifests", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--watch"}, wantErr: "manifests (-f/-k) have no changes to watch"},
+		{name: "watch and wait", args: []string{"--kong-admin-url", "http://k", "--watch", "--wait"}, wantErr: "--wait is refused with --watch"},
+		{name: "watch dry run", args: []string{"--kong-admin-url", "http://k", "--watch", "--dry-run"}, wantErr: "--dry-run writes nothing"},
+		{name: "watch output", args: []string{"--kong-admin-url", "http://k", "--watch", "-o", "json"}, wantErr: "-o is refused"},
+		{name: "debounce without watch", args: []string{"--kong-admin-url", "http://k", "--debounce", "1s"}, wantErr: "--debounce only applies with --watch"},
 		{name: "empty ownership tag", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--ownership-tag", ""}, wantErr: "--ownership-tag"},
 	}
 	for _, tt := range tests {

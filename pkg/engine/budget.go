@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,9 @@ func ParseMaxDelete(v string, managed int) (int, error) {
 		if err != nil || f < 0 || f > 100 {
 			return 0, fmt.Errorf("delete budget %q: want a share such as 30%% or a count such as 50", v)
 		}
-		return int(f / 100 * float64(managed)), nil
+		// f*managed/100, not f/100*managed: 0.29*100 is 28.999… in floating point, and a
+		// budget of "29%" of 100 must allow 29. The nudge absorbs what rounding is left.
+		return int(math.Floor(f*float64(managed)/100 + 1e-9)), nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n < 0 {

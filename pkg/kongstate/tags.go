@@ -9,7 +9,20 @@ func (s *State) MergeTags(tags ...string) {
 	if s == nil || len(tags) == 0 {
 		return
 	}
-	m := func(t *[]*string) { mergeTags(t, tags) }
+	s.eachTagList(func(t *[]*string) { mergeTags(t, tags) })
+}
+
+// EachTags calls f with the tags of every entity of s, nested ones included: what tells which
+// Kubernetes objects the state holds something of (their k8s-* tags).
+func (s *State) EachTags(f func(tags []*string)) {
+	if s == nil {
+		return
+	}
+	s.eachTagList(func(t *[]*string) { f(*t) })
+}
+
+// eachTagList calls f with the tag list of every entity of s.
+func (s *State) eachTagList(m func(*[]*string)) {
 	for _, svc := range s.Services {
 		m(&svc.Tags)
 		for _, p := range svc.Plugins {
@@ -42,13 +55,13 @@ func (s *State) MergeTags(tags ...string) {
 		for _, p := range c.Plugins {
 			m(&p.Tags)
 		}
-		mergeAll(c.KeyAuths, func(e *kong.KeyAuth) *[]*string { return &e.Tags }, tags)
-		mergeAll(c.HMACAuths, func(e *kong.HMACAuth) *[]*string { return &e.Tags }, tags)
-		mergeAll(c.JWTAuths, func(e *kong.JWTAuth) *[]*string { return &e.Tags }, tags)
-		mergeAll(c.BasicAuths, func(e *kong.BasicAuth) *[]*string { return &e.Tags }, tags)
-		mergeAll(c.ACLGroups, func(e *kong.ACLGroup) *[]*string { return &e.Tags }, tags)
-		mergeAll(c.Oauth2Creds, func(e *kong.Oauth2Credential) *[]*string { return &e.Tags }, tags)
-		mergeAll(c.MTLSAuths, func(e *kong.MTLSAuth) *[]*string { return &e.Tags }, tags)
+		eachOf(c.KeyAuths, func(e *kong.KeyAuth) *[]*string { return &e.Tags }, m)
+		eachOf(c.HMACAuths, func(e *kong.HMACAuth) *[]*string { return &e.Tags }, m)
+		eachOf(c.JWTAuths, func(e *kong.JWTAuth) *[]*string { return &e.Tags }, m)
+		eachOf(c.BasicAuths, func(e *kong.BasicAuth) *[]*string { return &e.Tags }, m)
+		eachOf(c.ACLGroups, func(e *kong.ACLGroup) *[]*string { return &e.Tags }, m)
+		eachOf(c.Oauth2Creds, func(e *kong.Oauth2Credential) *[]*string { return &e.Tags }, m)
+		eachOf(c.MTLSAuths, func(e *kong.MTLSAuth) *[]*string { return &e.Tags }, m)
 	}
 	for _, cg := range s.ConsumerGroups {
 		m(&cg.Tags)
@@ -58,9 +71,9 @@ func (s *State) MergeTags(tags ...string) {
 	}
 }
 
-func mergeAll[T any](es []*T, tagsOf func(*T) *[]*string, tags []string) {
+func eachOf[T any](es []*T, tagsOf func(*T) *[]*string, m func(*[]*string)) {
 	for _, e := range es {
-		mergeTags(tagsOf(e), tags)
+		m(tagsOf(e))
 	}
 }
 

@@ -189,7 +189,7 @@ func BuildDesired(d *Desired, current *kongstate.State, opts Options) (*Plan, er
 	if opts.MayDelete != nil {
 		p.InScope = 0
 		for _, e := range have.all {
-			if opts.MayDelete(tagsOf(e.body)) {
+			if opts.mayDelete(e) {
 				p.InScope++
 			}
 		}
@@ -487,7 +487,7 @@ func (b *builder) deletes(have *side, opts Options) {
 				why = "the desired state may be incomplete"
 			}
 			withhold(e, why)
-		case opts.MayDelete != nil && !opts.MayDelete(tagsOf(e.body)):
+		case opts.MayDelete != nil && !opts.mayDelete(e):
 			outside = append(outside, e)
 		default:
 			deleting[e] = true
@@ -584,6 +584,36 @@ func (b *builder) link(want, have *side) {
 		slices.Sort(op.DependsOn)
 		op.DependsOn = slices.Compact(op.DependsOn)
 	}
+}
+
+// mayDelete applies MayDelete to e. An entity that names no Kubernetes object of its own (an
+// upstream's target, a certificate's SNI, a credential without tags) belongs to the entity it
+// hangs from: Kong deletes it with that parent, and the parent's object decides its scope. Without
+// this, a namespace- or selector-scoped sync could never remove a dead pod's target.
+func (opts Options) mayDelete(e *entity) bool {
+	for seen := 0; e != nil && seen < 8; seen++ {
+		tags := tagsOf(e.body)
+		if ObjectOf(tags) != nil {
+			return opts.MayDelete(tags)
+		}
+		e = owner(e)
+	}
+	return false
+}
+
+// owner is the one parent an entity hangs from, or nil when it has none or several.
+func owner(e *entity) *entity {
+	var found *entity
+	for _, p := range e.parents {
+		if p == nil {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = p
+	}
+	return found
 }
 
 func tagsOf(body map[string]any) []string {

@@ -445,3 +445,29 @@ func TestEmptyIDIsAnError(t *testing.T) {
 		})
 	}
 }
+
+// A scoped sync removes a dead pod's target: a target names no Kubernetes object of its own, so
+// the upstream it hangs from decides its scope. Once, -n default never deleted one.
+func TestScopedDeleteReachesEntitiesWithoutTheirOwnObject(t *testing.T) {
+	withTargets := func(targets ...string) *kongstate.State {
+		s := sample()
+		s.Upstreams[0].Tags = tags("k8s-kind:Service", "k8s-namespace:default", "k8s-name:echo")
+		s.Upstreams[0].Targets = nil
+		for _, tg := range targets {
+			s.Upstreams[0].Targets = append(s.Upstreams[0].Targets, &kong.Target{Target: kong.String(tg), Weight: kong.Int(100), Tags: tags()})
+		}
+		return s
+	}
+	inNamespace := func(ns string) func([]string) bool {
+		return func(tags []string) bool { return slices.Contains(tags, "k8s-namespace:"+ns) }
+	}
+	current := roundTrip(t, withTargets("10.0.0.1:80"))
+	p := build(t, withTargets("10.0.0.2:80"), current, Options{AllowDeletes: true, MayDelete: inNamespace("default")})
+	if del := find(t, p, Delete, KindTarget); !strings.Contains(del.Name, "10.0.0.1") {
+		t.Fatalf("deleted target %q, want 10.0.0.1:80", del.Name)
+	}
+	p = build(t, withTargets("10.0.0.2:80"), current, Options{AllowDeletes: true, MayDelete: inNamespace("other")})
+	if n := p.Count()[Delete]; n != 0 {
+		t.Fatalf("a sync scoped to another namespace plans %d deletes: %s", n, describe(p))
+	}
+}

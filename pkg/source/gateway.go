@@ -25,6 +25,8 @@ type parent struct {
 	gateway      *gatewayv1.Gateway
 	listenerName gatewayv1.SectionName
 	accepted     bool
+	// verdict is what the route's status says of this parent.
+	verdict ParentVerdict
 }
 
 // filterGatewayAPI keeps the GatewayClasses and Gateways this tool serves and the routes they
@@ -107,6 +109,7 @@ func filterRoutes[R object](f *filterer, gateways map[string]*gatewayv1.Gateway,
 		if !ok {
 			continue
 		}
+		f.recordVerdicts(rt, parents)
 		accepted := slices.ContainsFunc(parents, func(p parent) bool { return p.accepted })
 		switch {
 		case accepted:
@@ -148,12 +151,20 @@ func (f *filterer) parentsOf(rt route, gateways map[string]*gatewayv1.Gateway) (
 		if ref.SectionName != nil {
 			p.listenerName = *ref.SectionName
 		}
+		// Every listener is judged, not only up to the first that accepts: a Gateway's
+		// status counts the routes attached to each of its listeners.
+		steps := make([]listenerStep, len(gw.Spec.Listeners))
 		for i := range gw.Spec.Listeners {
-			if f.listenerAccepts(rt, ref, gw, &gw.Spec.Listeners[i]) {
+			l := &gw.Spec.Listeners[i]
+			steps[i] = f.listenerCheck(rt, ref, gw, l)
+			if steps[i] == listenerAccepted {
 				p.accepted = true
-				break
+				p.verdict.Listeners = append(p.verdict.Listeners, l.Name)
 			}
 		}
+		p.verdict.Ref, p.verdict.Gateway = ref, gw
+		p.verdict.Accepted = p.accepted
+		p.verdict.Reason = parentReason(ref, gw, steps)
 		parents = append(parents, p)
 	}
 	return parents, unknown, true
@@ -174,33 +185,78 @@ func (f *filterer) parentMayExistElsewhere(ns, name string) bool {
 	return f.in.readNamespace != "" && f.in.readNamespace != ns
 }
 
-// listenerAccepts runs KIC's listener checks, in its order: allowedRoutes, supported kinds,
-// listener readiness, sectionName, port, protocol and hostname intersection.
-func (f *filterer) listenerAccepts(rt route, ref gatewayv1.ParentReference, gw *gatewayv1.Gateway, l *gatewayv1.Listener) bool {
+// listenerStep is how far a route got through one listener's checks (listenerCheck): the
+// check it failed, or listenerAccepted.
+type listenerStep int
+
+const (
+	failedAllowedRoutes listenerStep = iota
+	failedSupportedKinds
+	failedProgrammed
+	failedSectionName
+	failedPort
+	failedProtocol
+	failedHostname
+	listenerAccepted
+)
+
+// listenerCheck runs KIC's listener checks, in its order: allowedRoutes, supported kinds,
+// listener readiness, sectionName, port, protocol and hostname intersection, and says how far
+// the route got.
+func (f *filterer) listenerCheck(rt route, ref gatewayv1.ParentReference, gw *gatewayv1.Gateway, l *gatewayv1.Listener) listenerStep {
 	if !f.allowedRoutesMatch(rt, ref, gw, l) {
-		return false
+		return failedAllowedRoutes
 	}
 	status := listenerStatus(gw, l.Name)
 	if !slices.ContainsFunc(supportedKinds(l, status), func(k gatewayv1.RouteGroupKind) bool {
 		return k.Group != nil && *k.Group == gatewayv1.GroupName && string(k.Kind) == rt.kind
 	}) {
-		return false
+		return failedSupportedKinds
 	}
 	// KIC waits for its own controller to mark listeners Programmed. kongdb is that controller
 	// here, so only a listener some controller explicitly marked not Programmed is refused.
 	if status != nil && conditionStatus(status.Conditions, string(gatewayv1.ListenerConditionProgrammed)) == metav1.ConditionFalse {
-		return false
+		return failedProgrammed
 	}
 	if ref.SectionName != nil && *ref.SectionName != "" && *ref.SectionName != l.Name {
-		return false
+		return failedSectionName
 	}
 	if ref.Port != nil && *ref.Port != l.Port {
-		return false
+		return failedPort
 	}
 	if !routeTypeMatchesListener(rt.kind, l) {
-		return false
+		return failedProtocol
 	}
-	return rt.hostnames == nil || listenerHostnameIntersects(l, rt.hostnames)
+	if rt.hostnames != nil && !listenerHostnameIntersects(l, rt.hostnames) {
+		return failedHostname
+	}
+	return listenerAccepted
+}
+
+// parentReason reads the listeners' verdicts into the reason of the route's Accepted condition
+// on that parent, as the Gateway API spec defines the reasons: no listener the parentRef can
+// mean (by sectionName and port) is NoMatchingParent; listeners it means that all refuse the
+// route by allowedRoutes, kinds or readiness is NotAllowedByListeners. KIC 3.5 answers
+// NoMatchingParent for every refused route with a sectionName; the spec's reading is kept.
+func parentReason(ref gatewayv1.ParentReference, gw *gatewayv1.Gateway, steps []listenerStep) gatewayv1.RouteConditionReason {
+	if slices.Contains(steps, listenerAccepted) {
+		return gatewayv1.RouteReasonAccepted
+	}
+	if slices.Contains(steps, failedHostname) {
+		return gatewayv1.RouteReasonNoMatchingListenerHostname
+	}
+	meant, let := false, false
+	for i, l := range gw.Spec.Listeners {
+		if (ref.SectionName != nil && *ref.SectionName != "" && *ref.SectionName != l.Name) || (ref.Port != nil && *ref.Port != l.Port) {
+			continue
+		}
+		meant = true
+		let = let || steps[i] > failedProgrammed
+	}
+	if meant && !let {
+		return gatewayv1.RouteReasonNotAllowedByListeners
+	}
+	return gatewayv1.RouteReasonNoMatchingParent
 }
 
 func (f *filterer) allowedRoutesMatch(rt route, ref gatewayv1.ParentReference, gw *gatewayv1.Gateway, l *gatewayv1.Listener) bool {

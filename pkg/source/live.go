@@ -59,8 +59,8 @@ func ReadCluster(ctx context.Context, getter genericclioptions.RESTClientGetter,
 	return readCluster(ctx, client, mapper, in, opts, disc)
 }
 
-// groupDiscovery is what tells a CRD that is not installed from a discovery that failed.
-type groupDiscovery interface {
+// GroupDiscovery is what tells a CRD that is not installed from a discovery that failed.
+type GroupDiscovery interface {
 	ServerGroups() (*metav1.APIGroupList, error)
 	ServerResourcesForGroupVersion(groupVersion string) (*metav1.APIResourceList, error)
 }
@@ -69,7 +69,7 @@ type groupDiscovery interface {
 // served, or every version of the group answered and none lists the kind. Any failure to ask
 // is doubt, returned as an error, and doubt must not read as "not installed" (that would
 // delete every entity of the kind).
-func kindAbsent(disc groupDiscovery, gvk schema.GroupVersionKind) (bool, error) {
+func kindAbsent(disc GroupDiscovery, gvk schema.GroupVersionKind) (bool, error) {
 	groups, err := disc.ServerGroups()
 	if err != nil {
 		return false, err
@@ -93,13 +93,99 @@ func kindAbsent(disc groupDiscovery, gvk schema.GroupVersionKind) (bool, error) 
 	return true, nil
 }
 
+// ReadClusterFrom is ReadCluster on given clients: a caller that holds them already (a test,
+// the watch comparing its caches with a one-shot read) reads exactly as a sync does.
+func ReadClusterFrom(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, disc GroupDiscovery, in ClusterInput, opts Options) (*Snapshot, error) {
+	return readCluster(ctx, client, mapper, in, opts, disc)
+}
+
 // readCluster is ReadCluster on given clients, so tests can use fakes.
 // disc, when set, confirms that a kind the mapper does not know is really not installed.
-func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, in ClusterInput, opts Options, disc groupDiscovery) (*Snapshot, error) {
+func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, in ClusterInput, opts Options, disc GroupDiscovery) (*Snapshot, error) {
 	if in.PageSize <= 0 {
 		in.PageSize = DefaultPageSize
 	}
-	r := &clusterReader{client: client, mapper: mapper, in: in}
+	kinds, err := ResolveKinds(mapper, disc)
+	if err != nil {
+		return nil, err
+	}
+	return ReadLive(ctx, kinds, &clusterReader{client: client, mapper: mapper, in: in}, in, opts)
+}
+
+// LiveKind is one kind a live read lists: the resource that serves it, or why it is not listed.
+type LiveKind struct {
+	GVK schema.GroupVersionKind
+	// Resource serves the kind; it is zero when the kind is Absent or in Doubt.
+	Resource   schema.GroupVersionResource
+	Namespaced bool
+	// Absent is a CRD the API server definitely does not serve: no object of it can exist.
+	Absent bool
+	// Doubt is why it could not be told whether a CRD is installed: its entities must not be
+	// deleted, so the read is incomplete.
+	Doubt error
+
+	info kindInfo
+}
+
+// ResolveKinds finds the resource of every kind a live read lists, in the order they are
+// read. A CRD the mapper does not know is Absent only when disc confirms it (without disc,
+// the mapper is believed); a kind that is not a CRD and is not served is an error.
+func ResolveKinds(mapper meta.RESTMapper, disc GroupDiscovery) ([]LiveKind, error) {
+	out := make([]LiveKind, 0, len(kinds))
+	for _, k := range kinds {
+		lk := LiveKind{GVK: k.gvk, Namespaced: k.namespaced, info: k}
+		mapping, err := resourceMapping(mapper, k.gvk)
+		switch {
+		case meta.IsNoMatchError(err) && k.optional && disc != nil:
+			if absent, derr := kindAbsent(disc, k.gvk); absent {
+				lk.Absent = true
+			} else {
+				lk.Doubt = derr
+			}
+		case meta.IsNoMatchError(err) && k.optional:
+			lk.Absent = true
+		case err != nil:
+			return nil, fmt.Errorf("read cluster: find %s: %w", k.gvk.Kind, err)
+		default:
+			lk.Resource = mapping.Resource
+		}
+		out = append(out, lk)
+	}
+	return out, nil
+}
+
+// Lister is what a live read lists from: the API server page by page (ReadCluster), or an
+// informer cache (the watch), so that both yield the same Snapshot for the same objects.
+type Lister interface {
+	// List returns every object of k in namespace ("" for all), decoded to k's Go type (see
+	// Decode); an error leaves the kind, and so the Snapshot, incomplete.
+	List(ctx context.Context, k LiveKind, namespace string) ([]Object, error)
+	// Get reads one object; apierrors.IsNotFound when it does not exist. A namespace-scoped
+	// read uses it for the Gateways its routes attach to in other namespaces.
+	Get(ctx context.Context, k LiveKind, namespace, name string) (Object, error)
+	// NamespaceLabels returns every Namespace's labels, for Gateway listeners' namespace
+	// selectors.
+	NamespaceLabels(ctx context.Context) (map[string]map[string]string, error)
+}
+
+// Object is what every kind a Snapshot holds is: typed metadata and a runtime.Object.
+type Object = object
+
+// Decode converts an object listed from a cluster into kongdb's Go type of its kind, without
+// its managed fields; the type meta is set to the version kongdb reads, so objects from every
+// source look the same. u is not changed.
+func Decode(k LiveKind, u *unstructured.Unstructured) (Object, error) {
+	if len(u.GetManagedFields()) > 0 {
+		u = u.DeepCopy()
+		u.SetManagedFields(nil)
+	}
+	return toTyped(u, k.info)
+}
+
+// ReadLive reads the kinds from l and pre-filters as KIC's controllers do: what ReadCluster
+// does once the kinds are resolved. Absent kinds are skipped with a note; a kind in doubt or
+// one that could not be listed in full leaves the Snapshot incomplete.
+func ReadLive(ctx context.Context, kinds []LiveKind, l Lister, in ClusterInput, opts Options) (*Snapshot, error) {
 	selector := labels.Everything()
 	if in.Selector != "" {
 		var err error
@@ -113,85 +199,115 @@ func readCluster(ctx context.Context, client dynamic.Interface, mapper meta.REST
 		origin:          fromCluster,
 		readNamespace:   in.Namespace,
 	}
-	for _, k := range kinds {
-		mapping, err := r.mapping(k.gvk)
-		if meta.IsNoMatchError(err) && k.optional && disc != nil {
-			if absent, derr := kindAbsent(disc, k.gvk); !absent {
-				raw.snap.Complete = false
-				raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not tell whether %s (%s) is installed: %v",
-					k.gvk.Kind, k.gvk.Group, derr))
-				continue
-			}
-		}
+	var gateway *LiveKind
+	for i, k := range kinds {
 		switch {
-		case meta.IsNoMatchError(err) && k.optional:
-			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("%s (%s) is not installed in the cluster: skipped",
-				k.gvk.Kind, k.gvk.Group))
+		case k.Doubt != nil:
+			raw.snap.Complete = false
+			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not tell whether %s (%s) is installed: %v",
+				k.GVK.Kind, k.GVK.Group, k.Doubt))
 			continue
-		case err != nil:
-			return nil, fmt.Errorf("read cluster: find %s: %w", k.gvk.Kind, err)
+		case k.Absent:
+			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("%s (%s) is not installed in the cluster: skipped",
+				k.GVK.Kind, k.GVK.Group))
+			continue
+		}
+		if k.GVK == gatewayGVK {
+			gateway = &kinds[i]
 		}
 		ns := ""
-		if k.namespaced {
+		if k.Namespaced {
 			ns = in.Namespace
 		}
 		// With a selector, the selectable kinds are listed whole and narrowed here: the objects
 		// outside it are what tells a delete that their entities are not this sync's.
-		objs, err := listAll(ctx, r, mapping.Resource, ns, "", func(u *unstructured.Unstructured) (object, error) {
-			return toTyped(u, k)
-		})
+		objs, err := l.List(ctx, k, ns)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		for _, obj := range objs {
-			selected := !k.selectable || selector.Matches(labels.Set(obj.GetLabels()))
-			raw.snap.note(k, obj, selected)
+			selected := !k.info.selectable || selector.Matches(labels.Set(obj.GetLabels()))
+			raw.snap.note(k.info, obj, selected)
 			if selected {
-				k.add(raw.snap, obj)
+				k.info.add(raw.snap, obj)
 			}
 		}
 		if err != nil {
 			raw.snap.Complete = false
-			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read all %s: %v", mapping.Resource.Resource, err))
+			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read all %s: %v", k.Resource.Resource, err))
 		}
 	}
-	if in.Namespace != "" {
-		r.addOutsideGateways(ctx, raw.snap)
+	if in.Namespace != "" && gateway != nil {
+		addOutsideGateways(ctx, l, *gateway, in.Namespace, raw.snap)
 	}
 	// Namespaces only serve Gateway listeners' namespace selectors: without them those
 	// selectors are assumed to match, with a note, and the Snapshot stays complete.
-	if mapping, err := r.mapping(namespaceGVK); err == nil {
-		type nsLabels struct {
-			name   string
-			labels map[string]string
-		}
-		namespaces, err := listAll(ctx, r, mapping.Resource, "", "", func(u *unstructured.Unstructured) (nsLabels, error) {
-			return nsLabels{u.GetName(), u.GetLabels()}, nil
-		})
-		if err != nil {
-			raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read namespaces: %v", err))
-		}
-		for _, n := range namespaces {
-			raw.namespaceLabels[n.name] = n.labels
-		}
+	nsLabels, err := l.NamespaceLabels(ctx)
+	if err != nil {
+		raw.snap.Notes = append(raw.snap.Notes, fmt.Sprintf("could not read namespaces: %v", err))
+	}
+	for n, ls := range nsLabels {
+		raw.namespaceLabels[n] = ls
 	}
 	sortSnapshot(raw.snap)
 	return prefilter(raw, opts), nil
 }
 
+var gatewayGVK = gwV1.WithKind("Gateway")
+
+// clusterReader lists from the API server, page by page.
 type clusterReader struct {
 	client dynamic.Interface
 	mapper meta.RESTMapper
 	in     ClusterInput
 }
 
-// mapping finds the resource for gvk, preferring the version kongdb reads; a cluster that
-// serves the kind only in another version is read in that one (the fields kongdb reads are
-// the same across the served versions of these kinds).
-func (r *clusterReader) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
-	m, err := r.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+// List lists k's objects page by page.
+func (r *clusterReader) List(ctx context.Context, k LiveKind, ns string) ([]Object, error) {
+	return listAll(ctx, r, k.Resource, ns, "", func(u *unstructured.Unstructured) (object, error) {
+		u.SetManagedFields(nil)
+		return toTyped(u, k.info)
+	})
+}
+
+// Get reads one object from the API server.
+func (r *clusterReader) Get(ctx context.Context, k LiveKind, ns, name string) (Object, error) {
+	u, err := r.client.Resource(k.Resource).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	u.SetManagedFields(nil)
+	return toTyped(u, k.info)
+}
+
+// NamespaceLabels lists the Namespaces; a cluster whose mapper does not know them has none
+// to tell.
+func (r *clusterReader) NamespaceLabels(ctx context.Context) (map[string]map[string]string, error) {
+	mapping, err := resourceMapping(r.mapper, namespaceGVK)
+	if err != nil {
+		return nil, nil
+	}
+	type nsLabels struct {
+		name   string
+		labels map[string]string
+	}
+	namespaces, err := listAll(ctx, r, mapping.Resource, "", "", func(u *unstructured.Unstructured) (nsLabels, error) {
+		return nsLabels{u.GetName(), u.GetLabels()}, nil
+	})
+	out := make(map[string]map[string]string, len(namespaces))
+	for _, n := range namespaces {
+		out[n.name] = n.labels
+	}
+	return out, err
+}
+
+// resourceMapping finds the resource for gvk, preferring the version kongdb reads; a cluster
+// that serves the kind only in another version is read in that one (the fields kongdb reads
+// are the same across the served versions of these kinds).
+func resourceMapping(mapper meta.RESTMapper, gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
+	m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
-		return r.mapper.RESTMapping(gvk.GroupKind())
+		return mapper.RESTMapping(gvk.GroupKind())
 	}
 	return m, err
 }
@@ -252,7 +368,7 @@ func listAll[T any](ctx context.Context, r *clusterReader, resource schema.Group
 // namespaces (the common layout: one Gateway in an infra namespace), so that their acceptance
 // and listeners are known. Their certificateRefs are dropped: certificates belong to the
 // Gateway's namespace, which a namespace-scoped run does not manage.
-func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) {
+func addOutsideGateways(ctx context.Context, l Lister, gw LiveKind, namespace string, snap *Snapshot) {
 	var refs []gatewayv1.ParentReference
 	add := func(ns string, prs []gatewayv1.ParentReference) {
 		for _, p := range prs {
@@ -276,17 +392,6 @@ func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) 
 	for _, x := range snap.TLSRoutes {
 		add(x.Namespace, x.Spec.ParentRefs)
 	}
-	if len(refs) == 0 {
-		return
-	}
-	gw, ok := kindByGroupKind(gwV1.WithKind("Gateway").GroupKind())
-	if !ok {
-		return
-	}
-	mapping, err := r.mapping(gw.gvk)
-	if err != nil {
-		return
-	}
 	seen := map[string]bool{}
 	for _, ref := range refs {
 		if (ref.Group != nil && *ref.Group != gatewayv1.GroupName) || (ref.Kind != nil && *ref.Kind != "Gateway") {
@@ -297,18 +402,12 @@ func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) 
 			continue
 		}
 		seen[key] = true
-		u, err := r.client.Resource(mapping.Resource).Namespace(string(*ref.Namespace)).Get(ctx, string(ref.Name), metav1.GetOptions{})
+		obj, err := l.Get(ctx, gw, string(*ref.Namespace), string(ref.Name))
 		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			snap.Notes = append(snap.Notes, fmt.Sprintf("could not read Gateway %s outside namespace %s: %v", key, r.in.Namespace, err))
-			continue
-		}
-		u.SetManagedFields(nil)
-		obj, err := toTyped(u, gw)
-		if err != nil {
-			snap.Notes = append(snap.Notes, fmt.Sprintf("could not read Gateway %s: %v", key, err))
+			snap.Notes = append(snap.Notes, fmt.Sprintf("could not read Gateway %s outside namespace %s: %v", key, namespace, err))
 			continue
 		}
 		g := obj.(*gatewayv1.Gateway)
@@ -318,8 +417,8 @@ func (r *clusterReader) addOutsideGateways(ctx context.Context, snap *Snapshot) 
 			}
 		}
 		snap.Notes = append(snap.Notes, fmt.Sprintf("Gateway %s lies outside namespace %s: read for its routes' "+
-			"acceptance and listeners; its certificates are left to a run over its own namespace", key, r.in.Namespace))
-		gw.add(snap, g)
+			"acceptance and listeners; its certificates are left to a run over its own namespace", key, namespace))
+		gw.info.add(snap, g)
 	}
 }
 

@@ -87,18 +87,38 @@ func TestReadClusterSkipsMissingCRDsAndFiltersByClass(t *testing.T) {
 }
 
 // fakeGroups is discovery that serves the core and networking groups only, or fails.
-type fakeGroups struct{ err error }
+// fakeGroups is discovery serving networking.k8s.io/v1 (Ingress), and, when kong is set,
+// configuration.konghq.com/v1 with those kinds; err fails the group list, kongErr the Kong
+// group's resource list.
+type fakeGroups struct {
+	err, kongErr error
+	kong         []string
+}
 
 func (f fakeGroups) ServerGroups() (*metav1.APIGroupList, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	return &metav1.APIGroupList{Groups: []metav1.APIGroup{
+	groups := []metav1.APIGroup{
 		{Name: "networking.k8s.io", Versions: []metav1.GroupVersionForDiscovery{{GroupVersion: "networking.k8s.io/v1"}}},
-	}}, nil
+	}
+	if f.kong != nil || f.kongErr != nil {
+		groups = append(groups, metav1.APIGroup{Name: "configuration.konghq.com", Versions: []metav1.GroupVersionForDiscovery{{GroupVersion: "configuration.konghq.com/v1"}}})
+	}
+	return &metav1.APIGroupList{Groups: groups}, nil
 }
 
 func (f fakeGroups) ServerResourcesForGroupVersion(gv string) (*metav1.APIResourceList, error) {
+	if gv == "configuration.konghq.com/v1" {
+		if f.kongErr != nil {
+			return nil, f.kongErr
+		}
+		list := &metav1.APIResourceList{GroupVersion: gv}
+		for _, k := range f.kong {
+			list.APIResources = append(list.APIResources, metav1.APIResource{Kind: k})
+		}
+		return list, nil
+	}
 	return &metav1.APIResourceList{GroupVersion: gv, APIResources: []metav1.APIResource{{Kind: "Ingress"}}}, nil
 }
 
@@ -114,6 +134,17 @@ func TestReadClusterTreatsFailedDiscoveryAsDoubt(t *testing.T) {
 		{"group not served", fakeGroups{}, true, "KongPlugin (configuration.konghq.com) is not installed"},
 		{"discovery failed", fakeGroups{err: errors.New("the server is currently unable to handle the request")}, false,
 			"could not tell whether KongPlugin (configuration.konghq.com) is installed: the server is currently unable"},
+		// The group is served but its resource list fails (an aggregated or conversion webhook
+		// down): doubt about that group's kinds.
+		{"group's resources failed", fakeGroups{kongErr: errors.New("stream error")}, false,
+			"could not tell whether KongPlugin (configuration.konghq.com) is installed: configuration.konghq.com/v1: stream error"},
+		// Discovery lists the kind but the REST mapping (cached) does not know it yet: a CRD just
+		// installed, never a reason to delete.
+		{"served but not mapped", fakeGroups{kong: []string{"KongPlugin"}}, false,
+			"serves KongPlugin, but the REST mapping does not know it yet"},
+		// Every version answered and none lists the kind: definitely not installed.
+		{"group served without the kind", fakeGroups{kong: []string{}}, true,
+			"KongPlugin (configuration.konghq.com) is not installed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			client, mapper := fakeCluster(t, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "a"}})

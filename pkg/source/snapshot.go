@@ -50,6 +50,9 @@ type Snapshot struct {
 	UDPRoutes       []*gatewayv1alpha2.UDPRoute
 	TLSRoutes       []*gatewayv1alpha2.TLSRoute
 	ReferenceGrants []*gatewayv1beta1.ReferenceGrant
+	// routes are the verdicts on every route that names a Gateway of ours, accepted or not
+	// (RouteVerdicts); only the pre-filtering makes them.
+	routes []RouteVerdict
 
 	// Complete is false when some kind could not be read in full (forbidden, failed or
 	// partial list). Consumers that delete must not act on an incomplete snapshot. A CRD that

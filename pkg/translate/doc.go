@@ -34,7 +34,7 @@
 //	t.fail(obj, "spec.rules[0].backendRefs", "no such Service %q", n) // diagnostic; skip the part
 //	return rs
 //
-// Cross-namespace references check t.referenceAllowed(grantRef{...}) (KIC's ReferenceGrant
+// Cross-namespace references check t.idx.referenceAllowed(grantRef{...}) (KIC's ReferenceGrant
 // rule); Gateway listener certificates are returned by gatewayCertificates as certificateDrafts
 // and merged after the Ingress ones by fillCertificates.
 //

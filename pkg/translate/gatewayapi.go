@@ -57,40 +57,15 @@ func namedRuleTags(names ...string) []string {
 // core Service, in the route's namespace or granted by a ReferenceGrant. The others are left out
 // with a diagnostic, and the rest of the rule is still translated (KIC only logs them).
 func (t *translator) gatewayBackends(route object, field string, refs []gatewayv1.BackendRef) []serviceBackend {
-	gvk := gvkOf(route)
 	var out []serviceBackend
 	for i, ref := range refs {
-		f := fmt.Sprintf("%s[%d]", field, i)
+		if p := t.idx.checkBackendRef(route, ref); p != nil {
+			t.fail(route, fmt.Sprintf("%s[%d]", field, i), "%s", p.Message)
+			continue
+		}
 		ns := route.GetNamespace()
 		if ref.Namespace != nil {
 			ns = string(*ref.Namespace)
-		}
-		if ref.Kind == nil {
-			t.fail(route, f, "backendRef %s/%s has no kind", ns, ref.Name)
-			continue
-		}
-		if *ref.Kind != "Service" {
-			t.fail(route, f, "backendRef %s/%s: unsupported kind %q, only 'Service' is supported", ns, ref.Name, *ref.Kind)
-			continue
-		}
-		if t.k8sService(ns, string(ref.Name)) == nil {
-			t.fail(route, f, "backendRef %s/%s: Service not found", ns, ref.Name)
-			continue
-		}
-		group := ""
-		if ref.Group != nil {
-			group = string(*ref.Group)
-		}
-		if group != "" && group != "core" {
-			t.fail(route, f, "backendRef %s/%s: unsupported group %q", ns, ref.Name, group)
-			continue
-		}
-		if ns != route.GetNamespace() && !t.referenceAllowed(grantRef{
-			FromGroup: gvk.Group, FromKind: gvk.Kind, FromNamespace: route.GetNamespace(),
-			ToGroup: group, ToKind: "Service", ToNamespace: ns, ToName: string(ref.Name),
-		}) {
-			t.fail(route, f, "backendRef %s/%s: no ReferenceGrant in namespace %s permits it", ns, ref.Name, ns)
-			continue
 		}
 		port := int32(-1)
 		if ref.Port != nil {
@@ -234,7 +209,7 @@ func (t *translator) listenerCertificate(gw *gatewayv1.Gateway, field string, l 
 		if ref.Kind != nil {
 			kind = string(*ref.Kind)
 		}
-		if !t.referenceAllowed(grantRef{
+		if !t.idx.referenceAllowed(grantRef{
 			FromGroup: gatewayv1.GroupName, FromKind: "Gateway", FromNamespace: gw.Namespace,
 			ToGroup: group, ToKind: kind, ToNamespace: ns, ToName: string(ref.Name),
 		}) {

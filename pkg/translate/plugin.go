@@ -111,7 +111,7 @@ func (t *translator) fillPlugins(services []*kongService) {
 			ns := referrer.GetNamespace()
 			if ref.namespace != "" {
 				gvk := gvkOf(referrer)
-				if !t.referenceAllowed(grantRef{
+				if !t.idx.referenceAllowed(grantRef{
 					FromGroup: gvk.Group, FromKind: gvk.Kind, FromNamespace: referrer.GetNamespace(),
 					ToGroup: kongv1.GroupVersion.Group, ToKind: "KongPlugin", ToNamespace: ref.namespace, ToName: ref.name,
 				}) {

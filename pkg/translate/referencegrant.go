@@ -15,8 +15,8 @@ type grantRef struct {
 // ReferenceGrant in the target namespace has a from entry equal to (group, kind, namespace) of
 // the referrer and a to entry of the target's group and kind, naming it or all of them.
 // Gateway API spells the core group "" (KIC compares the referrer's GVK group verbatim).
-func (t *translator) referenceAllowed(r grantRef) bool {
-	for _, g := range t.idx.referenceGrants[r.ToNamespace] {
+func (idx *index) referenceAllowed(r grantRef) bool {
+	for _, g := range idx.referenceGrants[r.ToNamespace] {
 		if !grantFromMatches(g, r) {
 			continue
 		}

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/apply"
+	"github.com/kongdb/kubectl-kongdb/pkg/engine"
+	"github.com/kongdb/kubectl-kongdb/pkg/source"
+	"github.com/kongdb/kubectl-kongdb/pkg/watch"
+)
+
+// WatchFlags are sync's flags for --watch.
+type WatchFlags struct {
+	Watch        bool
+	Debounce     time.Duration
+	ResyncPeriod time.Duration
+	LeaderElect  bool
+	// HealthAddr serves /healthz and /readyz ("" or "0": none).
+	HealthAddr string
+	LogFormat  string
+}
+
+// AddFlags registers the watch flags on fs.
+func (w *WatchFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&w.Watch, "watch", false, "If true, keep syncing until interrupted: informers on every kind sync reads trigger a sync "+
+		"on each change (debounced), every --resync-period, and again with backoff after a failed sync. Live cluster only.")
+	fs.DurationVar(&w.Debounce, "debounce", watch.DefaultDebounce, "With --watch, how long a burst of changes may go quiet before they are synced together "+
+		"(a steady stream still syncs every "+watch.DefaultMaxDelay.String()+").")
+	fs.DurationVar(&w.ResyncPeriod, "resync-period", watch.DefaultResync, "With --watch, how often to sync without any change in Kubernetes, repairing drift made in Kong.")
+	fs.BoolVar(&w.LeaderElect, "leader-elect", true, "If true, with --watch only the holder of a coordination.k8s.io Lease in --lock-namespace syncs; "+
+		"other watchers of the same --ownership-tag stand by and take over when it stops.")
+	fs.StringVar(&w.HealthAddr, "health-probe-bind-address", "", "With --watch, the address serving /healthz and /readyz (for example :8081); empty for none.")
+	fs.StringVar(&w.LogFormat, "log-format", "text", "With --watch, the format of the log on stderr. One of: (text, json).")
+}
+
+// validateWatch checks the flags that --watch changes the meaning of.
+func (o *SyncOptions) validateWatch(cmd *cobra.Command) error {
+	w := &o.Watch
+	if !w.Watch {
+		for _, name := range []string{"debounce", "resync-period", "leader-elect", "health-probe-bind-address", "log-format"} {
+			if cmd.Flags().Changed(name) {
+				return usageErrorf(cmd, "--%s only applies with --watch", name)
+			}
+		}
+		return nil
+	}
+	switch {
+	case o.Source.fromManifests():
+		return usageErrorf(cmd, "--watch follows a live cluster through informers; manifests (-f/-k) have no changes to watch: sync them without --watch")
+	case o.Wait > 0:
+		return usageErrorf(cmd, "--wait waits once for one sync to reach every node; a watch syncs until interrupted, so --wait is refused with --watch")
+	case o.DryRun:
+		return usageErrorf(cmd, "--dry-run writes nothing; a watch exists to write: use diff, or sync --dry-run without --watch")
+	case o.Output != "":
+		return usageErrorf(cmd, "--watch logs one line per sync on stderr instead of a report; -o is refused with it")
+	case w.Debounce <= 0:
+		return usageErrorf(cmd, "--debounce must be positive, got %s", w.Debounce)
+	case w.ResyncPeriod < time.Second:
+		return usageErrorf(cmd, "--resync-period must be at least 1s, got %s", w.ResyncPeriod)
+	case w.LogFormat != "text" && w.LogFormat != "json":
+		return usageErrorf(cmd, "--log-format must be text or json, got %q", w.LogFormat)
+	}
+	return nil
+}
+
+// runWatch is sync --watch: the engine's configuration as a one-shot sync builds it, with an
+// informer Source in place of the cluster read, run by a watch.Watcher until ctx ends.
+func (o *SyncOptions) runWatch(ctx context.Context) error {
+	var handler slog.Handler = slog.NewTextHandler(o.ErrOut, nil)
+	if o.Watch.LogFormat == "json" {
+		handler = slog.NewJSONHandler(o.ErrOut, nil)
+	}
+	log := slog.New(handler)
+	warnInsecure(o.ErrOut, &o.Kong)
+	cfg, err := o.engineConfig()
+	if err != nil {
+		return err
+	}
+	cfg.Progress = nil
+	cfg.Note = func(s string) { log.Info("note", "note", s) }
+	cluster, ok := cfg.Source.(*source.Cluster)
+	if !ok {
+		return errors.New("--watch needs a live cluster as its source")
+	}
+	src, err := o.watchSource(cluster)
+	if err != nil {
+		return err
+	}
+	w := &watch.Watcher{Config: cfg, Source: src, Options: watch.Options{
+		Debounce: o.Watch.Debounce, Resync: o.Watch.ResyncPeriod, Logger: log,
+		AfterSync: func(ctx context.Context, res *engine.Result) {
+			if !o.RecordEvents {
+				return
+			}
+			var results []apply.Result
+			if res.Outcome != nil {
+				results = res.Outcome.Results
+			}
+			if err := o.recordEvents(ctx, res.Observation, results); err != nil {
+				log.Warn("record events", "err", err.Error())
+			}
+		},
+	}}
+	if o.Watch.LeaderElect {
+		if w.Election, err = o.election(); err != nil {
+			return err
+		}
+		log.Info("leader election", "lease", w.Election.Namespace+"/"+w.Election.Name, "identity", w.Election.Identity)
+	}
+	if o.Watch.HealthAddr != "" && o.Watch.HealthAddr != "0" {
+		ln, err := net.Listen("tcp", o.Watch.HealthAddr)
+		if err != nil {
+			return fmt.Errorf("--health-probe-bind-address: %w", err)
+		}
+		srv := &http.Server{Handler: w.Health(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		log.Info("health probes", "address", ln.Addr().String())
+	}
+	log.Info("watching", "source", src.Describe(), "ownershipTag", o.Kong.OwnershipTag,
+		"debounce", o.Watch.Debounce.String(), "resyncPeriod", o.Watch.ResyncPeriod.String())
+	err = w.Run(ctx)
+	log.Info("stopped")
+	return err
+}
+
+// watchSource is the informer Source for the cluster the flags name, with the same scope and
+// pre-filtering as the one-shot read.
+func (o *SyncOptions) watchSource(c *source.Cluster) (*watch.Source, error) {
+	getter := o.factory.RESTClientGetter()
+	rc, err := getter.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("watch: kubeconfig: %w", err)
+	}
+	client, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("watch: client: %w", err)
+	}
+	mapper, err := getter.ToRESTMapper()
+	if err != nil {
+		return nil, fmt.Errorf("watch: discovery: %w", err)
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("watch: discovery: %w", err)
+	}
+	return watch.NewSource(client, mapper, disc, c.Input, c.Options)
+}
+
+// election is the watchers' leader election for this ownership tag.
+func (o *SyncOptions) election() (*watch.Election, error) {
+	cfg, err := o.factory.RESTClientGetter().ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("leader election: kubeconfig: %w", err)
+	}
+	c, err := coordclient.NewForConfig(leaseConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("leader election: %w", err)
+	}
+	return &watch.Election{Client: c, Namespace: o.LockNamespace, Name: watch.LeaderLeaseName(o.Kong.OwnershipTag),
+		Identity: watch.Identity()}, nil
+}
