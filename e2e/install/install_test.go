@@ -7,18 +7,22 @@ package install_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -30,6 +34,8 @@ import (
 	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/internal/testenv"
 	"github.com/kongdb/kubectl-kongdb/pkg/install"
+	"github.com/kongdb/kubectl-kongdb/pkg/translate"
+	"github.com/kongdb/kubectl-kongdb/pkg/watch"
 	"github.com/kongdb/kubectl-kongdb/sim"
 	"github.com/kongdb/kubectl-kongdb/sim/simtest"
 )
@@ -101,6 +107,19 @@ username: alice
 credentials: [alice-key]
 `
 
+// late is an Ingress created while the watch runs.
+const late = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: late}
+spec:
+  ingressClassName: kong
+  rules:
+  - host: late.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: shop, port: {number: 80}}}}
+`
+
 // TestInstalledRBACIsEnoughAndNoBroader: install --apply creates every object (and a second
 // run changes nothing it cannot); the ServiceAccount's token then runs the Deployment's sync
 // (watch mode's flags aside: the one-shot sync reads the same kinds) with every kind read,
@@ -168,13 +187,14 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 	args := slices.DeleteFunc(slices.Clone(d.Spec.Template.Spec.Containers[0].Args), func(a string) bool {
 		return slices.Contains(install.WatchArgs, a)
 	})
-	args = append(args, "--kubeconfig", serviceAccountKubeconfig(t, env, ns, "kongdb"), "--schema-cache-dir", t.TempDir())
+	kubeconfig := serviceAccountKubeconfig(t, env, ns, "kongdb")
+	args = append(args, "--kubeconfig", kubeconfig, "--schema-cache-dir", t.TempDir())
 	out, errOut, code := kongdbtest.Run(t, args...)
 	// Exit 2: Ingress lost names a KongPlugin that does not exist; everything else is written.
 	if code != 2 {
 		t.Fatalf("sync as the ServiceAccount: exit %d, want 2 (one Ingress fails translation)\n%s%s", code, out, errOut)
 	}
-	for _, bad := range []string{"forbidden", "could not read", "could not tell", "record events"} {
+	for _, bad := range []string{"forbidden", "could not read", "could not tell", "record events", "update status"} {
 		if strings.Contains(strings.ToLower(errOut), bad) {
 			t.Errorf("sync as the ServiceAccount says %q: its RBAC is not enough\n%s", bad, errOut)
 		}
@@ -187,6 +207,15 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 		if body := kongGet(t, adminURL+path); !strings.Contains(body, want) {
 			t.Errorf("Kong's %s lacks %q after the sync: %s", path, want, body)
 		}
+	}
+	// --update-status wrote through the status subresource: the KongPlugin in Kong is Programmed.
+	if !strings.Contains(errOut, "status: ") || strings.Contains(errOut, "status: 0 objects written") {
+		t.Errorf("sync as the ServiceAccount wrote no status:\n%s", errOut)
+	}
+	var plugin kongv1.KongPlugin
+	get(t, env, appNS, "rl-shop", &plugin)
+	if c := meta.FindStatusCondition(plugin.Status.Conditions, "Programmed"); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("KongPlugin rl-shop's status after the sync: %+v", plugin.Status)
 	}
 	var events corev1.EventList
 	if err := env.Client.List(t.Context(), &events, client.InNamespace(appNS)); err != nil {
@@ -219,7 +248,8 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 		{"watch", "gateway.networking.k8s.io", "httproutes", "", appNS, true},
 		{"update", "gateway.networking.k8s.io", "httproutes", "status", appNS, true},
 		{"update", "networking.k8s.io", "ingresses", "status", appNS, true},
-		{"patch", "configuration.konghq.com", "kongplugins", "status", appNS, true},
+		{"update", "configuration.konghq.com", "kongplugins", "status", appNS, true},
+		{"patch", "configuration.konghq.com", "kongplugins", "status", appNS, false},
 		{"create", "", "events", "", appNS, true},
 		{"update", "coordination.k8s.io", "leases", "", ns, true},
 
@@ -242,6 +272,26 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 		if got := can(a.verb, a.group, a.resource, a.sub, a.namespace); got != a.allowed {
 			t.Errorf("%s may %s %s/%s %s in %q: %v, want %v", sa, a.verb, a.group, a.resource, a.sub, a.namespace, got, a.allowed)
 		}
+	}
+
+	// The Deployment's own command, watch mode and all, as the ServiceAccount: it wins its
+	// election Lease in the installation's namespace, turns ready, and follows a change.
+	watchArgs := append(slices.Clone(d.Spec.Template.Spec.Containers[0].Args), "--kubeconfig", kubeconfig,
+		"--schema-cache-dir", t.TempDir(), fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", freePort(t)))
+	w := startWatch(t, watchArgs)
+	w.waitReady(t)
+	var lease coordinationv1.Lease
+	get(t, env, ns, watch.LeaderLeaseName(translate.DefaultOptions().OwnershipTag), &lease)
+	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != "kongdb-0" {
+		t.Errorf("election Lease %s/%s held by %v, want the pod kongdb-0", ns, lease.Name, lease.Spec.HolderIdentity)
+	}
+	env.ApplyYAML(t, appNS, late)
+	w.waitFor(t, func() bool { return strings.Contains(kongGet(t, adminURL+"/routes"), appNS+".late.") }, "the route of Ingress late in Kong")
+	if code := w.stop(t); code != 0 {
+		t.Errorf("sync --watch exit %d on SIGTERM, want 0\n%s", code, w.log.String())
+	}
+	if strings.Contains(strings.ToLower(w.log.String()), "forbidden") {
+		t.Errorf("sync --watch as the ServiceAccount was refused something:\n%s", w.log.String())
 	}
 }
 

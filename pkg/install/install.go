@@ -32,9 +32,9 @@ const (
 	// FieldManager owns the fields install --apply sets.
 	FieldManager = "kubectl-kongdb"
 
-	// HealthPort serves /healthz and /readyz, MetricsPort Prometheus' /metrics: KIC's ports.
-	HealthPort  = 10254
-	MetricsPort = 10255
+	// HealthPort serves /healthz and /readyz: KIC's port. (Prometheus metrics on KIC's 10255
+	// join when sync has --metrics-bind-address.)
+	HealthPort = 10254
 	// CacheDir is where the container keeps Kong's schemas: an emptyDir, the root file system
 	// being read-only.
 	CacheDir = "/var/cache/kongdb"
@@ -209,6 +209,7 @@ func Args(o Options) []string {
 		// The sync lock's Lease (and leader election's) in the namespace the Role covers.
 		"--lock-namespace=" + o.Namespace,
 		"--record-events",
+		"--update-status",
 		"--schema-cache-dir=" + CacheDir,
 	}
 	for _, u := range o.KongAdminURLs {
@@ -222,15 +223,14 @@ func Args(o Options) []string {
 	return append(args, WatchArgs...)
 }
 
-// WatchArgs are the flags of sync's watch mode the Deployment runs with. They are kept apart
-// because watch mode is built on its own branch: pkg/cli's tests parse Args with the real sync
-// command's flags and name the ones not there yet.
+// WatchArgs are the flags of sync's watch mode the Deployment runs with: kept apart, as what
+// makes the one-shot sync of Args a watcher. pkg/cli's tests parse Args with the real sync
+// command's flags, and list there any flag added here before sync has it.
 var WatchArgs = []string{
 	"--watch",
 	"--leader-elect",
-	"--update-status",
 	fmt.Sprintf("--health-probe-bind-address=:%d", HealthPort),
-	fmt.Sprintf("--metrics-bind-address=:%d", MetricsPort),
+	"--log-format=json",
 }
 
 // labels are the recommended labels of every object; selector is the Deployment's selector.

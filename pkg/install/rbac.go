@@ -20,10 +20,10 @@ var (
 	// the objects read one by one (a Gateway outside the namespace read that routes attach to).
 	ReadVerbs = []string{"get", "list", "watch"}
 	// StatusVerbs on the status subresource of the kinds whose status is written
-	// (--update-status): get to read the current status, update to replace it under the
-	// resourceVersion read (conflicts retried), patch for writers that merge-patch conditions.
-	// Nothing else of these objects is ever written.
-	StatusVerbs = []string{"get", "update", "patch"}
+	// (--update-status, pkg/kubestatus): get to read the current status, update to replace it
+	// under the resourceVersion read (conflicts retried on a fresh read). The writer never
+	// patches, and nothing else of these objects is ever written.
+	StatusVerbs = []string{"get", "update"}
 	// EventVerbs on core Events: create for a new Warning Event on an object that could not be
 	// translated or applied (--record-events, KIC's reasons), patch for a recorder that
 	// aggregates a repeated event into its count.
@@ -35,10 +35,11 @@ var (
 	LeaseVerbs = []string{"get", "create", "update", "delete"}
 )
 
-// StatusKinds are the kinds whose status kongdb writes (issue 18's status writing, after KIC
-// 3.5): Gateway API classes, Gateways and routes, Ingress load balancer addresses, and the
-// Programmed condition of Kong's plugins, consumers and consumer groups. Each is a kind
-// pkg/source reads (a test checks it), so its resource name comes from source.ReadKinds.
+// StatusKinds are the kinds whose status kongdb writes (pkg/kubestatus, after KIC 3.5; the
+// list docs/status.md gives): Gateway API classes, Gateways and routes, Ingress load balancer
+// addresses, and the Programmed condition of Kong's plugins, consumers and consumer groups.
+// Each is a kind pkg/source reads (a test checks it), so its resource name comes from
+// source.ReadKinds.
 var StatusKinds = []schema.GroupKind{
 	{Group: "networking.k8s.io", Kind: "Ingress"},
 	{Group: "configuration.konghq.com", Kind: "KongPlugin"},
