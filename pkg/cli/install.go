@@ -23,8 +23,8 @@ ServiceAccount, least-privilege RBAC and a PodDisruptionBudget, for the Kong its
 (--kong-admin-url) or its admin Service (--kong-admin-service NAMESPACE/NAME) names.
 
 The RBAC grants, and nothing more: get, list and watch on every kind sync reads (cluster-wide,
-Secrets included: they hold certificates and credentials; they are never written); get, update
-and patch on the status of the kinds whose status is written; create and patch on Events; and,
+Secrets included: they hold certificates and credentials; they are never written); get and
+update on the status of the kinds whose status is written; create and patch on Events; and,
 in the installation's namespace only, get, create, update and delete on Leases (the sync lock
 and leader election). docs/install.md explains each verb.
 
