@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -281,10 +282,14 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 	w := startWatch(t, watchArgs)
 	w.waitReady(t)
 	var lease coordinationv1.Lease
-	get(t, env, ns, watch.LeaderLeaseName(translate.DefaultOptions().OwnershipTag), &lease)
-	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != "kongdb-0" {
-		t.Errorf("election Lease %s/%s held by %v, want the pod kongdb-0", ns, lease.Name, lease.Spec.HolderIdentity)
+	leaseKey := types.NamespacedName{Namespace: ns, Name: watch.LeaderLeaseName(translate.DefaultOptions().OwnershipTag)}
+	holder := func(want string) func() bool {
+		return func() bool {
+			err := env.Client.Get(t.Context(), leaseKey, &lease)
+			return err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity == want
+		}
 	}
+	w.waitFor(t, holder("kongdb-0"), "election Lease "+leaseKey.String()+" held by kongdb-0")
 	env.ApplyYAML(t, appNS, late)
 	w.waitFor(t, func() bool { return strings.Contains(kongGet(t, adminURL+"/routes"), appNS+".late.") }, "the route of Ingress late in Kong")
 	if code := w.stop(t); code != 0 {
@@ -293,6 +298,52 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 	if strings.Contains(strings.ToLower(w.log.String()), "forbidden") {
 		t.Errorf("sync --watch as the ServiceAccount was refused something:\n%s", w.log.String())
 	}
+
+	// The same again in the image, as the pod runs it: it takes over the election Lease the
+	// first watcher released, turns ready and follows a change.
+	health := freePort(t)
+	imageArgs := append(slices.Clone(d.Spec.Template.Spec.Containers[0].Args), fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", health))
+	ctr := runImage(t, imageArgs, kubeconfig, "kongdb-1")
+	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", health)
+	poll(t, func() bool { return httpStatus(readyz) == http.StatusOK }, "/readyz of the container",
+		func() string { return containerLog(t, ctr) })
+	poll(t, holder("kongdb-1"), "election Lease "+leaseKey.String()+" held by the container's kongdb-1",
+		func() string { return containerLog(t, ctr) })
+	env.ApplyYAML(t, appNS, strings.ReplaceAll(late, "late", "later"))
+	poll(t, func() bool { return strings.Contains(kongGet(t, adminURL+"/routes"), appNS+".later.") }, "the route of Ingress later in Kong",
+		func() string { return containerLog(t, ctr) })
+	stop := 30 * time.Second
+	if err := ctr.Stop(t.Context(), &stop); err != nil {
+		t.Fatal(err)
+	}
+	info, err := ctr.Inspect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logs := containerLog(t, ctr); info.State.ExitCode != 0 || strings.Contains(strings.ToLower(logs), "forbidden") {
+		t.Errorf("the container exited %d on SIGTERM (want 0), log:\n%s", info.State.ExitCode, logs)
+	}
+}
+
+// poll waits up to a minute for cond, failing with what log returns.
+func poll(t *testing.T, cond func() bool, what string, log func() string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after a minute:\n%s", what, log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func httpStatus(u string) int {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func get(t *testing.T, env *testenv.Env, ns, name string, obj client.Object) {
