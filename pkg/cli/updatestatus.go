@@ -22,7 +22,8 @@ type StatusFlags struct {
 // AddFlags registers the flags on fs; update is --update-status's default.
 func (s *StatusFlags) AddFlags(fs *pflag.FlagSet, update bool) {
 	fs.BoolVar(&s.UpdateStatus, "update-status", update, "If true, write what the sync did into the objects' status: GatewayClass and Gateway "+
-		"conditions and addresses, route parents, Ingress load-balancer addresses, Programmed on Kong's CRDs (docs/status.md).")
+		"conditions and addresses, route parents, Ingress load-balancer addresses, Programmed on Kong's CRDs (docs/status.md). "+
+		"With --watch it is on unless set to false.")
 	fs.StringVar(&s.PublishService, "publish-service", "", "NAMESPACE/NAME of the Kong proxy Service whose LoadBalancer ingress, else ClusterIPs, "+
 		"--update-status writes as Gateway and Ingress addresses, as KIC's flag of that name.")
 	fs.StringSliceVar(&s.PublishStatusAddress, "publish-status-address", nil, "Addresses (IPs or hostnames) --update-status writes "+
