@@ -161,5 +161,5 @@ func (k *knowledge) failure(key objectKey) string {
 	return strings.Join(out, "; ")
 }
 
-// addressType tells an IP from a hostname, as KIC's address conversion does.
+// isIP tells an IP from a hostname, as KIC's address conversion does.
 func isIP(a string) bool { return net.ParseIP(a) != nil }
