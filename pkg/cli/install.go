@@ -78,6 +78,8 @@ func NewCmdInstall(f Factory, streams genericiooptions.IOStreams, runF func(*Ins
 	fl := cmd.Flags()
 	fl.StringArrayVar(&o.Options.KongAdminURLs, "kong-admin-url", nil, "Admin API URL of a Kong node, as the pods reach it; repeat for every node.")
 	fl.StringVar(&o.Options.KongAdminService, "kong-admin-service", "", "NAMESPACE/NAME of the Service whose ready endpoints are the Admin APIs, reached directly from the pods.")
+	fl.StringVar(&o.Options.KongAdminTokenSecret, "kong-admin-token-secret", "", "NAME or NAME:KEY (key "+install.DefaultTokenKey+
+		" by default) of a Secret in the installation's namespace holding the Admin API's RBAC token, given to the pods as KONG_ADMIN_TOKEN.")
 	fl.StringVar(&o.Options.OwnershipTag, "ownership-tag", o.Options.OwnershipTag, "Tag that marks the entities the installation owns in Kong (KIC's is managed-by-ingress-controller).")
 	fl.StringVar(&o.Options.Image, "image", "", "Image of the container (default "+install.ImageRepository+":<this version's tag, or "+install.DevTag+" for a build from source>).")
 	fl.Int32Var(&o.Options.Replicas, "replicas", o.Options.Replicas, "Replicas of the Deployment; leader election keeps one writer, the others stand by.")

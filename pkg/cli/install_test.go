@@ -85,12 +85,12 @@ func TestInstallFlags(t *testing.T) {
 		t.Errorf("defaults: %+v", got)
 	}
 	if err := run("-n", "kong", "--kong-admin-service", "kong/admin", "--ownership-tag", "t", "--image", "r.example/k:v1",
-		"--replicas", "3", "--name", "k", "-o", "json", "--apply", "--force-conflicts"); err != nil {
+		"--replicas", "3", "--name", "k", "-o", "json", "--apply", "--force-conflicts", "--kong-admin-token-secret", "kong-token:t"); err != nil {
 		t.Fatal(err)
 	}
 	o := got.Options
 	if o.Namespace != "kong" || o.KongAdminService != "kong/admin" || o.OwnershipTag != "t" || o.Image != "r.example/k:v1" ||
-		o.Replicas != 3 || o.Name != "k" || got.Output != "json" || !got.Apply || !got.ForceConflicts {
+		o.Replicas != 3 || o.Name != "k" || got.Output != "json" || !got.Apply || !got.ForceConflicts || o.KongAdminTokenSecret != "kong-token:t" {
 		t.Errorf("every flag: %+v", got)
 	}
 	for _, tc := range []struct {
@@ -106,6 +106,7 @@ func TestInstallFlags(t *testing.T) {
 		{[]string{"--kong-admin-url", "http://k:8001", "--image", "https://r/k"}, "--image"},
 		{[]string{"--kong-admin-url", "http://k:8001", "--ownership-tag", "a/b"}, "--ownership-tag"},
 		{[]string{"--kong-admin-url", "http://k:8001", "-o", "table"}, "--output"},
+		{[]string{"--kong-admin-url", "http://k:8001", "--kong-admin-token-secret", "a/b"}, "--kong-admin-token-secret"},
 		{[]string{"--kong-admin-url", "http://k:8001", "--force-conflicts"}, "--force-conflicts"},
 	} {
 		err := run(tc.args...)

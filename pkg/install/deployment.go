@@ -85,6 +85,12 @@ func deployment(o Options) *appsv1.Deployment {
 		},
 		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}, {Name: "cache", MountPath: CacheDir}},
 	}
+	if o.KongAdminTokenSecret != "" {
+		// sync reads $KONG_ADMIN_TOKEN when --kong-admin-token is not given.
+		name, key := o.tokenSecret()
+		container.Env = append(container.Env, corev1.EnvVar{Name: "KONG_ADMIN_TOKEN", ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: key}}})
+	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: o.labels()},

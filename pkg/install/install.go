@@ -60,6 +60,22 @@ type Options struct {
 	KongAdminService string
 	// OwnershipTag marks the entities this installation owns in Kong.
 	OwnershipTag string
+	// KongAdminTokenSecret is NAME or NAME:KEY of a Secret in Namespace holding the Admin API's
+	// RBAC token (key "token" by default): the kubelet hands it to the container as
+	// KONG_ADMIN_TOKEN, so neither the manifests nor the ServiceAccount ever hold or read it.
+	KongAdminTokenSecret string
+}
+
+// DefaultTokenKey is the key of KongAdminTokenSecret when it names none.
+const DefaultTokenKey = "token"
+
+// tokenSecret splits KongAdminTokenSecret into the Secret's name and key.
+func (o Options) tokenSecret() (name, key string) {
+	name, key, ok := strings.Cut(o.KongAdminTokenSecret, ":")
+	if !ok {
+		key = DefaultTokenKey
+	}
+	return name, key
 }
 
 // OptionError is an option refused: Option names it as the command line does (replicas,
@@ -137,6 +153,16 @@ func (o Options) Validate() error {
 	if o.KongAdminService != "" {
 		if _, err := discovery.ParseService("kong-admin-service", o.KongAdminService, nil); err != nil {
 			return refuse("kong-admin-service", o.KongAdminService, "want NAMESPACE/NAME")
+		}
+	}
+	if o.KongAdminTokenSecret != "" {
+		name, key := o.tokenSecret()
+		if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+			return refuse("kong-admin-token-secret", o.KongAdminTokenSecret, "want NAME or NAME:KEY of a Secret in namespace %s: %s",
+				o.Namespace, strings.Join(errs, "; "))
+		}
+		if errs := validation.IsConfigMapKey(key); len(errs) > 0 {
+			return refuse("kong-admin-token-secret", o.KongAdminTokenSecret, "key %q: %s", key, strings.Join(errs, "; "))
 		}
 	}
 	if err := admin.ValidateTag(o.OwnershipTag); err != nil {

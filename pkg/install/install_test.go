@@ -319,6 +319,8 @@ func TestOptionsRefused(t *testing.T) {
 		{"kong-admin-url", func(o *install.Options) { o.KongAdminURLs = []string{"ftp://kong:8001"} }},
 		{"kong-admin-service", func(o *install.Options) { o.KongAdminService = "kong/admin" }},
 		{"kong-admin-service", func(o *install.Options) { o.KongAdminURLs, o.KongAdminService = nil, "admin" }},
+		{"kong-admin-token-secret", func(o *install.Options) { o.KongAdminTokenSecret = "Kong_Token" }},
+		{"kong-admin-token-secret", func(o *install.Options) { o.KongAdminTokenSecret = "kong-token:a/b" }},
 		{"ownership-tag", func(o *install.Options) { o.OwnershipTag = "a,b" }},
 		{"ownership-tag", func(o *install.Options) { o.OwnershipTag = "" }},
 	} {
@@ -348,6 +350,28 @@ func TestReadKindsBuiltInResources(t *testing.T) {
 		want, _ := meta.UnsafeGuessKindToResource(k.GVK)
 		if k.Resource != want.Resource {
 			t.Errorf("%s: resource %q, want %q", k.GVK.Kind, k.Resource, want.Resource)
+		}
+	}
+}
+
+// TestAdminTokenFromASecret: the token reaches the container as KONG_ADMIN_TOKEN from the
+// Secret's key, by reference: the manifests never hold it, and no argument names it.
+func TestAdminTokenFromASecret(t *testing.T) {
+	for secret, want := range map[string][2]string{"kong-token": {"kong-token", "token"}, "admin:rbac-token": {"admin", "rbac-token"}} {
+		o := options()
+		o.KongAdminTokenSecret = secret
+		var c corev1.Container
+		for _, obj := range objects(t, o) {
+			if d, ok := obj.(*appsv1.Deployment); ok {
+				c = d.Spec.Template.Spec.Containers[0]
+			}
+		}
+		i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "KONG_ADMIN_TOKEN" })
+		if i < 0 || c.Env[i].Value != "" || c.Env[i].ValueFrom.SecretKeyRef.Name != want[0] || c.Env[i].ValueFrom.SecretKeyRef.Key != want[1] {
+			t.Errorf("%s: env %+v", secret, c.Env)
+		}
+		if slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(a, "token") }) {
+			t.Errorf("%s: args %v name the token", secret, c.Args)
 		}
 	}
 }
