@@ -76,6 +76,12 @@ var (
 // Main runs the tests of a binary and stops the server started for them, if
 // any. Call it from TestMain; it exits the process with m.Run's code.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit, for a TestMain with more to clean up: it runs the tests,
+// stops the server and returns m.Run's code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	mu.Lock()
 	if current != nil {
@@ -84,7 +90,7 @@ func Main(m *testing.M) {
 		}
 	}
 	mu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the server of this test binary, starting it on first use

@@ -497,6 +497,15 @@ func (b *builder) deletes(have *side, opts Options) {
 	// whose route, service or consumer goes in scope goes with it (Kong would cascade it), even
 	// when its KongPlugin, read whole, is outside the scope.
 	for _, e := range outside {
+		// Targets carry no object's tags (KIC's), so a narrowed scope cannot place them; but an
+		// upstream this sync desires lists every target its Service's EndpointSlices give, so
+		// its targets that are gone are this sync's to delete: the pod IPs of a rollout.
+		if e.kind.kind == KindTarget {
+			if up := e.parents["upstream"]; up != nil && up.match != nil {
+				deleting[e] = true
+				continue
+			}
+		}
 		if e.kind.kind == KindPlugin && slices.ContainsFunc(slices.Collect(maps.Values(e.parents)), func(p *entity) bool { return deleting[p] }) {
 			deleting[e] = true
 			continue
