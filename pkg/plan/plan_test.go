@@ -459,6 +459,9 @@ func TestScopedSyncDeletesTheStaleTargetsOfItsUpstreams(t *testing.T) {
 		t.Errorf("deleted target %s, want the old pod's 10.0.0.1:80", del.Name)
 	}
 	find(t, p, Create, KindTarget)
+	if p.TargetsReplaced != 1 {
+		t.Errorf("targets replaced = %d, want 1 (the delete budget leaves it out)", p.TargetsReplaced)
+	}
 
 	other := sample()
 	other.Upstreams = nil
