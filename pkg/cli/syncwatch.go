@@ -103,21 +103,15 @@ func (o *SyncOptions) runWatch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := o.Status.writer(o.factory, &o.Source)
-	if err != nil {
-		return err
-	}
 	w := &watch.Watcher{Config: cfg, Source: src, Options: watch.Options{
 		Debounce: o.Watch.Debounce, Resync: o.Watch.ResyncPeriod, Logger: log,
 		AfterSync: func(ctx context.Context, res *engine.Result) {
-			if status != nil {
-				// Only the leader syncs, so only the leader writes status; the writer writes
-				// nothing when nothing changed, so a resync does not touch the objects.
-				if n, err := status.Update(ctx, res); err != nil {
-					log.Warn("update status", "err", err.Error())
-				} else if n > 0 {
-					log.Info("status written", "objects", n)
-				}
+			// Only the leader syncs, so only the leader writes status; the writer writes nothing
+			// when nothing changed, so a resync does not touch the objects.
+			if n, err := o.updateStatus(ctx, res); err != nil {
+				log.Warn("update status", "err", err.Error())
+			} else if n > 0 {
+				log.Info("status written", "objects", n)
 			}
 			if !o.RecordEvents {
 				return
