@@ -77,6 +77,12 @@ var (
 // any. Call it from TestMain; it exits the process with m.Run's code, after
 // running each of after (a binary's other cleanups, which os.Exit would skip).
 func Main(m *testing.M, after ...func()) {
+	os.Exit(Run(m, after...))
+}
+
+// Run is Main without the exit, for a TestMain with more to clean up: it runs the tests,
+// then each of after, stops the server and returns m.Run's code.
+func Run(m *testing.M, after ...func()) int {
 	code := m.Run()
 	for _, f := range after {
 		f()
@@ -88,7 +94,7 @@ func Main(m *testing.M, after ...func()) {
 		}
 	}
 	mu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the server of this test binary, starting it on first use

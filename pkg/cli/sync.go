@@ -20,6 +20,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/converge"
 	"github.com/kongdb/kubectl-kongdb/pkg/discovery"
 	"github.com/kongdb/kubectl-kongdb/pkg/engine"
+	"github.com/kongdb/kubectl-kongdb/pkg/kubestatus"
 	"github.com/kongdb/kubectl-kongdb/pkg/lock"
 	"github.com/kongdb/kubectl-kongdb/pkg/report"
 )
@@ -109,8 +110,10 @@ type SyncOptions struct {
 	LockNamespace string
 	// RecordEvents writes Kubernetes Events on the objects that failed, with KIC's reasons.
 	RecordEvents bool
-	// Status writes what the sync did into the objects' status (--update-status).
-	Status StatusFlags
+	// Status writes what the sync did into the objects' status (--update-status);
+	// statusWriter is its writer once built.
+	Status       StatusFlags
+	statusWriter *kubestatus.Writer
 	// Wait is how long --wait waits for every node to serve the sync marker (0: no wait);
 	// ProxyURLs are the nodes' proxies it polls.
 	Wait      time.Duration

@@ -107,7 +107,11 @@ func TestSyncFlags(t *testing.T) {
 			},
 		},
 		{name: "watch defaults", args: []string{"--kong-admin-url", "http://k", "--watch"},
-			want: func(o *SyncOptions) bool { return o.Watch.LeaderElect && o.Watch.ResyncPeriod.Minutes() == 10 }},
+			want: func(o *SyncOptions) bool {
+				return o.Watch.LeaderElect && o.Watch.ResyncPeriod.Minutes() == 10 && o.Status.UpdateStatus
+			}},
+		{name: "watch without status", args: []string{"--kong-admin-url", "http://k", "--watch", "--update-status=false"},
+			want: func(o *SyncOptions) bool { return o.Watch.Watch && !o.Status.UpdateStatus }},
 		{name: "watch manifests", args: []string{"-f", "x", "--kong-admin-url", "http://k", "--watch"}, wantErr: "manifests (-f/-k) have no changes to watch"},
 		{name: "watch and wait", args: []string{"--kong-admin-url", "http://k", "--watch", "--wait"}, wantErr: "--wait is refused with --watch"},
 		{name: "watch dry run", args: []string{"--kong-admin-url", "http://k", "--watch", "--dry-run"}, wantErr: "--dry-run writes nothing"},

@@ -56,6 +56,11 @@ func (o *SyncOptions) validateWatch(cmd *cobra.Command) error {
 		}
 		return nil
 	}
+	// A watch writes status unless told not to: that is what keeps Gateways, routes and
+	// Ingresses telling the truth between changes (a one-shot sync leaves it off).
+	if !cmd.Flags().Changed("update-status") {
+		o.Status.UpdateStatus = true
+	}
 	switch {
 	case o.Source.fromManifests():
 		return usageErrorf(cmd, "--watch follows a live cluster through informers; manifests (-f/-k) have no changes to watch: sync them without --watch")
@@ -101,6 +106,13 @@ func (o *SyncOptions) runWatch(ctx context.Context) error {
 	w := &watch.Watcher{Config: cfg, Source: src, Options: watch.Options{
 		Debounce: o.Watch.Debounce, Resync: o.Watch.ResyncPeriod, Logger: log,
 		AfterSync: func(ctx context.Context, res *engine.Result) {
+			// Only the leader syncs, so only the leader writes status; the writer writes nothing
+			// when nothing changed, so a resync does not touch the objects.
+			if n, err := o.updateStatus(ctx, res); err != nil {
+				log.Warn("update status", "err", err.Error())
+			} else if n > 0 {
+				log.Info("status written", "objects", n)
+			}
 			if !o.RecordEvents {
 				return
 			}

@@ -22,7 +22,8 @@ type StatusFlags struct {
 // AddFlags registers the flags on fs; update is --update-status's default.
 func (s *StatusFlags) AddFlags(fs *pflag.FlagSet, update bool) {
 	fs.BoolVar(&s.UpdateStatus, "update-status", update, "If true, write what the sync did into the objects' status: GatewayClass and Gateway "+
-		"conditions and addresses, route parents, Ingress load-balancer addresses, Programmed on Kong's CRDs (docs/status.md).")
+		"conditions and addresses, route parents, Ingress load-balancer addresses, Programmed on Kong's CRDs (docs/status.md). "+
+		"With --watch it is on unless set to false.")
 	fs.StringVar(&s.PublishService, "publish-service", "", "NAMESPACE/NAME of the Kong proxy Service whose LoadBalancer ingress, else ClusterIPs, "+
 		"--update-status writes as Gateway and Ingress addresses, as KIC's flag of that name.")
 	fs.StringSliceVar(&s.PublishStatusAddress, "publish-status-address", nil, "Addresses (IPs or hostnames) --update-status writes "+
@@ -65,15 +66,31 @@ func (s *StatusFlags) writer(f Factory, src *SourceFlags) (*kubestatus.Writer, e
 		PublishAddresses: s.PublishStatusAddress, Namespace: ns}), nil
 }
 
-// writeStatus writes the sync's status and says how many objects it wrote; a failure is a
+// updateStatus writes the sync's status and returns how many objects it wrote (0 and nil
+// when --update-status is off). The writer is built once and kept, so the watch loop's
+// AfterSync hook can call it after every sync.
+func (o *SyncOptions) updateStatus(ctx context.Context, res *engine.Result) (int, error) {
+	if !o.Status.UpdateStatus {
+		return 0, nil
+	}
+	if o.statusWriter == nil {
+		w, err := o.Status.writer(o.factory, &o.Source)
+		if err != nil {
+			return 0, err
+		}
+		o.statusWriter = w
+	}
+	return o.statusWriter.Update(ctx, res)
+}
+
+// writeStatus is updateStatus for a one-shot sync: the count on stderr, a failure as a
 // warning, since Kong holds what it should either way.
 func (o *SyncOptions) writeStatus(ctx context.Context, res *engine.Result) {
-	w, err := o.Status.writer(o.factory, &o.Source)
-	if err == nil && w != nil {
-		var n int
-		n, err = w.Update(ctx, res)
-		fmt.Fprintf(o.ErrOut, "status: %d objects written\n", n)
+	if !o.Status.UpdateStatus {
+		return
 	}
+	n, err := o.updateStatus(ctx, res)
+	fmt.Fprintf(o.ErrOut, "status: %d objects written\n", n)
 	if err != nil {
 		fmt.Fprintln(o.ErrOut, "warning: update status:", err)
 	}

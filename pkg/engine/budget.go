@@ -26,7 +26,9 @@ func (e *BudgetError) Error() string {
 // checkDeletes fails a plan that deletes more than the budget allows, unless forced or dry.
 func (c *Config) checkDeletes(ob *Observation) error {
 	p := ob.Plan
-	deletes := p.Count()[plan.Delete]
+	// Targets of upstreams that stay are a rollout's churn, not a loss: a one-service namespace
+	// would otherwise be over a 30% budget at every pod replaced.
+	deletes := p.Count()[plan.Delete] - p.TargetsReplaced
 	limit, _ := ParseMaxDelete(c.Budget.Max, p.InScope)
 	if deletes > limit && !c.Budget.Force && !c.DryRun {
 		return &BudgetError{Deletes: deletes, InScope: p.InScope, Max: c.Budget.Max}

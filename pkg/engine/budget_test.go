@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kongdb/kubectl-kongdb/pkg/plan"
+)
 
 func TestParseMaxDelete(t *testing.T) {
 	tests := []struct {
@@ -18,5 +22,20 @@ func TestParseMaxDelete(t *testing.T) {
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("ParseMaxDelete(%q, %d) = %d, %v; want %d (error %v)", tt.in, tt.managed, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// A rollout in a one-service namespace replaces a target: over a 30% budget of 3 entities if
+// it counted, so it does not; a real delete still does.
+func TestBudgetLeavesReplacedTargetsOut(t *testing.T) {
+	cfg := &Config{Budget: Budget{Max: "30%"}}
+	del := &plan.Op{Action: plan.Delete, Kind: plan.KindTarget}
+	rollout := &Observation{Plan: &plan.Plan{Ops: []*plan.Op{del}, InScope: 3, TargetsReplaced: 1}}
+	if err := cfg.checkDeletes(rollout); err != nil {
+		t.Errorf("a replaced target stopped the sync: %v", err)
+	}
+	loss := &Observation{Plan: &plan.Plan{Ops: []*plan.Op{{Action: plan.Delete, Kind: plan.KindRoute}}, InScope: 3}}
+	if err := cfg.checkDeletes(loss); err == nil {
+		t.Error("a deleted route within a budget of 0 went through")
 	}
 }

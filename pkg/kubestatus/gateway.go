@@ -21,6 +21,7 @@ func (k *knowledge) gatewayClasses() []Change {
 		gen := gc.Generation
 		out = append(out, Change{
 			Object: &gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: gc.Name}},
+			Read:   gc,
 			Apply: func(obj client.Object, now metav1.Time) bool {
 				o := obj.(*gatewayv1.GatewayClass)
 				before := o.Status.DeepCopy()
@@ -46,6 +47,7 @@ func (k *knowledge) gateways() []Change {
 		want := k.gatewayStatus(gw, attached)
 		out = append(out, Change{
 			Object: &gatewayv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: gw.Namespace, Name: gw.Name}},
+			Read:   gw,
 			Apply: func(obj client.Object, now metav1.Time) bool {
 				o := obj.(*gatewayv1.Gateway)
 				before := o.Status.DeepCopy()

@@ -42,6 +42,7 @@ func (k *knowledge) ingresses() []Change {
 		}
 		out = append(out, Change{
 			Object: &netv1.Ingress{ObjectMeta: nameOf(ing)},
+			Read:   ing,
 			Apply: func(obj client.Object, _ metav1.Time) bool {
 				o := obj.(*netv1.Ingress)
 				if equality.Semantic.DeepEqual(o.Status.LoadBalancer.Ingress, lb) {
@@ -106,6 +107,7 @@ func (k *knowledge) programmed(out []Change, kind string, src client.Object, emp
 	}
 	return append(out, Change{
 		Object: empty,
+		Read:   src,
 		Apply: func(obj client.Object, now metav1.Time) bool {
 			c := conds(obj)
 			if onlyIfAbsent && meta.FindStatusCondition(*c, ConditionProgrammed) != nil {

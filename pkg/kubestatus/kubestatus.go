@@ -57,6 +57,10 @@ func InputOf(res *engine.Result, controllerName, namespace string, addresses []s
 type Change struct {
 	// Object is an empty object of its kind naming it (namespace, name): what the writer reads.
 	Object client.Object
+	// Read is the object as the sync read it (status and resourceVersion included), nil when
+	// unknown: the writer changes a copy of it first, so an object whose status holds costs no
+	// request at all, and a stale copy costs one conflict and a fresh read.
+	Read client.Object
 	// Apply sets the status on obj, as read from the API server, keeping what is not this
 	// tool's (other controllers' route parents, unknown condition types) and each condition's
 	// lastTransitionTime when its status did not change; it reports whether anything changed.
@@ -157,5 +161,5 @@ func (k *knowledge) failure(key objectKey) string {
 	return strings.Join(out, "; ")
 }
 
-// addressType tells an IP from a hostname, as KIC's address conversion does.
+// isIP tells an IP from a hostname, as KIC's address conversion does.
 func isIP(a string) bool { return net.ParseIP(a) != nil }

@@ -79,6 +79,17 @@ spec:
   parentRefs: [{name: gw, namespace: infra, sectionName: http}]
   rules: [{backendRefs: [{name: echo, namespace: other, kind: Service, port: 80}]}]
 ---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: moved, namespace: app}
+spec:
+  parentRefs: [{name: elsewhere, namespace: infra}]
+  rules: [{backendRefs: [{name: echo, kind: Service, port: 80}]}]
+status:
+  parents:
+  - {parentRef: {name: gw, namespace: infra}, controllerName: konghq.com/kic-gateway-controller, conditions: []}
+  - {parentRef: {name: elsewhere, namespace: infra}, controllerName: example.com/other, conditions: []}
+---
 apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TCPRoute
 metadata: {name: stream, namespace: app, generation: 5}
@@ -454,4 +465,13 @@ func TestTCPRouteParents(t *testing.T) {
 	wantCondition(t, "TCPRoute", p.Conditions, "Accepted", metav1.ConditionTrue, "Accepted", 5)
 	// The spec's ResolvedRefs on every route kind (KIC writes it on HTTPRoutes only).
 	wantCondition(t, "TCPRoute", p.Conditions, "ResolvedRefs", metav1.ConditionFalse, "BackendNotFound", 5)
+}
+
+func TestRouteThatLeftOurGatewaysLosesOurParentEntries(t *testing.T) {
+	f := newFixture(t, &apply.Outcome{})
+	f.sync(t, t0)
+	r := f.get(t, &gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "moved"}}).(*gatewayv1.HTTPRoute)
+	if len(r.Status.Parents) != 1 || r.Status.Parents[0].ControllerName != "example.com/other" {
+		t.Errorf("parents = %+v, want only the other controller's", r.Status.Parents)
+	}
 }

@@ -25,12 +25,14 @@ func (k *knowledge) routes() []Change {
 	var out []Change
 	for _, v := range k.in.Snapshot.RouteVerdicts() {
 		obj, _ := routeStatusOf(v.Route)
-		if obj == nil {
+		route, ok := v.Route.(client.Object)
+		if obj == nil || !ok {
 			continue
 		}
 		want := k.routeParents(v)
 		out = append(out, Change{
 			Object: obj,
+			Read:   route,
 			Apply: func(o client.Object, now metav1.Time) bool {
 				_, p := routeStatusOf(o)
 				before := append([]gatewayv1.RouteParentStatus(nil), *p...)

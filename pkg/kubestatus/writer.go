@@ -74,7 +74,7 @@ func (w *Writer) Update(ctx context.Context, res *engine.Result) (int, error) {
 	if res == nil || res.Observation == nil || res.Snapshot == nil || res.Outcome == nil {
 		return 0, nil
 	}
-	w.once.Do(func() { w.client, w.err = client.New(w.cfg, client.Options{Scheme: source.Scheme()}) })
+	w.once.Do(func() { w.client, w.err = client.New(clientConfig(w.cfg), client.Options{Scheme: source.Scheme()}) })
 	if w.err != nil {
 		return 0, fmt.Errorf("status: %w", w.err)
 	}
@@ -92,12 +92,18 @@ func (w *Writer) Update(ctx context.Context, res *engine.Result) (int, error) {
 		if w.opts.Reader != nil {
 			reader = w.opts.Reader
 		}
+		read := c.Read
 		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			obj := c.Object.DeepCopyObject().(client.Object)
-			err := reader.Get(ctx, client.ObjectKeyFromObject(c.Object), obj)
-			reader = w.client // a retry reads what the API server has now
-			if err != nil {
-				return err
+			var obj client.Object
+			if read != nil {
+				obj, read = read.DeepCopyObject().(client.Object), nil // as the sync read it, once
+			} else {
+				obj = c.Object.DeepCopyObject().(client.Object)
+				err := reader.Get(ctx, client.ObjectKeyFromObject(c.Object), obj)
+				reader = w.client // a retry reads what the API server has now
+				if err != nil {
+					return err
+				}
 			}
 			if !c.Apply(obj, now) {
 				return nil
@@ -169,4 +175,14 @@ func serviceAddresses(svc *corev1.Service) []string {
 		}
 	}
 	return out
+}
+
+// clientConfig is cfg with client-go's default rate limit (5 requests a second) raised when the
+// kubeconfig sets none: a first sync over many objects writes one status each.
+func clientConfig(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	if c.QPS == 0 && c.RateLimiter == nil {
+		c.QPS, c.Burst = 50, 100
+	}
+	return c
 }

@@ -71,11 +71,11 @@ func TestWriterRetriesAConflictOnAFreshRead(t *testing.T) {
 func TestWriterSkipsDryRunsAndObjectsGone(t *testing.T) {
 	f := newFixture(t, &apply.Outcome{})
 	w, _ := writerOver(t, f, interceptor.Funcs{
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if key.Name == "good" {
-				return apierrors.NewNotFound(schema.GroupResource{Resource: "httproutes"}, key.Name)
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			if obj.GetName() == "good" {
+				return apierrors.NewNotFound(schema.GroupResource{Resource: "httproutes"}, obj.GetName())
 			}
-			return c.Get(ctx, key, obj, opts...)
+			return c.SubResource(sub).Update(ctx, obj, opts...)
 		},
 	})
 	dry := resultOf(f)
@@ -85,5 +85,27 @@ func TestWriterSkipsDryRunsAndObjectsGone(t *testing.T) {
 	}
 	if _, err := w.Update(t.Context(), resultOf(f)); err != nil {
 		t.Errorf("an object deleted meanwhile failed the update: %v", err)
+	}
+}
+
+func TestWriterAsksNothingOfTheAPIServerWhenTheReadStatusHolds(t *testing.T) {
+	f := newFixture(t, &apply.Outcome{})
+	// The objects as a later sync reads them: with the status the first one wrote.
+	for _, c := range Compute(f.in) {
+		c.Apply(c.Read, t0)
+	}
+	requests := 0
+	w, _ := writerOver(t, f, interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			requests++
+			return c.Get(ctx, key, obj, opts...)
+		},
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			requests++
+			return c.SubResource(sub).Update(ctx, obj, opts...)
+		},
+	})
+	if n, err := w.Update(t.Context(), resultOf(f)); n != 0 || err != nil || requests != 0 {
+		t.Errorf("Update = %d, %v with %d requests; want nothing asked or written", n, err, requests)
 	}
 }

@@ -93,6 +93,10 @@ type Plan struct {
 	// may delete (its namespaces and selector), which the delete budget is a share of.
 	Managed int `json:"managed"`
 	InScope int `json:"inScope"`
+	// TargetsReplaced counts the deletes of targets whose upstream stays: the pods of a
+	// rollout, which follow EndpointSlices rather than anything a person wrote, so the delete
+	// budget leaves them out.
+	TargetsReplaced int `json:"targetsReplaced,omitempty"`
 	// Unchanged is how many desired entities already equal Kong's.
 	Unchanged int      `json:"unchanged"`
 	Notes     []string `json:"notes,omitempty"`
@@ -497,6 +501,14 @@ func (b *builder) deletes(have *side, opts Options) {
 	// whose route, service or consumer goes in scope goes with it (Kong would cascade it), even
 	// when its KongPlugin, read whole, is outside the scope.
 	for _, e := range outside {
+		// Targets carry no object's tags (KIC's): mayDelete places one by its upstream's object,
+		// and one whose upstream names none stays outside. But an upstream this sync desires
+		// lists every target its Service's EndpointSlices give, so its targets that are gone are
+		// this sync's to delete either way: the pod IPs of a rollout.
+		if targetOfDesiredUpstream(e) {
+			deleting[e] = true
+			continue
+		}
 		if e.kind.kind == KindPlugin && slices.ContainsFunc(slices.Collect(maps.Values(e.parents)), func(p *entity) bool { return deleting[p] }) {
 			deleting[e] = true
 			continue
@@ -534,10 +546,23 @@ func (b *builder) deletes(have *side, opts Options) {
 	for i := len(specs) - 1; i >= 0; i-- {
 		for _, e := range gone {
 			if deleting[e] && e.kind.kind == specs[i].kind {
+				if targetOfDesiredUpstream(e) {
+					b.plan.TargetsReplaced++
+				}
 				b.add(e, Delete, nil, readBody(e))
 			}
 		}
 	}
+}
+
+// targetOfDesiredUpstream reports whether e is a target of an upstream the desired state
+// holds: the desired upstream lists every target it should have.
+func targetOfDesiredUpstream(e *entity) bool {
+	if e.kind.kind != KindTarget {
+		return false
+	}
+	up := e.parents["upstream"]
+	return up != nil && up.match != nil
 }
 
 // movesAway reports whether the desired version of current entity c points its field at

@@ -466,8 +466,44 @@ func TestScopedDeleteReachesEntitiesWithoutTheirOwnObject(t *testing.T) {
 	if del := find(t, p, Delete, KindTarget); !strings.Contains(del.Name, "10.0.0.1") {
 		t.Fatalf("deleted target %q, want 10.0.0.1:80", del.Name)
 	}
-	p = build(t, withTargets("10.0.0.2:80"), current, Options{AllowDeletes: true, MayDelete: inNamespace("other")})
+	// The Service is gone: its upstream goes, and its targets with it, in its namespace's
+	// scope only.
+	gone := withTargets()
+	gone.Upstreams = nil
+	p = build(t, gone, current, Options{AllowDeletes: true, MayDelete: inNamespace("default")})
+	find(t, p, Delete, KindUpstream)
+	if del := find(t, p, Delete, KindTarget); !strings.Contains(del.Name, "10.0.0.1") {
+		t.Fatalf("deleted target %q with its upstream, want 10.0.0.1:80", del.Name)
+	}
+	p = build(t, gone, current, Options{AllowDeletes: true, MayDelete: inNamespace("other")})
 	if n := p.Count()[Delete]; n != 0 {
 		t.Fatalf("a sync scoped to another namespace plans %d deletes: %s", n, describe(p))
+	}
+}
+
+// A rollout in a namespace-scoped sync: the pod's old target carries no object's tags, yet it
+// goes, because the upstream this sync desires lists its targets whole; an upstream the sync
+// does not desire keeps its targets.
+func TestScopedSyncDeletesTheStaleTargetsOfItsUpstreams(t *testing.T) {
+	inNamespace := func(tags []string) bool { return slices.Contains(tags, "k8s-namespace:default") }
+	current := roundTrip(t, sample())
+	moved := sample()
+	moved.Upstreams[0].Targets[0].Target = kong.String("10.0.0.2:80")
+	p := build(t, moved, current, Options{AllowDeletes: true, MayDelete: inNamespace})
+	if del := find(t, p, Delete, KindTarget); !strings.HasSuffix(del.Name, "/10.0.0.1:80") {
+		t.Errorf("deleted target %s, want the old pod's 10.0.0.1:80", del.Name)
+	}
+	find(t, p, Create, KindTarget)
+	if p.TargetsReplaced != 1 {
+		t.Errorf("targets replaced = %d, want 1 (the delete budget leaves it out)", p.TargetsReplaced)
+	}
+
+	other := sample()
+	other.Upstreams = nil
+	p = build(t, other, current, Options{AllowDeletes: true, MayDelete: inNamespace})
+	for _, op := range p.Ops {
+		if op.Action == Delete && (op.Kind == KindTarget || op.Kind == KindUpstream) {
+			t.Errorf("%s %s %s: an upstream this sync does not desire is not its to empty", op.Action, op.Kind, op.Name)
+		}
 	}
 }

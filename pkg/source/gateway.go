@@ -17,6 +17,8 @@ type route struct {
 	parentRefs []gatewayv1.ParentReference
 	// hostnames is nil for kinds without hostnames (TCPRoute, UDPRoute).
 	hostnames []gatewayv1.Hostname
+	// statusParents are the parents its status lists, by whichever controller.
+	statusParents []gatewayv1.RouteParentStatus
 }
 
 // parent is one Gateway of ours that a route names, with the listener it asked for and
@@ -60,7 +62,7 @@ func (f *filterer) filterGatewayAPI() {
 	}
 
 	f.out.HTTPRoutes = filterRoutes(f, gateways, src.HTTPRoutes, func(r *gatewayv1.HTTPRoute) route {
-		return route{kind: "HTTPRoute", obj: r, parentRefs: r.Spec.ParentRefs, hostnames: nonNil(r.Spec.Hostnames)}
+		return route{kind: "HTTPRoute", obj: r, parentRefs: r.Spec.ParentRefs, statusParents: r.Status.Parents, hostnames: nonNil(r.Spec.Hostnames)}
 	}, func(r *gatewayv1.HTTPRoute, parents []parent) (*gatewayv1.HTTPRoute, bool) {
 		hostnames, ok := filterHostnames(parents, r.Spec.Hostnames)
 		if !ok {
@@ -75,16 +77,16 @@ func (f *filterer) filterGatewayAPI() {
 		return r, true
 	})
 	f.out.GRPCRoutes = filterRoutes(f, gateways, src.GRPCRoutes, func(r *gatewayv1.GRPCRoute) route {
-		return route{kind: "GRPCRoute", obj: r, parentRefs: r.Spec.ParentRefs, hostnames: nonNil(r.Spec.Hostnames)}
+		return route{kind: "GRPCRoute", obj: r, parentRefs: r.Spec.ParentRefs, statusParents: r.Status.Parents, hostnames: nonNil(r.Spec.Hostnames)}
 	}, keepAsIs[*gatewayv1.GRPCRoute])
 	f.out.TCPRoutes = filterRoutes(f, gateways, src.TCPRoutes, func(r *gatewayv1alpha2.TCPRoute) route {
-		return route{kind: "TCPRoute", obj: r, parentRefs: r.Spec.ParentRefs}
+		return route{kind: "TCPRoute", obj: r, parentRefs: r.Spec.ParentRefs, statusParents: r.Status.Parents}
 	}, keepAsIs[*gatewayv1alpha2.TCPRoute])
 	f.out.UDPRoutes = filterRoutes(f, gateways, src.UDPRoutes, func(r *gatewayv1alpha2.UDPRoute) route {
-		return route{kind: "UDPRoute", obj: r, parentRefs: r.Spec.ParentRefs}
+		return route{kind: "UDPRoute", obj: r, parentRefs: r.Spec.ParentRefs, statusParents: r.Status.Parents}
 	}, keepAsIs[*gatewayv1alpha2.UDPRoute])
 	f.out.TLSRoutes = filterRoutes(f, gateways, src.TLSRoutes, func(r *gatewayv1alpha2.TLSRoute) route {
-		return route{kind: "TLSRoute", obj: r, parentRefs: r.Spec.ParentRefs, hostnames: nonNil(r.Spec.Hostnames)}
+		return route{kind: "TLSRoute", obj: r, parentRefs: r.Spec.ParentRefs, statusParents: r.Status.Parents, hostnames: nonNil(r.Spec.Hostnames)}
 	}, keepAsIs[*gatewayv1alpha2.TLSRoute])
 }
 

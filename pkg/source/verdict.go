@@ -1,6 +1,8 @@
 package source
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -19,7 +21,8 @@ type RouteVerdict struct {
 		GetName() string
 		GetGeneration() int64
 	}
-	// Parents are the parentRefs naming Gateways of ours, in spec order.
+	// Parents are the parentRefs naming Gateways of ours, in spec order; none when the route
+	// names none any more but its status still lists one of ours.
 	Parents []ParentVerdict
 }
 
@@ -36,9 +39,13 @@ type ParentVerdict struct {
 	Reason gatewayv1.RouteConditionReason
 }
 
-// recordVerdicts keeps the parents' verdicts of a route in the Snapshot being built.
+// recordVerdicts keeps the parents' verdicts of a route in the Snapshot being built. A route
+// that names no Gateway of ours is recorded only when its status still lists a parent of our
+// controller, with no parents: that entry is stale (KIC removes it too).
 func (f *filterer) recordVerdicts(rt route, parents []parent) {
-	if len(parents) == 0 {
+	if len(parents) == 0 && !slices.ContainsFunc(rt.statusParents, func(p gatewayv1.RouteParentStatus) bool {
+		return string(p.ControllerName) == f.opts.GatewayClassController
+	}) {
 		return
 	}
 	v := RouteVerdict{Kind: rt.kind, Route: rt.obj}

@@ -73,3 +73,14 @@ func TestRouteVerdictsLeaveOutForeignGateways(t *testing.T) {
 		t.Errorf("verdicts = %+v, want none for a route of another controller's Gateway", snap.RouteVerdicts())
 	}
 }
+
+func TestRouteVerdictsKeepRoutesWithStaleParentsOfOurs(t *testing.T) {
+	stale := httpRoute("r", "app", "{name: foreign, namespace: infra}", `[]`) + `status:
+  parents:
+  - {parentRef: {name: gw, namespace: infra}, controllerName: konghq.com/kic-gateway-controller, conditions: []}
+`
+	snap := readYAML(t, gatewayClasses+stale, Options{})
+	if len(snap.RouteVerdicts()) != 1 || len(snap.RouteVerdicts()[0].Parents) != 0 {
+		t.Errorf("verdicts = %+v, want the route with no parents of ours", snap.RouteVerdicts())
+	}
+}
