@@ -295,7 +295,7 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 	if code := w.stop(t); code != 0 {
 		t.Errorf("sync --watch exit %d on SIGTERM, want 0\n%s", code, w.log.String())
 	}
-	if strings.Contains(strings.ToLower(w.log.String()), "forbidden") {
+	if l := strings.ToLower(w.log.String()); strings.Contains(l, "forbidden") || strings.Contains(l, `"update status"`) {
 		t.Errorf("sync --watch as the ServiceAccount was refused something:\n%s", w.log.String())
 	}
 
@@ -320,7 +320,8 @@ func TestInstalledRBACIsEnoughAndNoBroader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if logs := containerLog(t, ctr); info.State.ExitCode != 0 || strings.Contains(strings.ToLower(logs), "forbidden") {
+	if logs := containerLog(t, ctr); info.State.ExitCode != 0 || strings.Contains(strings.ToLower(logs), "forbidden") ||
+		strings.Contains(logs, `"update status"`) {
 		t.Errorf("the container exited %d on SIGTERM (want 0), log:\n%s", info.State.ExitCode, logs)
 	}
 }
