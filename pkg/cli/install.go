@@ -124,7 +124,7 @@ func (o *InstallOptions) Validate(cmd *cobra.Command) error {
 			if flag == "" {
 				flag = "--" + oe.Option
 			}
-			return usageErrorf(cmd, "%s %q: %s", flag, oe.Value, oe.Reason)
+			return usageErrorf(cmd, "%s", oe.Worded(flag))
 		}
 		return usageErrorf(cmd, "%v", err)
 	}

@@ -86,8 +86,15 @@ type OptionError struct {
 	Reason string
 }
 
-func (e *OptionError) Error() string {
-	return fmt.Sprintf("%s %q: %s", e.Option, e.Value, e.Reason)
+func (e *OptionError) Error() string { return e.Worded(e.Option) }
+
+// Worded is the refusal with the option called name (a flag, say): `name "value": reason`,
+// or `name: reason` when no value was given.
+func (e *OptionError) Worded(name string) string {
+	if e.Value == "" {
+		return name + ": " + e.Reason
+	}
+	return fmt.Sprintf("%s %q: %s", name, e.Value, e.Reason)
 }
 
 func refuse(option, value, format string, args ...any) error {

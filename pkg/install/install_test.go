@@ -328,7 +328,7 @@ func TestOptionsRefused(t *testing.T) {
 		tc.edit(&o)
 		_, err := install.Objects(o)
 		var oe *install.OptionError
-		if !errors.As(err, &oe) || oe.Option != tc.option || !strings.HasPrefix(err.Error(), tc.option+" ") {
+		if !errors.As(err, &oe) || oe.Option != tc.option || !strings.HasPrefix(err.Error(), tc.option) {
 			t.Errorf("%+v: error %v, want one naming %s", o, err, tc.option)
 		}
 	}
