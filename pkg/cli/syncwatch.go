@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/engine"
@@ -144,6 +145,14 @@ func (o *SyncOptions) watchSource(c *source.Cluster) (*watch.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch: kubeconfig: %w", err)
 	}
+	// The informers list some twenty-five kinds at start and after every API server restart:
+	// kubectl's 5 requests per second would hold the first sync back by seconds. The
+	// deprecation warnings of old served versions would repeat at every relist.
+	rc = rest.CopyConfig(rc)
+	if rc.QPS == 0 {
+		rc.QPS, rc.Burst = 50, 100
+	}
+	rc.WarningHandler = rest.NoWarnings{}
 	client, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("watch: client: %w", err)
