@@ -76,7 +76,9 @@ the holder of the Lease <lock-name>-leader in --lock-namespace syncs; other watc
 same --ownership-tag stand by and take over when it stops (at once when it is interrupted,
 within 15s when it dies). The sync lock is taken as by any sync, so a one-shot sync can still
 run between two of the watcher's. --health-probe-bind-address serves /healthz and /readyz
-(ready once the informers synced, leader or standby). SIGINT or SIGTERM stops it, exit 0.
+(ready once the informers synced, leader or standby), --metrics-bind-address Prometheus
+metrics (syncs by trigger and result, sync durations, writes by kind, entities owned, last
+successful sync, leadership). SIGINT or SIGTERM stops it, exit 0.
 --wait, --dry-run, -o and -f/-k are refused with --watch.`
 
 const syncExample = `  # Sync manifests, deleting owned entities they no longer hold
