@@ -21,7 +21,7 @@ const (
 	DefaultResync = 10 * time.Minute
 	// DefaultRetryMin and DefaultRetryMax bound the backoff after a failed or partial sync.
 	DefaultRetryMin = time.Second
-	DefaultRetryMax = 5 * time.Minute
+	DefaultRetryMax = time.Minute
 )
 
 // Options are the loop's timing and hooks.

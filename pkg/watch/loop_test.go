@@ -17,11 +17,10 @@ import (
 
 // runs is a fake engine: it counts runs and their triggers' effects, failing the first fail.
 type runs struct {
-	mu    sync.Mutex
-	n     int
-	fail  int
-	ran   chan int
-	times []time.Time
+	mu   sync.Mutex
+	n    int
+	fail int
+	ran  chan int
 }
 
 func (r *runs) runOnce(context.Context, *engine.Config) (*engine.Result, error) {
