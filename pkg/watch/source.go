@@ -300,6 +300,9 @@ func (l *cacheLister) List(_ context.Context, k source.LiveKind, ns string) ([]s
 	failErr := s.failing[k.Resource.String()]
 	s.mu.Unlock()
 	if inf == nil || !inf.HasSynced() {
+		if failErr != nil {
+			return nil, fmt.Errorf("list failing: %w", failErr)
+		}
 		return nil, errNotSynced
 	}
 	// The informer is scoped to ns already (startKindLocked).
