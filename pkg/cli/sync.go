@@ -65,8 +65,9 @@ its database mid-sync: the report says which writes were made), 2 partial: some
 entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
 Kong kept what it had from it (the report names each with its Kubernetes object).
 
-Watch mode (--watch, live cluster only; for example sync --watch -A, until Ctrl-C): informers on every kind sync reads, scoped by -n/-A
-and -l as a one-shot sync, trigger the same sync on every change, after --debounce of quiet
+Watch mode (--watch, live cluster only; sync --watch -A runs until Ctrl-C): informers on
+every kind sync reads, scoped by -n/-A and -l as a one-shot sync, trigger the same sync on
+every change, after --debounce of quiet
 (at most 2s after the first change, so a steady stream still syncs), every --resync-period
 (drift made in Kong by hand is put back), and again with backoff after a failed or partial
 sync. Every sync reads Kong in full and writes only the differences; nothing is deleted
