@@ -2,8 +2,10 @@ package watch_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,7 +27,8 @@ func TestWatchFollowsTheCluster(t *testing.T) {
 	counted := countWrites(t, k.URL)
 	ns := env.Namespace(t)
 	apply(t, env, "", ingressClass)
-	w := startWatcher(t, env, ns, counted.URL, "--resync-period", "3s", "--debounce", "100ms")
+	metrics := "127.0.0.1:" + strconv.Itoa(healthPort(t))
+	w := startWatcher(t, env, ns, counted.URL, "--resync-period", "3s", "--debounce", "100ms", "--metrics-bind-address", metrics)
 	w.waitRole(t, "leader")
 
 	// Three apps, so that deleting one stays within the default delete budget (30%).
@@ -64,6 +67,19 @@ func TestWatchFollowsTheCluster(t *testing.T) {
 	})
 	if k.route(t, ns, "two") == nil || k.route(t, ns, "three") == nil {
 		t.Fatal("deleting Ingress one took another Ingress's route")
+	}
+
+	resp, err := http.Get("http://" + metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`kongdb_watch_syncs_total{result="ok",trigger="change"}`, `kongdb_watch_syncs_total{result="ok",trigger="resync"}`,
+		`kongdb_watch_writes_total{action="delete",kind="target"} 1`, "kongdb_watch_leader 1"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
 	}
 
 	if code := w.stop(t); code != 0 {

@@ -207,6 +207,13 @@ func bookkeeping(r *http.Request, body []byte) bool {
 		bytes.Contains(body, []byte("kongdb-sync-lock"))
 }
 
+// count is how many writes of any kind passed, bookkeeping included.
+func (w *writes) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.all
+}
+
 // take returns the entity writes so far and forgets them.
 func (w *writes) take() []string {
 	w.mu.Lock()

@@ -66,8 +66,9 @@ its database mid-sync: the report says which writes were made), 2 partial: some
 entities failed, conflicted or were skipped, or some Kubernetes object failed translation and
 Kong kept what it had from it (the report names each with its Kubernetes object).
 
-Watch mode (--watch, live cluster only; for example sync --watch -A, until Ctrl-C): informers on every kind sync reads, scoped by -n/-A
-and -l as a one-shot sync, trigger the same sync on every change, after --debounce of quiet
+Watch mode (--watch, live cluster only; sync --watch -A runs until Ctrl-C): informers on
+every kind sync reads, scoped by -n/-A and -l as a one-shot sync, trigger the same sync on
+every change, after --debounce of quiet
 (at most 2s after the first change, so a steady stream still syncs), every --resync-period
 (drift made in Kong by hand is put back), and again with backoff after a failed or partial
 sync. Every sync reads Kong in full and writes only the differences; nothing is deleted
@@ -77,7 +78,9 @@ the holder of the Lease <lock-name>-leader in --lock-namespace syncs; other watc
 same --ownership-tag stand by and take over when it stops (at once when it is interrupted,
 within 15s when it dies). The sync lock is taken as by any sync, so a one-shot sync can still
 run between two of the watcher's. --health-probe-bind-address serves /healthz and /readyz
-(ready once the informers synced, leader or standby). SIGINT or SIGTERM stops it, exit 0.
+(ready once the informers synced, leader or standby), --metrics-bind-address Prometheus
+metrics (syncs by trigger and result, sync durations, writes by kind, entities owned, last
+successful sync, leadership). SIGINT or SIGTERM stops it, exit 0.
 --wait, --dry-run, -o and -f/-k are refused with --watch.`
 
 const syncExample = `  # Sync manifests, deleting owned entities they no longer hold

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/kongdb/kubectl-kongdb/pkg/apply"
 	"github.com/kongdb/kubectl-kongdb/pkg/engine"
@@ -29,7 +30,9 @@ type WatchFlags struct {
 	LeaderElect  bool
 	// HealthAddr serves /healthz and /readyz ("" or "0": none).
 	HealthAddr string
-	LogFormat  string
+	// MetricsAddr serves Prometheus metrics at /metrics ("" or "0": none).
+	MetricsAddr string
+	LogFormat   string
 }
 
 // AddFlags registers the watch flags on fs.
@@ -42,6 +45,7 @@ func (w *WatchFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&w.LeaderElect, "leader-elect", true, "If true, with --watch only the holder of a coordination.k8s.io Lease in --lock-namespace syncs; "+
 		"other watchers of the same --ownership-tag stand by and take over when it stops.")
 	fs.StringVar(&w.HealthAddr, "health-probe-bind-address", "", "With --watch, the address serving /healthz and /readyz (for example :8081); empty for none.")
+	fs.StringVar(&w.MetricsAddr, "metrics-bind-address", "", "With --watch, the address serving Prometheus metrics at /metrics (for example :8080); empty for none.")
 	fs.StringVar(&w.LogFormat, "log-format", "text", "With --watch, the format of the log on stderr. One of: (text, json).")
 }
 
@@ -49,7 +53,7 @@ func (w *WatchFlags) AddFlags(fs *pflag.FlagSet) {
 func (o *SyncOptions) validateWatch(cmd *cobra.Command) error {
 	w := &o.Watch
 	if !w.Watch {
-		for _, name := range []string{"debounce", "resync-period", "leader-elect", "health-probe-bind-address", "log-format"} {
+		for _, name := range []string{"debounce", "resync-period", "leader-elect", "health-probe-bind-address", "metrics-bind-address", "log-format"} {
 			if cmd.Flags().Changed(name) {
 				return usageErrorf(cmd, "--%s only applies with --watch", name)
 			}
@@ -131,21 +135,41 @@ func (o *SyncOptions) runWatch(ctx context.Context) error {
 		}
 		log.Info("leader election", "lease", w.Election.Namespace+"/"+w.Election.Name, "identity", w.Election.Identity)
 	}
-	if o.Watch.HealthAddr != "" && o.Watch.HealthAddr != "0" {
-		ln, err := net.Listen("tcp", o.Watch.HealthAddr)
+	stop, err := serve("--health-probe-bind-address", o.Watch.HealthAddr, w.Health(), log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if o.Watch.MetricsAddr != "" && o.Watch.MetricsAddr != "0" {
+		w.Options.Metrics = watch.NewMetrics()
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", w.Options.Metrics.Handler())
+		stop, err := serve("--metrics-bind-address", o.Watch.MetricsAddr, mux, log)
 		if err != nil {
-			return fmt.Errorf("--health-probe-bind-address: %w", err)
+			return err
 		}
-		srv := &http.Server{Handler: w.Health(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		log.Info("health probes", "address", ln.Addr().String())
+		defer stop()
 	}
 	log.Info("watching", "source", src.Describe(), "ownershipTag", o.Kong.OwnershipTag,
 		"debounce", o.Watch.Debounce.String(), "resyncPeriod", o.Watch.ResyncPeriod.String())
 	err = w.Run(ctx)
 	log.Info("stopped")
 	return err
+}
+
+// serve serves h on addr until stop is called; "" or "0" serves nothing.
+func serve(flag, addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	if addr == "" || addr == "0" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("serving", "flag", flag, "address", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 // watchSource is the informer Source for the cluster the flags name, with the same scope and
@@ -156,6 +180,14 @@ func (o *SyncOptions) watchSource(c *source.Cluster) (*watch.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch: kubeconfig: %w", err)
 	}
+	// The informers list some twenty-five kinds at start and after every API server restart:
+	// kubectl's 5 requests per second would hold the first sync back by seconds. The
+	// deprecation warnings of old served versions would repeat at every relist.
+	rc = rest.CopyConfig(rc)
+	if rc.QPS == 0 {
+		rc.QPS, rc.Burst = 50, 100
+	}
+	rc.WarningHandler = rest.NoWarnings{}
 	client, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("watch: client: %w", err)

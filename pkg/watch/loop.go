@@ -21,7 +21,7 @@ const (
 	DefaultResync = 10 * time.Minute
 	// DefaultRetryMin and DefaultRetryMax bound the backoff after a failed or partial sync.
 	DefaultRetryMin = time.Second
-	DefaultRetryMax = 5 * time.Minute
+	DefaultRetryMax = time.Minute
 )
 
 // Options are the loop's timing and hooks.
@@ -33,6 +33,8 @@ type Options struct {
 	AfterSync func(context.Context, *engine.Result)
 	// Logger receives one line per sync; nil discards.
 	Logger *slog.Logger
+	// Metrics, when set, counts syncs and writes.
+	Metrics *Metrics
 
 	// runOnce replaces engine.RunOnce in tests.
 	runOnce func(context.Context, *engine.Config) (*engine.Result, error)
@@ -87,11 +89,14 @@ func Loop(ctx context.Context, cfg *engine.Config, changes <-chan struct{}, o Op
 	for {
 		c := *cfg
 		c.Started = time.Time{} // each run's record times that run
+		began := time.Now()
 		res, err := o.runOnce(ctx, &c)
 		if ctx.Err() != nil {
 			return
 		}
-		ok := logSync(o.Logger, trigger, res, err, &lastNotes)
+		result := logSync(o.Logger, trigger, res, err, &lastNotes)
+		o.Metrics.observe(trigger, result, res, time.Since(began))
+		ok := result == "ok" || result == "translation-errors"
 		if res != nil && o.AfterSync != nil {
 			o.AfterSync(ctx, res)
 		}
@@ -165,14 +170,15 @@ func mind(a, b time.Duration) time.Duration {
 	return b
 }
 
-// logSync writes one line for a sync and reports whether it succeeded. A sync is retried when
-// it failed, Kong refused or skipped some writes, or it lost its lock; one whose objects
-// failed translation is not (Kong keeps what it had from them until they change), nor one
-// whose read was incomplete (the informer that recovers wakes the loop).
-func logSync(log *slog.Logger, trigger Trigger, res *engine.Result, err error, lastNotes *[]string) bool {
+// logSync writes one line for a sync and returns its result: "ok", "translation-errors",
+// "partial", "stopped" or "failed". A sync is retried when it failed, Kong refused or skipped
+// some writes, or it lost its lock; one whose objects failed translation is not (Kong keeps
+// what it had from them until they change), nor one whose read was incomplete (the informer
+// that recovers wakes the loop).
+func logSync(log *slog.Logger, trigger Trigger, res *engine.Result, err error, lastNotes *[]string) string {
 	if err != nil {
 		log.Error("sync failed", "trigger", string(trigger), "err", err.Error())
-		return false
+		return "failed"
 	}
 	if notes := res.Notes; !slices.Equal(notes, *lastNotes) {
 		for _, n := range notes {
@@ -215,5 +221,5 @@ func logSync(log *slog.Logger, trigger Trigger, res *engine.Result, err error, l
 	} else {
 		log.Warn("sync", attrs...)
 	}
-	return ok
+	return result
 }

@@ -3,6 +3,9 @@ package watch
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,6 +99,30 @@ func TestBackoffDoublesUpToItsCap(t *testing.T) {
 	for failures, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 10: 5 * time.Second} {
 		if got := backoff(time.Second, 5*time.Second, failures); got != want {
 			t.Errorf("backoff after %d failures = %v, want %v", failures, got, want)
+		}
+	}
+}
+
+// The metrics count each sync by trigger and result.
+func TestLoopCountsSyncsInMetrics(t *testing.T) {
+	r := &runs{ran: make(chan int, 100), fail: 1}
+	m := NewMetrics()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Loop(ctx, &engine.Config{}, make(chan struct{}), Options{runOnce: r.runOnce, RetryMin: time.Millisecond, Metrics: m})
+	}()
+	waitRun(t, r)
+	waitRun(t, r)
+	cancel()
+	<-done
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`kongdb_watch_syncs_total{result="failed",trigger="start"} 1`,
+		`kongdb_watch_syncs_total{result="ok",trigger="retry"} 1`, "kongdb_watch_last_successful_sync_timestamp_seconds"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -201,18 +202,38 @@ func (s *Source) Synced() bool {
 	return true
 }
 
-// WaitForSync waits until every informer has synced, or ctx ends (false).
+// WaitForSync waits until every informer has either listed its kind or failed to (a kind
+// this identity may not list, say), or ctx ends (false). A failing informer does not hold the
+// watch back: its Reads are incomplete, so nothing is deleted, until it lists again.
 func (s *Source) WaitForSync(ctx context.Context) bool {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !s.settled() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
+}
+
+// settled reports whether every informer has synced or is failing.
+func (s *Source) settled() bool {
 	s.mu.Lock()
-	var synced []cache.InformerSynced
-	for _, inf := range s.informers {
-		synced = append(synced, inf.HasSynced)
+	defer s.mu.Unlock()
+	if s.namespaces == nil {
+		return false
 	}
-	if s.namespaces != nil {
-		synced = append(synced, s.namespaces.HasSynced)
+	if _, failing := s.failing["namespaces"]; !s.namespaces.HasSynced() && !failing {
+		return false
 	}
-	s.mu.Unlock()
-	return cache.WaitForCacheSync(ctx.Done(), synced...)
+	for gvr, inf := range s.informers {
+		if _, failing := s.failing[gvr.String()]; !inf.HasSynced() && !failing {
+			return false
+		}
+	}
+	return true
 }
 
 // Failing returns why informers are failing, by informer; empty when none is.
@@ -279,6 +300,9 @@ func (l *cacheLister) List(_ context.Context, k source.LiveKind, ns string) ([]s
 	failErr := s.failing[k.Resource.String()]
 	s.mu.Unlock()
 	if inf == nil || !inf.HasSynced() {
+		if failErr != nil {
+			return nil, fmt.Errorf("list failing: %w", failErr)
+		}
 		return nil, errNotSynced
 	}
 	// The informer is scoped to ns already (startKindLocked).

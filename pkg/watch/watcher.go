@@ -45,12 +45,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 	log.Info("informers synced")
 	if w.Election == nil {
 		w.role.Store("leader")
+		w.Options.Metrics.setLeader(true)
 		Loop(ctx, &cfg, w.Source.Changes(), w.Options)
 		return nil
 	}
 	w.role.Store("standby")
 	return w.Election.Run(ctx, func(ctx context.Context) {
 		w.role.Store("leader")
+		w.Options.Metrics.setLeader(true)
+		defer w.Options.Metrics.setLeader(false)
 		defer w.role.Store("standby")
 		Loop(ctx, &cfg, w.Source.Changes(), w.Options)
 	}, func(leader string) { log.Info("leader", "identity", leader, "me", leader == w.Election.Identity) })
