@@ -223,6 +223,9 @@ func TestWatchKeepsStatusCurrent(t *testing.T) {
 	if code := w.Stop(t); code != 0 {
 		t.Fatalf("the watcher exited %d on SIGINT, want 0", code)
 	}
+	if strings.Contains(w.Log.String(), `msg="update status"`) {
+		t.Errorf("a status write failed (see the watcher's log)")
+	}
 }
 
 // TestWatchWithoutUpdateStatusWritesNone: --update-status=false turns the watch's status
