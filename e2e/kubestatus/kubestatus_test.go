@@ -4,20 +4,15 @@
 package kubestatus_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	corev1 "k8s.io/api/core/v1"
 	netv1 "k8s.io/api/networking/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -29,10 +24,11 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m, kongdbtest.Remove) }
 
-// objects are the test's cluster: a Gateway with an HTTP and a TCP listener, routes that are
-// accepted, refused by a listener, missing their backend and crossing namespaces without a
-// ReferenceGrant, Ingresses with a plugin that works and one that cannot be built, and the
-// proxy's LoadBalancer Service. %[1]s is the test's namespace, %[2]s another one.
+// objects are the test's cluster, in its namespace: a Gateway with an HTTP and a TCP listener,
+// routes that are accepted, refused by a listener, missing their backend and crossing
+// namespaces without a ReferenceGrant, Ingresses with a plugin that works and one that cannot be built, and the
+// proxy's LoadBalancer Service. %[1]s is the test's namespace, %[2]s another one, which holds
+// otherEcho.
 const objects = `
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -41,7 +37,7 @@ spec: {controllerName: konghq.com/kic-gateway-controller}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: {name: gw, namespace: %[1]s}
+metadata: {name: gw}
 spec:
   gatewayClassName: kong-%[1]s
   listeners:
@@ -50,43 +46,38 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: echo, namespace: %[1]s}
+metadata: {name: echo}
 spec: {ports: [{port: 80}]}
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: echo, namespace: %[2]s}
-spec: {ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: kong-proxy, namespace: %[1]s}
+metadata: {name: kong-proxy}
 spec: {type: LoadBalancer, ports: [{name: proxy, port: 80}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {name: good, namespace: %[1]s}
+metadata: {name: good}
 spec:
   parentRefs: [{name: gw, sectionName: http}]
   rules: [{matches: [{path: {type: PathPrefix, value: /good}}], backendRefs: [{name: echo, port: 80}]}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {name: denied, namespace: %[1]s}
+metadata: {name: denied}
 spec:
   parentRefs: [{name: gw, sectionName: tcp}]
   rules: [{matches: [{path: {type: PathPrefix, value: /denied}}], backendRefs: [{name: echo, port: 80}]}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {name: missing, namespace: %[1]s}
+metadata: {name: missing}
 spec:
   parentRefs: [{name: gw, sectionName: http}]
   rules: [{matches: [{path: {type: PathPrefix, value: /missing}}], backendRefs: [{name: nope, port: 80}]}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {name: cross, namespace: %[1]s}
+metadata: {name: cross}
 spec:
   parentRefs: [{name: gw, sectionName: http}]
   rules: [{matches: [{path: {type: PathPrefix, value: /cross}}], backendRefs: [{name: echo, namespace: %[2]s, port: 80}]}]
@@ -98,62 +89,55 @@ spec: {controller: ingress-controllers.konghq.com/kong}
 ---
 apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
-metadata: {name: fine, namespace: %[1]s}
+metadata: {name: fine}
 plugin: cors
 ---
 apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
-metadata: {name: broken, namespace: %[1]s}
+metadata: {name: broken}
 plugin: key-auth
 configFrom: {secretKeyRef: {name: absent, key: config}}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
-metadata: {name: plain, namespace: %[1]s, annotations: {konghq.com/plugins: fine}}
+metadata: {name: plain, annotations: {konghq.com/plugins: fine}}
 spec:
   ingressClassName: kong
   rules: [{http: {paths: [{path: /plain, pathType: Prefix, backend: {service: {name: echo, port: {number: 80}}}}]}}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
-metadata: {name: plugged, namespace: %[1]s, annotations: {konghq.com/plugins: broken}}
+metadata: {name: plugged, annotations: {konghq.com/plugins: broken}}
 spec:
   ingressClassName: kong
   rules: [{http: {paths: [{path: /plugged, pathType: Prefix, backend: {service: {name: echo, port: {number: 80}}}}]}}]
 `
 
+// otherEcho is the Service route cross wants, in another namespace.
+const otherEcho = `
+apiVersion: v1
+kind: Service
+metadata: {name: echo}
+spec: {ports: [{port: 80}]}
+`
+
 // lbAddress is the proxy's LoadBalancer ingress, as a cloud would set it.
 const lbAddress = "203.0.113.10"
 
-func applyYAML(t *testing.T, env *testenv.Env, text string) {
+func condition(t *testing.T, what string, conds []metav1.Condition, typ string, status metav1.ConditionStatus, reason string) {
 	t.Helper()
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(text), 4096)
-	for {
-		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			t.Fatalf("decode: %v", err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		if err := env.Client.Create(t.Context(), &u); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
-		}
+	if ok, got := has(conds, typ, status, reason); !ok {
+		t.Errorf("%s: %s, want %s/%s", what, got, status, reason)
 	}
 }
 
-func condition(t *testing.T, what string, conds []metav1.Condition, typ string, status metav1.ConditionStatus, reason string) {
-	t.Helper()
+// has says whether conds hold typ with status and reason, and else what they hold.
+func has(conds []metav1.Condition, typ string, status metav1.ConditionStatus, reason string) (bool, string) {
 	c := meta.FindStatusCondition(conds, typ)
-	switch {
-	case c == nil:
-		t.Errorf("%s: no %s condition in %+v", what, typ, conds)
-	case c.Status != status || c.Reason != reason:
-		t.Errorf("%s: %s = %s/%s (%q), want %s/%s", what, typ, c.Status, c.Reason, c.Message, status, reason)
+	if c == nil {
+		return false, fmt.Sprintf("no %s condition in %+v", typ, conds)
 	}
+	return c.Status == status && c.Reason == reason, fmt.Sprintf("%s = %s/%s (%q)", typ, c.Status, c.Reason, c.Message)
 }
 
 func TestSyncUpdateStatusWritesWhatTheSyncDidOnce(t *testing.T) {
@@ -164,7 +148,8 @@ func TestSyncUpdateStatusWritesWhatTheSyncDidOnce(t *testing.T) {
 	t.Cleanup(func() { _ = env.Stop() })
 	node := emutest.StartNode(t, pgtest.NewDatabase(t))
 	ns, other := env.Namespace(t), env.Namespace(t)
-	applyYAML(t, env, fmt.Sprintf(objects, ns, other))
+	env.ApplyYAML(t, ns, fmt.Sprintf(objects, ns, other))
+	env.ApplyYAML(t, other, otherEcho)
 	c := env.Client
 	var proxy corev1.Service
 	if err := c.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "kong-proxy"}, &proxy); err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kongdb/kubectl-kongdb/internal/kongdbtest"
 	"github.com/kongdb/kubectl-kongdb/internal/testport"
 	"github.com/kongdb/kubectl-kongdb/sim/emulator/cli"
 )
@@ -58,24 +59,8 @@ func Binary(tb testing.TB) string {
 }
 
 // Buffer collects a process's output; the process writes while the test
-// reads.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// reads. It is kongdbtest's, so that both programs' logs read the same way.
+type Buffer = kongdbtest.Buffer
 
 // FreePort returns a loopback port nobody listens on right now, for a node's listeners
 // (testport.Pick: below the ephemeral range, so no outgoing connection takes it meanwhile).
