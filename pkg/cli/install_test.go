@@ -15,8 +15,7 @@ import (
 
 // pendingSyncFlags are flags the Deployment passes to sync before this tree's sync has them
 // (none today: watch mode's flags, listed here while they were built on their own branch, have
-// all landed; --metrics-bind-address joins install.WatchArgs, and this list, when it is
-// built). TestInstallArgsAreSyncFlags fails when one of them arrives, so that the list only
+// all landed). TestInstallArgsAreSyncFlags fails when one of them arrives, so that the list only
 // ever shrinks, and for any other flag sync lacks.
 var pendingSyncFlags = map[string]bool{}
 

@@ -61,6 +61,7 @@ func deployment(o Options) *appsv1.Deployment {
 		},
 		Ports: []corev1.ContainerPort{
 			{Name: "health", ContainerPort: HealthPort, Protocol: corev1.ProtocolTCP},
+			{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP},
 		},
 		// Alive while the process answers; ready once caches are synced and Kong reachable
 		// (a standby is ready too). A few more failures before a restart than before leaving

@@ -32,9 +32,9 @@ const (
 	// FieldManager owns the fields install --apply sets.
 	FieldManager = "kubectl-kongdb"
 
-	// HealthPort serves /healthz and /readyz: KIC's port. (Prometheus metrics on KIC's 10255
-	// join when sync has --metrics-bind-address.)
-	HealthPort = 10254
+	// HealthPort serves /healthz and /readyz, MetricsPort Prometheus's /metrics: KIC's ports.
+	HealthPort  = 10254
+	MetricsPort = 10255
 	// CacheDir is where the container keeps Kong's schemas: an emptyDir, the root file system
 	// being read-only.
 	CacheDir = "/var/cache/kongdb"
@@ -237,6 +237,7 @@ var WatchArgs = []string{
 	"--watch",
 	"--leader-elect",
 	fmt.Sprintf("--health-probe-bind-address=:%d", HealthPort),
+	fmt.Sprintf("--metrics-bind-address=:%d", MetricsPort),
 	"--log-format=json",
 }
 

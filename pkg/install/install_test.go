@@ -262,15 +262,17 @@ func TestDeploymentRunsLockedDown(t *testing.T) {
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
 		t.Errorf("resources %+v", c.Resources)
 	}
-	health := fmt.Sprint(install.HealthPort)
-	var port corev1.ContainerPort
-	for _, p := range c.Ports {
-		if p.Name == "health" {
-			port = p
+	for name, want := range map[string]int32{"health": install.HealthPort, "metrics": install.MetricsPort} {
+		flag := map[string]string{"health": "--health-probe-bind-address", "metrics": "--metrics-bind-address"}[name]
+		var port corev1.ContainerPort
+		for _, p := range c.Ports {
+			if p.Name == name {
+				port = p
+			}
 		}
-	}
-	if fmt.Sprint(port.ContainerPort) != health || !slices.Contains(c.Args, "--health-probe-bind-address=:"+health) {
-		t.Errorf("health port %+v, args %v", port, c.Args)
+		if port.ContainerPort != want || !slices.Contains(c.Args, fmt.Sprintf("%s=:%d", flag, want)) {
+			t.Errorf("%s port %+v, args %v: want %d served by %s", name, port, c.Args, want, flag)
+		}
 	}
 	for name, p := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
 		if p == nil || p.HTTPGet == nil || p.HTTPGet.Port.StrVal != "health" {
