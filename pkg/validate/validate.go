@@ -53,6 +53,8 @@ type Problem struct {
 	// Entity the Kong entity ("plugin rate-limiting ...") when there is one.
 	Check  string `json:"check"`
 	Entity string `json:"entity,omitempty"`
+	// Op is the plan's op the problem is about (nil for a translation problem).
+	Op *plan.Op `json:"-"`
 }
 
 // Sort orders problems by object, field and text, so that a report reads the same every run.
@@ -81,7 +83,7 @@ func Planned(p *plan.Plan, refused []preflight.Finding) []Problem {
 	for _, op := range p.Ops {
 		if op.Conflict != "" {
 			out = append(out, Problem{Object: op.Object.String(), Field: keyField(op), Problem: op.Conflict,
-				Check: CheckConflict, Entity: entityOf(op)})
+				Check: CheckConflict, Entity: entityOf(op), Op: op})
 		}
 	}
 	for _, f := range refused {
@@ -196,7 +198,7 @@ func Refusal(op *plan.Op, body string) []Problem {
 	hide := secretValues(op)
 	var out []Problem
 	for _, f := range fields {
-		p := Problem{Object: op.Object.String(), Problem: hideValues(f.Message, hide), Check: CheckSchema, Entity: entityOf(op)}
+		p := Problem{Object: op.Object.String(), Problem: hideValues(f.Message, hide), Check: CheckSchema, Entity: entityOf(op), Op: op}
 		if f.Path != "" {
 			p.Field = preflight.ObjectField(objKind(op), string(op.Kind), f.Path)
 		}
@@ -261,7 +263,7 @@ func credential(ctx context.Context, nodes []*admin.Node, op *plan.Op, changed m
 	if fk, _ := op.Body["consumer"].(map[string]any); fk != nil && fk["id"] == held.Consumer.ID {
 		same = " (the same consumer, in a credential this sync does not own)"
 	}
-	return []Problem{{Object: op.Object.String(), Field: field, Check: CheckCredential, Entity: entityOf(op),
+	return []Problem{{Object: op.Object.String(), Field: field, Check: CheckCredential, Entity: entityOf(op), Op: op,
 		Problem: fmt.Sprintf("%s credential with this %s already exists in Kong, held by %s%s: Kong refuses a second one (unique %s)",
 			op.Kind, u.field, who, same, u.field)}}, nil
 }
@@ -327,4 +329,13 @@ func hideValues(s string, secrets []string) string {
 		s = strings.ReplaceAll(s, v, kongstate.RedactedValue)
 	}
 	return s
+}
+
+// String is "<object> <field>: <problem>", for logs and errors.
+func (p Problem) String() string {
+	where := strings.TrimSpace(p.Object + " " + p.Field)
+	if where == "" {
+		where = p.Entity
+	}
+	return where + ": " + p.Problem
 }

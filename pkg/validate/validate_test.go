@@ -124,7 +124,10 @@ func TestKongNamesObjectAndFieldAndHidesSecrets(t *testing.T) {
 	}
 	Sort(got)
 	for i := range got {
-		got[i].Entity = ""
+		if got[i].Op == nil || got[i].Op.Kind != plan.KindPlugin {
+			t.Errorf("problem %d is not on the plugin's op: %+v", i, got[i].Op)
+		}
+		got[i].Entity, got[i].Op = "", nil
 	}
 	want := []Problem{
 		{Object: "KongPlugin default/rl", Field: "config.minute", Problem: "value should be between 0 and 100000", Check: CheckSchema},
