@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -33,6 +34,9 @@ type kong struct {
 	node              *emutest.Node
 	URL               string
 	writes, validates atomic.Int64
+	mu                sync.Mutex
+	// sent are the entity writes ("POST /routes"), without the sync's own lock and marker.
+	sent []string
 }
 
 func startKong(t *testing.T) *kong {
@@ -49,6 +53,13 @@ func startKong(t *testing.T) *kong {
 			k.validates.Add(1)
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
 			k.writes.Add(1)
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if !bytes.Contains(body, []byte("kongdb-sync-")) && !strings.HasPrefix(r.URL.Path, "/consumers/kongdb-sync-") {
+				k.mu.Lock()
+				k.sent = append(k.sent, r.Method+" "+r.URL.Path)
+				k.mu.Unlock()
+			}
 		}
 		proxy.ServeHTTP(w, r)
 	}))
@@ -92,8 +103,14 @@ type result struct {
 	stdout, stderr string
 }
 
-// run runs kongdb validate in-process, as main does, against k.
+// validate runs kongdb validate in-process, as main does, against k.
 func (k *kong) validate(t *testing.T, manifests string, args ...string) result {
+	t.Helper()
+	return k.run(t, "validate", manifests, args...)
+}
+
+// run runs kongdb verb -f manifests in-process, as main does, against k.
+func (k *kong) run(t *testing.T, verb, manifests string, args ...string) result {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "in.yaml")
 	if err := os.WriteFile(file, []byte(manifests), 0o600); err != nil {
@@ -101,7 +118,7 @@ func (k *kong) validate(t *testing.T, manifests string, args ...string) result {
 	}
 	var out, errOut bytes.Buffer
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	all := append([]string{"kongdb", "validate", "-f", file, "--kong-admin-url", k.URL,
+	all := append([]string{"kongdb", verb, "-f", file, "--kong-admin-url", k.URL,
 		"--schema-cache-dir", t.TempDir()}, args...)
 	code := cli.Main(all, streams)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
@@ -220,4 +237,51 @@ func hasProblem(ps []validate.Problem, object, field, problem string) bool {
 		}
 	}
 	return false
+}
+
+// sentTo reports whether an entity write to a path ending in suffix reached Kong.
+func (k *kong) sentTo(suffix string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, w := range k.sent {
+		if strings.HasSuffix(w, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSyncPreflight: sync runs validate's checks before writing. By default (block) a problem
+// on an entity others depend on (a route its plugin needs) writes nothing at all; warn writes
+// the rest and never sends what is at fault; a problem on a leaf (a plugin's config) is not
+// sent by default while the rest is written; off sends it and Kong refuses it.
+func TestSyncPreflight(t *testing.T) {
+	k := startKong(t)
+	badRoute := manifests("/~/a[", "5", "alices-own-key")
+
+	blocked := k.run(t, "sync", badRoute)
+	if blocked.code == 0 || !strings.Contains(blocked.stderr, "preflight: nothing written") ||
+		!strings.Contains(blocked.stderr, "Ingress default/web") {
+		t.Fatalf("block: exit %d\nstdout:\n%s\nstderr:\n%s", blocked.code, blocked.stdout, blocked.stderr)
+	}
+	if n := k.writes.Load(); n != 0 {
+		t.Fatalf("block wrote to Kong %d times (%v)", n, k.sent)
+	}
+
+	warned := k.run(t, "sync", badRoute, "--preflight=warn")
+	if warned.code != 2 || k.sentTo("/routes") || k.sentTo("/plugins") || !k.sentTo("/services") || !k.sentTo("/key-auth") {
+		t.Fatalf("warn: exit %d, sent %v\nstdout:\n%s\nstderr:\n%s", warned.code, k.sent, warned.stdout, warned.stderr)
+	}
+
+	badPlugin := manifests("/~/a[0-9]+", "-1", "alices-own-key")
+	leaf := k.run(t, "sync", badPlugin)
+	if leaf.code != 2 || !k.sentTo("/routes") || k.sentTo("/plugins") ||
+		!strings.Contains(leaf.stdout, "KongPlugin default/rl") || !strings.Contains(leaf.stdout, "config.minute") {
+		t.Fatalf("a leaf at fault under block: exit %d, sent %v\nstdout:\n%s\nstderr:\n%s", leaf.code, k.sent, leaf.stdout, leaf.stderr)
+	}
+
+	off := k.run(t, "sync", badPlugin, "--preflight=off")
+	if off.code != 2 || !k.sentTo("/plugins") {
+		t.Fatalf("off: exit %d, sent %v\nstdout:\n%s\nstderr:\n%s", off.code, k.sent, off.stdout, off.stderr)
+	}
 }
