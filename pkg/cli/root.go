@@ -114,6 +114,7 @@ type runSeams struct {
 	translate func(*TranslateOptions) error
 	sync      func(*SyncOptions) error
 	diff      func(*DiffOptions) error
+	validate  func(*ValidateOptions) error
 	status    func(*StatusOptions) error
 	version   func(*VersionOptions) error
 	install   func(*InstallOptions) error
@@ -162,6 +163,7 @@ func newRootCmd(name string, streams genericiooptions.IOStreams, seams runSeams)
 	}{
 		{groupBasic, NewCmdSync(f, streams, seams.sync)},
 		{groupBasic, NewCmdDiff(f, streams, seams.diff)},
+		{groupBasic, NewCmdValidate(f, streams, seams.validate)},
 		{groupBasic, NewCmdTranslate(f, streams, seams.translate)},
 		{groupBasic, NewCmdInstall(f, streams, seams.install)},
 		{groupDebug, NewCmdStatus(f, streams, seams.status)},

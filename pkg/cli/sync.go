@@ -107,7 +107,9 @@ type SyncOptions struct {
 	Prune       bool
 	MaxDelete   string
 	Force       bool
-	Output      string
+	// Preflight is --preflight: off, warn or block (engine.PreflightMode).
+	Preflight string
+	Output    string
 	// LockTimeout is how long to wait for another sync's lock; LockNamespace holds the Lease.
 	LockTimeout   time.Duration
 	LockNamespace string
@@ -154,6 +156,9 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.BoolVar(&o.DryRun, "dry-run", false, "If true, print what would change and write nothing.")
 	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k delete owned entities the manifests no longer hold.")
 	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities in its scope (namespace, selector); more stops the sync before it writes.")
+	fl.StringVar(&o.Preflight, "preflight", string(engine.DefaultPreflight), "Before writing, check every entity to create or change with Kong's /schemas/.../validate "+
+		"and look up credentials another consumer holds, as validate does: off (Kong judges each write), warn (what is at fault is not sent, the rest is written) "+
+		"or block (nothing is written when a problem is on an entity others depend on, such as a service or a consumer; otherwise as warn).")
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format of the report. One of: (table, json, yaml).")
 	fl.BoolVar(&o.RecordEvents, "record-events", false, "If true, write Warning Events on objects that could not be translated or applied (KIC's KongConfigurationTranslationFailed, KongConfigurationApplyFailed).")
@@ -192,6 +197,9 @@ func (o *SyncOptions) Validate(cmd *cobra.Command) error {
 	}
 	if _, err := engine.ParseMaxDelete(o.MaxDelete, 0); err != nil {
 		return usageErrorf(cmd, "--max-delete: %v", err)
+	}
+	if _, err := engine.ParsePreflight(o.Preflight); err != nil {
+		return usageErrorf(cmd, "--preflight: %v", err)
 	}
 	if err := o.Status.Validate(cmd, &o.Source, o.DryRun); err != nil {
 		return err
@@ -279,6 +287,7 @@ func (o *SyncOptions) engineConfig() (*engine.Config, error) {
 	}
 	cfg.Budget = engine.Budget{Max: o.MaxDelete, Force: o.Force}
 	cfg.Concurrency, cfg.DryRun = o.Concurrency, o.DryRun
+	cfg.Preflight = engine.PreflightMode(o.Preflight)
 	cfg.LockTimeout = o.LockTimeout
 	if !o.DryRun && !o.Source.fromManifests() {
 		if cfg.Lease, err = o.lease(); err != nil {

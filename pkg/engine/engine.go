@@ -76,6 +76,9 @@ type Config struct {
 	Concurrency int
 	// DryRun plans and looks for conflicts, and writes nothing.
 	DryRun bool
+	// Preflight is what a writing sync does with validate's checks of its plan before it
+	// writes; "" is PreflightOff (a library caller opts in).
+	Preflight PreflightMode
 	// Lease, when set, is taken before anything is read (a cluster source); otherwise a
 	// marker in Kong is taken only when there is something to write. Timeout bounds the wait.
 	Lease       lock.Locker

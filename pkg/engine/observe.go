@@ -16,6 +16,7 @@ import (
 	"github.com/kongdb/kubectl-kongdb/pkg/preflight"
 	"github.com/kongdb/kubectl-kongdb/pkg/source"
 	"github.com/kongdb/kubectl-kongdb/pkg/translate"
+	"github.com/kongdb/kubectl-kongdb/pkg/validate"
 )
 
 // Observation is a computed plan and what it was computed from. Nothing was written to make it.
@@ -37,6 +38,9 @@ type Observation struct {
 	// Refused are the entities Kong would refuse for a reason known before writing
 	// (pkg/preflight); their ops in Plan carry it, are not sent, and skip their dependents.
 	Refused []preflight.Finding
+	// Preflight are the problems a sync's --preflight found before writing (validate.Kong);
+	// their ops carry Refused too.
+	Preflight []validate.Problem
 
 	srcNotes  []string
 	adminNote string

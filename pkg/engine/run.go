@@ -83,6 +83,11 @@ func RunOnce(ctx context.Context, cfg *Config) (*Result, error) {
 	if err := cfg.checkDeletes(ob); err != nil {
 		return nil, err
 	}
+	if !cfg.DryRun {
+		if err := cfg.checkBeforeWrite(ctx, ob); err != nil {
+			return nil, err
+		}
+	}
 	read := ob.Read
 	conv, err := cfg.waiter(ctx, ob)
 	if err != nil {
@@ -106,6 +111,9 @@ func RunOnce(ctx context.Context, cfg *Config) (*Result, error) {
 				return nil, err
 			}
 			if err := cfg.checkDeletes(ob); err != nil {
+				return nil, err
+			}
+			if err := cfg.checkBeforeWrite(writeCtx, ob); err != nil {
 				return nil, err
 			}
 			read += ob.Read
