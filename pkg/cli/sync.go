@@ -156,7 +156,7 @@ func NewCmdSync(f Factory, streams genericiooptions.IOStreams, runF func(*SyncOp
 	fl.BoolVar(&o.DryRun, "dry-run", false, "If true, print what would change and write nothing.")
 	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k delete owned entities the manifests no longer hold.")
 	fl.StringVar(&o.MaxDelete, "max-delete", o.MaxDelete, "Most deletes one sync may make, as a share (30%) or a count (50) of the owned entities in its scope (namespace, selector); more stops the sync before it writes.")
-	fl.StringVar(&o.Preflight, "preflight", string(engine.DefaultPreflight), "Before writing, check every entity to create or change with Kong's /schemas/.../validate "+
+	fl.StringVar(&o.Preflight, "preflight", string(engine.DefaultPreflight), "Before writing, check every entity to create or change (targets excepted) with Kong's /schemas/.../validate "+
 		"and look up credentials another consumer holds, as validate does: off (Kong judges each write), warn (what is at fault is not sent, the rest is written) "+
 		"or block (nothing is written when a problem is on an entity others depend on, such as a service or a consumer; otherwise as warn).")
 	fl.BoolVar(&o.Force, "force", false, "If true, go on even when the sync would delete more than --max-delete.")

@@ -64,7 +64,7 @@ func (c *Config) checkBeforeWrite(ctx context.Context, ob *Observation) error {
 	if c.Preflight == "" || c.Preflight == PreflightOff || ob.Plan.Empty() {
 		return nil
 	}
-	problems, err := validate.Kong(ctx, ob.Cluster.Nodes, ob.Plan, c.Concurrency)
+	problems, err := validate.Kong(ctx, ob.Cluster.Nodes, validate.BeforeWrite(ob.Plan), c.Concurrency)
 	if err != nil {
 		c.note(fmt.Sprintf("preflight: some entities could not be checked, Kong judges them as they are written: %v", err))
 	}

@@ -197,3 +197,29 @@ func TestTranslationAndPlanned(t *testing.T) {
 		t.Errorf("Planned = %+v", got)
 	}
 }
+
+// TestBeforeWriteLeavesTargetsOut: a sync's preflight sends no validation request for a target
+// (one per endpoint, validated by the API server already) and keeps every other op, the very
+// ops of the plan, so that what it finds marks them.
+func TestBeforeWriteLeavesTargetsOut(t *testing.T) {
+	d := desired()
+	d.Upstreams = []*kongstate.Upstream{{Upstream: kong.Upstream{ID: kong.String("u1"), Name: kong.String("echo.default.80.svc"),
+		Tags: tags("Service", "default", "echo")},
+		Targets: []*kong.Target{{Target: kong.String("10.0.0.1:80")}, {Target: kong.String("10.0.0.2:80")}}}}
+	p := buildPlan(t, d)
+	got := BeforeWrite(p)
+	var targets int
+	for _, op := range p.Ops {
+		if op.Kind == plan.KindTarget {
+			targets++
+		}
+	}
+	if targets != 2 || len(got.Ops) != len(p.Ops)-targets {
+		t.Fatalf("plan of %d ops with %d targets; checked %d ops", len(p.Ops), targets, len(got.Ops))
+	}
+	for _, op := range got.Ops {
+		if op.Kind == plan.KindTarget || p.Ops[op.Index] != op {
+			t.Errorf("checked %s %s (index %d): want every op but the targets, as the plan holds them", op.Kind, op.Name, op.Index)
+		}
+	}
+}
