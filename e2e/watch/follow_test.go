@@ -76,7 +76,9 @@ func TestWatchFollowsTheCluster(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`kongdb_watch_syncs_total{result="ok",trigger="change"}`, `kongdb_watch_syncs_total{result="ok",trigger="resync"}`,
-		`kongdb_watch_writes_total{action="delete",kind="target"} 1`, "kongdb_watch_leader 1"} {
+		// Two targets deleted: the rollout's old pod, and the one of the deleted Ingress's upstream.
+		`kongdb_watch_writes_total{action="delete",kind="target"} 2`, `kongdb_watch_writes_total{action="delete",kind="upstream"} 1`,
+		"kongdb_watch_leader 1"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s:\n%s", want, body)
 		}

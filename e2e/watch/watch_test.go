@@ -238,7 +238,10 @@ func startWatcher(t *testing.T, env *testenv.Env, ns, adminURL string, extra ...
 	w := &watcher{log: &emutest.Buffer{}, done: make(chan struct{})}
 	w.health = "127.0.0.1:" + strconv.Itoa(healthPort(t))
 	args := append([]string{"sync", "--watch", "--kubeconfig", env.Kubeconfig, "-n", ns, "--lock-namespace", ns,
-		"--kong-admin-url", adminURL, "--schema-cache-dir", t.TempDir(), "--health-probe-bind-address", w.health}, extra...)
+		"--kong-admin-url", adminURL, "--schema-cache-dir", t.TempDir(), "--health-probe-bind-address", w.health,
+		// A test namespace holds a dozen entities: deleting one Ingress's service, route,
+		// upstream and target is over the default 30%, which the delete budget tests prove.
+		"--max-delete", "100%"}, extra...)
 	w.cmd = exec.Command(kongdbtest.Binary(t), args...)
 	w.cmd.Env = append(os.Environ(), "KONG_ADMIN_URL=", "KONG_ADMIN_TOKEN=")
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
