@@ -51,20 +51,7 @@ func NewCmdDiff(f Factory, streams genericiooptions.IOStreams, runF func(*DiffOp
 		Long:    diffLong,
 		Example: fmt.Sprintf(diffExample, f.CommandName()),
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.factory = f
-			o.Kong.Complete()
-			if err := o.Source.Complete(f); err != nil {
-				return diffFailed(err)
-			}
-			if err := o.Validate(cmd); err != nil {
-				return diffFailed(err)
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runCheck(f, o, runF),
 	}
 	fl := cmd.Flags()
 	o.Source.AddFlags(fl)
@@ -72,6 +59,14 @@ func NewCmdDiff(f Factory, streams genericiooptions.IOStreams, runF func(*DiffOp
 	fl.BoolVar(&o.Prune, "prune", false, "If true, with -f/-k show the deletes of owned entities the manifests no longer hold.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Print the plan instead of diffs. One of: (json, yaml).")
 	return cmd
+}
+
+// Complete takes the source's namespace (the kubeconfig's, for a cluster) and the Kong flags'
+// defaults from the environment.
+func (o *DiffOptions) Complete(f Factory) error {
+	o.factory = f
+	o.Kong.Complete()
+	return o.Source.Complete(f)
 }
 
 // Validate checks the flags.

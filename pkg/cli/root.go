@@ -189,12 +189,23 @@ type commandOptions interface {
 // runOptions is the RunE of a command in kubectl's Options shape: Complete, Validate, then the
 // run function, or runF when a test of flag parsing stands in for it.
 func runOptions[O commandOptions](f Factory, o O, runF func(O) error) func(*cobra.Command, []string) error {
+	return runCommand(f, o, runF, func(err error) error { return err })
+}
+
+// runCheck is runOptions for the commands whose exit code says what they found (diff,
+// validate): flags that cannot be completed or are invalid exit 2, "could not check".
+func runCheck[O commandOptions](f Factory, o O, runF func(O) error) func(*cobra.Command, []string) error {
+	return runCommand(f, o, runF, diffFailed)
+}
+
+// runCommand is runOptions with early, which wraps a failure before the run.
+func runCommand[O commandOptions](f Factory, o O, runF func(O) error, early func(error) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		if err := o.Complete(f); err != nil {
-			return err
+			return early(err)
 		}
 		if err := o.Validate(cmd); err != nil {
-			return err
+			return early(err)
 		}
 		if runF != nil {
 			return runF(o)

@@ -69,20 +69,7 @@ func NewCmdValidate(f Factory, streams genericiooptions.IOStreams, runF func(*Va
 		Long:    validateLong,
 		Example: fmt.Sprintf(validateExample, f.CommandName()),
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.factory = f
-			o.Kong.Complete()
-			if err := o.Source.Complete(f); err != nil {
-				return diffFailed(err)
-			}
-			if err := o.Validate(cmd); err != nil {
-				return diffFailed(err)
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runCheck(f, o, runF),
 	}
 	fl := cmd.Flags()
 	o.Source.AddFlags(fl)
@@ -93,6 +80,14 @@ func NewCmdValidate(f Factory, streams genericiooptions.IOStreams, runF func(*Va
 
 // withKong reports whether a Kong was given to ask.
 func (o *ValidateOptions) withKong() bool { return len(o.Kong.URLs) > 0 || o.Kong.AdminService != "" }
+
+// Complete takes the source's namespace (the kubeconfig's, for a cluster) and the Kong flags'
+// defaults from the environment.
+func (o *ValidateOptions) Complete(f Factory) error {
+	o.factory = f
+	o.Kong.Complete()
+	return o.Source.Complete(f)
+}
 
 // Validate checks the flags: diff's, except that a Kong is optional.
 func (o *ValidateOptions) Validate(cmd *cobra.Command) error {
