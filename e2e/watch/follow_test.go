@@ -69,20 +69,26 @@ func TestWatchFollowsTheCluster(t *testing.T) {
 		t.Fatal("deleting Ingress one took another Ingress's route")
 	}
 
-	resp, err := http.Get("http://" + metrics + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`kongdb_watch_syncs_total{result="ok",trigger="change"}`, `kongdb_watch_syncs_total{result="ok",trigger="resync"}`,
+	// The route is gone before its sync has counted its writes (and the upstream and target
+	// go in the same sync, after the route): poll until the counts arrive.
+	wants := []string{`kongdb_watch_syncs_total{result="ok",trigger="change"}`, `kongdb_watch_syncs_total{result="ok",trigger="resync"}`,
 		// Two targets deleted: the rollout's old pod, and the one of the deleted Ingress's upstream.
 		`kongdb_watch_writes_total{action="delete",kind="target"} 2`, `kongdb_watch_writes_total{action="delete",kind="upstream"} 1`,
-		"kongdb_watch_leader 1"} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		"kongdb_watch_leader 1"}
+	poll(t, "the writes counted in /metrics", func() (bool, string) {
+		resp, err := http.Get("http://" + metrics + "/metrics")
+		if err != nil {
+			return false, err.Error()
 		}
-	}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range wants {
+			if !strings.Contains(string(body), want) {
+				return false, "/metrics lacks " + want + ":\n" + string(body)
+			}
+		}
+		return true, ""
+	})
 
 	if code := w.stop(t); code != 0 {
 		t.Fatalf("the watcher exited %d on SIGINT, want 0:\n%s", code, w.log.String())
