@@ -1,7 +1,10 @@
 package emutest
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -100,4 +103,31 @@ func Launch(tb testing.TB, env []string, ready string) *Node {
 	}
 	tb.Fatalf("node did not answer on %s: %s", readyURL, n.Log)
 	return nil
+}
+
+// Request sends method to url with a JSON body (none when empty), decodes the answer into out
+// when given, and returns the status code; a request that cannot be sent fails the test.
+func Request(t testing.TB, method, url, body string, out any) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, url, raw, err)
+		}
+	}
+	return resp.StatusCode
 }
