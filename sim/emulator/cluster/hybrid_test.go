@@ -232,6 +232,12 @@ func TestDataPlaneLoadsItsPersistedConfiguration(t *testing.T) {
 	prefix := t.TempDir()
 	first := startDP(t, addr, certs, &holder{}, func(o *DataPlaneOptions) { o.Prefix = prefix })
 	waitUntil(t, 20*time.Second, "configured", func() bool { return first.Hash() != EmptyHash })
+	// The configuration is served before it is persisted (an atomic rename): wait for the file,
+	// or the restart below may read nothing (seen in a clean-clone CI run).
+	waitUntil(t, 20*time.Second, "persisted", func() bool {
+		_, err := os.Stat(filepath.Join(prefix, persistName))
+		return err == nil
+	})
 
 	h := &holder{}
 	again, err := NewDataPlane(DataPlaneOptions{Prefix: prefix, MaxPayload: 64 << 20, Log: quiet}, h)
