@@ -3,15 +3,12 @@ package sync_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kongdb/kubectl-kongdb/internal/testenv"
 )
@@ -34,18 +31,6 @@ func applyYAML(t *testing.T, env *testenv.Env, ns, text string) {
 	env.ApplyYAML(t, ns, text)
 }
 
-func deleteObject(t *testing.T, env *testenv.Env, ns, apiVersion, kind, name string) {
-	t.Helper()
-	var u unstructured.Unstructured
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	u.SetNamespace(ns)
-	u.SetName(name)
-	if err := env.Client.Delete(t.Context(), &u); err != nil {
-		t.Fatalf("delete %s %s: %v", kind, name, err)
-	}
-}
-
 func serviceNames(t *testing.T, f *fixture) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
@@ -53,24 +38,6 @@ func serviceNames(t *testing.T, f *fixture) map[string]bool {
 		out[s["name"].(string)] = true
 	}
 	return out
-}
-
-// impersonating writes a kubeconfig that acts as user (through the admin's impersonation),
-// so RBAC limits what it reads.
-func impersonating(t *testing.T, env *testenv.Env, user string) string {
-	t.Helper()
-	cfg, err := clientcmd.LoadFromFile(env.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range cfg.AuthInfos {
-		a.Impersonate = user
-	}
-	p := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, p); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestSyncFromLiveCluster: sync reads a namespace of a real API server; a re-sync writes
@@ -111,10 +78,10 @@ func TestSyncFromLiveCluster(t *testing.T) {
 	// RBAC lets this user read everything but KongPlugins: the snapshot is incomplete, so the
 	// deleted Ingress's entities stay.
 	grantAllButKongPlugins(t, env, "limited")
-	deleteObject(t, env, nsA, "networking.k8s.io/v1", "Ingress", "three")
-	deleteObject(t, env, nsA, "v1", "Service", "three")
+	env.Delete(t, nsA, "networking.k8s.io/v1", "Ingress", "three")
+	env.Delete(t, nsA, "v1", "Service", "three")
 	f.kong.reset()
-	r := f.cmd(t, "sync", "--kubeconfig", impersonating(t, env, "limited"), "-n", nsA, "--lock-namespace", nsB)
+	r := f.cmd(t, "sync", "--kubeconfig", env.KubeconfigAs(t, "limited"), "-n", nsA, "--lock-namespace", nsB)
 	// Exit 2: the Ingresses naming the unreadable KongPlugins fail translation, so the sync is
 	// partial, and Kong keeps what it has from them.
 	if r.code != 2 {

@@ -59,7 +59,7 @@ func TestSelectorScopesDeletes(t *testing.T) {
 	}
 	noDeletes(t, f, r)
 
-	deleteObject(t, env, ns, "networking.k8s.io/v1", "Ingress", "a1")
+	env.Delete(t, ns, "networking.k8s.io/v1", "Ingress", "a1")
 	f.kong.reset()
 	r = f.cmd(t, "sync", append(kube, "-A", "-l", "team=a", "--max-delete", "100%")...)
 	if r.code != 0 {

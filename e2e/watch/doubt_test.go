@@ -1,13 +1,11 @@
 package watch_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kongdb/kubectl-kongdb/internal/testenv"
 )
@@ -23,7 +21,7 @@ func TestWatchDeletesNothingWhileAListFails(t *testing.T) {
 	apply(t, env, "", ingressClass)
 	role := grant(t, env, "limited")
 
-	w := startWatcher(t, env, ns, k.URL, "--kubeconfig", impersonating(t, env, "limited"))
+	w := startWatcher(t, env, ns, k.URL, "--kubeconfig", env.KubeconfigAs(t, "limited"))
 	w.waitRole(t, "leader")
 	apply(t, env, ns, app("one", "10.1.0.1")+"---\n"+app("two", "10.2.0.1")+"---\n"+app("three", "10.3.0.1"))
 	poll(t, "the routes, written although one kind cannot be read", func() (bool, string) {
@@ -37,7 +35,7 @@ func TestWatchDeletesNothingWhileAListFails(t *testing.T) {
 	}
 
 	syncs := strings.Count(w.log.String(), "msg=sync ")
-	remove(t, env, ns, "networking.k8s.io/v1", "Ingress", "one")
+	env.Delete(t, ns, "networking.k8s.io/v1", "Ingress", "one")
 	poll(t, "a sync after the delete", func() (bool, string) {
 		return strings.Count(w.log.String(), "msg=sync ") > syncs, "no sync yet"
 	})
@@ -78,21 +76,4 @@ func grant(t *testing.T, env *testenv.Env, user string) *rbacv1.ClusterRole {
 		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
 	env.Apply(t, role, binding)
 	return role
-}
-
-// impersonating writes a kubeconfig that acts as user, so RBAC limits what it reads.
-func impersonating(t *testing.T, env *testenv.Env, user string) string {
-	t.Helper()
-	cfg, err := clientcmd.LoadFromFile(env.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range cfg.AuthInfos {
-		a.Impersonate = user
-	}
-	p := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, p); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -61,7 +61,7 @@ func TestWatchFollowsTheCluster(t *testing.T) {
 		return r != nil && !strings.Contains(fmt.Sprint(r["paths"]), "/by-hand"), fmt.Sprint(r["paths"])
 	})
 
-	remove(t, env, ns, "networking.k8s.io/v1", "Ingress", "one")
+	env.Delete(t, ns, "networking.k8s.io/v1", "Ingress", "one")
 	poll(t, "Ingress one's route gone from Kong", func() (bool, string) {
 		return k.route(t, ns, "one") == nil, "the route is still there"
 	})

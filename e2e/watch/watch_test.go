@@ -415,15 +415,3 @@ func apply(t *testing.T, env *testenv.Env, ns, text string) {
 		}
 	}
 }
-
-func remove(t *testing.T, env *testenv.Env, ns, apiVersion, kind, name string) {
-	t.Helper()
-	var u unstructured.Unstructured
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	u.SetNamespace(ns)
-	u.SetName(name)
-	if err := env.Client.Delete(t.Context(), &u); err != nil {
-		t.Fatalf("delete %s %s: %v", kind, name, err)
-	}
-}

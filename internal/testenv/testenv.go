@@ -26,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -221,4 +222,36 @@ func (e *Env) ApplyYAML(t testing.TB, ns, text string) {
 			t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
 		}
 	}
+}
+
+// Delete deletes one object by its apiVersion, kind, namespace ("" when cluster-scoped) and
+// name; a failure fails the test.
+func (e *Env) Delete(t testing.TB, ns, apiVersion, kind, name string) {
+	t.Helper()
+	var u unstructured.Unstructured
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	u.SetNamespace(ns)
+	u.SetName(name)
+	if err := e.Client.Delete(t.Context(), &u); err != nil {
+		t.Fatalf("delete %s %s: %v", kind, name, err)
+	}
+}
+
+// KubeconfigAs writes a kubeconfig that acts as user (through the admin's impersonation), so
+// RBAC limits what it may do, and returns its path.
+func (e *Env) KubeconfigAs(t testing.TB, user string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(e.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range cfg.AuthInfos {
+		a.Impersonate = user
+	}
+	p := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
